@@ -1,0 +1,91 @@
+use std::sync::{Arc, RwLock};
+
+use metrics_naming::RuleError;
+
+use super::Metric;
+use crate::MetricType;
+use crate::encoding::{EncodeLabels, FamilyEncoder, LabelWriter};
+
+/// Constant facts about the target, exposed as labels of a sample that is always 1: a build's version
+/// and commit, a model's name.
+///
+/// Exposed as `<name>_info{...} 1` (a gauge in the text format). Setting replaces every label at once; a
+/// scrape sees the old set or the new one, never a mix.
+#[derive(Debug, Default)]
+pub struct Info {
+    labels: RwLock<Arc<[(String, String)]>>,
+}
+
+impl Info {
+    /// An info with no label.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Replaces the labels. Names are checked like any label name, and must differ from each other and
+    /// from the family's own labels.
+    pub fn set<I, N, V>(&self, labels: I) -> Result<(), RuleError>
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: Into<String>,
+        V: Into<String>,
+    {
+        let labels: Vec<(String, String)> = labels.into_iter().map(|(n, v)| (n.into(), v.into())).collect();
+        for (i, (name, _)) in labels.iter().enumerate() {
+            metrics_naming::check_label_name(name, MetricType::Info)?;
+            if labels[..i].iter().any(|(n, _)| n == name) {
+                return Err(RuleError::ReservedLabel {
+                    name: name.clone(),
+                    reason: "the label is given twice on this info",
+                });
+            }
+        }
+        *self.labels.write().unwrap_or_else(|e| e.into_inner()) = labels.into();
+        Ok(())
+    }
+
+    /// The current labels.
+    pub fn get(&self) -> Arc<[(String, String)]> {
+        self.labels.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Metric for Info {
+    type Config = ();
+    const KIND: MetricType = MetricType::Info;
+
+    fn with_config(_: &()) -> Self {
+        Info::new()
+    }
+
+    fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, _: Option<f64>) {
+        let own = self.get();
+        family.info(&Merged(labels, &own[..]));
+    }
+}
+
+/// The family's labels followed by the info's own.
+struct Merged<'a>(&'a dyn EncodeLabels, &'a [(String, String)]);
+
+impl EncodeLabels for Merged<'_> {
+    fn encode_labels(&self, out: &mut LabelWriter<'_>) {
+        self.0.encode_labels(out);
+        self.1.encode_labels(out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_replaces_and_checks() {
+        let i = Info::new();
+        assert!(i.get().is_empty());
+        i.set([("version", "1.2.3"), ("commit", "abc")]).unwrap();
+        assert_eq!(i.get().len(), 2);
+        assert!(i.set([("Version", "x")]).is_err());
+        assert!(i.set([("a", "x"), ("a", "y")]).is_err());
+        assert_eq!(i.get()[0], ("version".to_owned(), "1.2.3".to_owned()), "a refused set changes nothing");
+    }
+}

@@ -1,0 +1,70 @@
+//! Families: the series of one metric, one per label combination.
+//!
+//! Storage follows the label types. [`DenseFamily`] holds every combination of enum labels in a flat
+//! array indexed by their ordinals: no hash, no lock, no allocation on update. [`OpenFamily`] holds series
+//! whose labels include open strings in a sharded map bounded by `max_series`; past the bound, updates go
+//! to an overflow series and are counted.
+
+mod dense;
+mod open;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+pub use dense::DenseFamily;
+pub use open::{OVERFLOW_VALUE, OpenFamily, OpenOptions, SeriesRef};
+
+/// The series budget of a registry: the total series limit shared by every family registered in it.
+///
+/// Families created at run time take a slot per new series and give it back when the series is dropped;
+/// an enum-labelled family's series are fixed at compile time and are counted without being refused.
+#[derive(Debug, Clone)]
+pub struct SeriesBudget(Arc<BudgetInner>);
+
+#[derive(Debug)]
+struct BudgetInner {
+    limit: usize,
+    used: AtomicUsize,
+    overflowed: AtomicU64,
+}
+
+impl SeriesBudget {
+    /// A budget of `limit` series.
+    pub fn new(limit: usize) -> Self {
+        SeriesBudget(Arc::new(BudgetInner { limit, used: AtomicUsize::new(0), overflowed: AtomicU64::new(0) }))
+    }
+
+    /// The limit.
+    pub fn limit(&self) -> usize {
+        self.0.limit
+    }
+
+    /// The series counted now.
+    pub fn used(&self) -> usize {
+        self.0.used.load(Ordering::Relaxed)
+    }
+
+    /// Updates that went to an overflow series, in every family bound to this budget.
+    pub fn overflowed(&self) -> u64 {
+        self.0.overflowed.load(Ordering::Relaxed)
+    }
+
+    /// Counts `n` series that exist whatever the limit says.
+    pub(crate) fn reserve_fixed(&self, n: usize) {
+        self.0.used.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Takes one slot if the limit allows.
+    pub(crate) fn try_acquire(&self) -> bool {
+        self.0.used.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < self.0.limit).then_some(n + 1)).is_ok()
+    }
+
+    /// Gives one slot back.
+    pub(crate) fn release(&self) {
+        self.0.used.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_overflow(&self) {
+        self.0.overflowed.fetch_add(1, Ordering::Relaxed);
+    }
+}
