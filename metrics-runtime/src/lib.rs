@@ -34,6 +34,11 @@ pub mod encoding;
 pub mod family;
 pub mod label;
 mod registry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+#[doc(hidden)]
+pub mod __private;
 
 pub use cell::{
     Buckets, Counter, FloatCounter, FloatGauge, Gauge, Histogram, HistogramTimer, InflightGuard, Info, Metric,
@@ -43,6 +48,7 @@ pub use descriptor::Descriptor;
 pub use encoding::{Encoder, Format};
 pub use family::{DenseFamily, OpenFamily, OpenOptions, SeriesBudget, SeriesRef};
 pub use label::{LabelEnum, LabelSet};
+pub use metrics_macros::{LabelEnum, metrics};
 pub use metrics_naming::{Kind as MetricType, RuleError};
 pub use registry::{Collect, EncodeError, Registry, RegistryBuilder, RegistryError};
 

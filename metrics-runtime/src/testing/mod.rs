@@ -1,0 +1,1 @@
+//! A strict parser of both exposition formats and assertion helpers for tests.
