@@ -29,9 +29,13 @@
 #![warn(missing_debug_implementations)]
 
 pub mod cell;
+#[cfg(feature = "http")]
+pub mod config;
 mod descriptor;
 pub mod encoding;
 pub mod family;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod label;
 mod registry;
 #[cfg(feature = "testing")]
