@@ -32,6 +32,7 @@ pub mod cell;
 #[cfg(feature = "http")]
 pub mod config;
 mod descriptor;
+pub mod dynamic;
 pub mod encoding;
 pub mod family;
 #[cfg(feature = "http")]

@@ -129,7 +129,7 @@ struct Registered {
     type_name: &'static str,
 }
 
-struct Inner {
+pub(crate) struct RegistryInner {
     collectors: RwLock<Vec<Registered>>,
     families: Mutex<Vec<(String, MetricType)>>,
     budget: SeriesBudget,
@@ -146,7 +146,7 @@ struct Inner {
 /// its own health under `metrics_runtime_*`: series, the limit, updates sent to overflow series, updates
 /// refused, and the duration of the previous scrape.
 #[derive(Clone)]
-pub struct Registry(Arc<Inner>);
+pub struct Registry(Arc<RegistryInner>);
 
 impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -194,7 +194,7 @@ impl RegistryBuilder {
         } else {
             Vec::new()
         };
-        Registry(Arc::new(Inner {
+        Registry(Arc::new(RegistryInner {
             collectors: RwLock::new(Vec::new()),
             families: Mutex::new(families),
             budget: SeriesBudget::new(self.total_limit),
@@ -239,28 +239,47 @@ impl Registry {
     pub fn register<C: Collect + 'static>(&self, collector: C) -> Result<(), RegistryError> {
         let mut new: Vec<(String, MetricType)> = Vec::new();
         collector.describe(&mut |d| new.push((d.name().to_owned(), d.kind())));
-        {
-            let mut families = self.0.families.lock().unwrap_or_else(|e| e.into_inner());
-            for (i, (name, kind)) in new.iter().enumerate() {
-                let clash = families
-                    .iter()
-                    .chain(&new[..i])
-                    .find(|(other, other_kind)| metrics_naming::names_collide(name, *kind, other, *other_kind));
-                if let Some((existing, existing_kind)) = clash {
-                    return Err(RegistryError::Duplicate {
-                        name: name.clone(),
-                        kind: *kind,
-                        existing: existing.clone(),
-                        existing_kind: *existing_kind,
-                    });
-                }
-            }
-            families.extend(new);
-        }
+        self.claim_all(new)?;
         collector.bind(&self.0.budget);
         let entry = Registered { collector: Box::new(collector), type_name: type_name::<C>() };
         self.0.collectors.write().unwrap_or_else(|e| e.into_inner()).push(entry);
         Ok(())
+    }
+
+    /// Claims family names, all or none: refuses the first that would expose a sample name another family
+    /// (registered, or earlier in `new`) exposes.
+    fn claim_all(&self, new: Vec<(String, MetricType)>) -> Result<(), RegistryError> {
+        let mut families = self.0.families.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, (name, kind)) in new.iter().enumerate() {
+            let clash = families
+                .iter()
+                .chain(&new[..i])
+                .find(|(other, other_kind)| metrics_naming::names_collide(name, *kind, other, *other_kind));
+            if let Some((existing, existing_kind)) = clash {
+                return Err(RegistryError::Duplicate {
+                    name: name.clone(),
+                    kind: *kind,
+                    existing: existing.clone(),
+                    existing_kind: *existing_kind,
+                });
+            }
+        }
+        families.extend(new);
+        Ok(())
+    }
+
+    /// Claims one family name for a collector already registered that defines families as it runs (see
+    /// [`DynamicMetrics`](crate::dynamic::DynamicMetrics)).
+    pub(crate) fn claim(&self, name: &str, kind: MetricType) -> Result<(), RegistryError> {
+        self.claim_all(vec![(name.to_owned(), kind)])
+    }
+
+    pub(crate) fn downgrade(&self) -> std::sync::Weak<RegistryInner> {
+        Arc::downgrade(&self.0)
+    }
+
+    pub(crate) fn upgrade(weak: &std::sync::Weak<RegistryInner>) -> Option<Registry> {
+        weak.upgrade().map(Registry)
     }
 
     /// The series budget shared by the registry's families.
