@@ -327,7 +327,7 @@ pub fn non_base_unit(word: &str) -> Option<&'static str> {
 
 /// Checks a unit: one lowercase word, a base unit.
 pub fn check_unit(unit: &str) -> Result<(), RuleError> {
-    if unit.is_empty() || !unit.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == '_' as u8) {
+    if unit.is_empty() || !unit.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
         return Err(RuleError::InvalidUnit { unit: unit.to_owned() });
     }
     if unit.starts_with('_') || unit.ends_with('_') || unit.contains("__") {
@@ -490,7 +490,7 @@ pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>, 
     if count == 0 {
         return Err(RuleError::BucketParams { reason: "linear buckets need a count of at least 1" });
     }
-    if !(width > 0.0) || !width.is_finite() || !start.is_finite() {
+    if width.is_nan() || width <= 0.0 || !width.is_finite() || !start.is_finite() {
         return Err(RuleError::BucketParams { reason: "linear buckets need a finite start and a positive width" });
     }
     let bounds: Vec<f64> = (0..count).map(|i| start + width * i as f64).collect();
@@ -503,10 +503,10 @@ pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<
     if count == 0 {
         return Err(RuleError::BucketParams { reason: "exponential buckets need a count of at least 1" });
     }
-    if !(start > 0.0) || !start.is_finite() {
+    if start.is_nan() || start <= 0.0 || !start.is_finite() {
         return Err(RuleError::BucketParams { reason: "exponential buckets need a positive, finite start" });
     }
-    if !(factor > 1.0) || !factor.is_finite() {
+    if factor.is_nan() || factor <= 1.0 || !factor.is_finite() {
         return Err(RuleError::BucketParams { reason: "exponential buckets need a finite factor above 1" });
     }
     let mut bounds = Vec::with_capacity(count);

@@ -172,10 +172,13 @@ impl std::error::Error for DefineError {
 /// A callback that returns a real-time gauge's value at scrape.
 type ReadFn = Arc<dyn Fn() -> f64 + Send + Sync>;
 
+/// The series of a real-time gauge family: label values and the callback of each.
+type RealtimeSeries = Vec<(Box<[Box<str>]>, ReadFn)>;
+
 /// A family of gauges read at scrape time: each series is a callback.
 pub struct RealtimeGauges {
     desc: Descriptor,
-    series: RwLock<Vec<(Box<[Box<str>]>, ReadFn)>>,
+    series: RwLock<RealtimeSeries>,
 }
 
 impl fmt::Debug for RealtimeGauges {

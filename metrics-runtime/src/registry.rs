@@ -308,7 +308,6 @@ impl Registry {
         for registered in collectors.iter() {
             let ok = catch_unwind(AssertUnwindSafe(|| registered.collector.collect(&mut enc))).is_ok();
             if !ok {
-                drop(enc);
                 buf.truncate(mark);
                 return Err(EncodeError::CollectorPanicked { collector: registered.type_name });
             }
