@@ -151,6 +151,23 @@ pub enum RuleError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// The same label name given twice on one family.
+    DuplicateLabel {
+        /// The label name.
+        name: String,
+    },
+    /// A label value that a closed set (an enum) cannot take.
+    InvalidLabelValue {
+        /// The value.
+        value: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// Two values of a closed label set (two variants of an enum) exposed as the same text.
+    DuplicateLabelValue {
+        /// The value.
+        value: String,
+    },
 }
 
 impl fmt::Display for RuleError {
@@ -221,6 +238,14 @@ impl fmt::Display for RuleError {
                  must be strictly increasing"
             ),
             RuleError::BucketParams { reason } => write!(f, "invalid bucket layout: {reason}"),
+            RuleError::DuplicateLabel { name } => {
+                write!(f, "label `{name}` is declared twice on this family; remove one or rename it")
+            }
+            RuleError::InvalidLabelValue { value, reason } => write!(f, "invalid label value `{value}`: {reason}"),
+            RuleError::DuplicateLabelValue { value } => write!(
+                f,
+                "label value `{value}` is given to two values of the same label; give each a distinct value"
+            ),
         }
     }
 }
@@ -466,6 +491,59 @@ pub fn names_collide(a: &str, a_kind: Kind, b: &str, b_kind: Kind) -> bool {
     })
 }
 
+/// The value an open label of an overflow series reads: the series that takes the updates of new label
+/// values once a family is at its series limit.
+pub const OVERFLOW_VALUE: &str = "__overflow__";
+
+/// The default bucket bounds of the official clients, for latencies in seconds: 5 ms to 10 s.
+pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+/// Checks the label names of one family, in order: each a valid label name for `kind`, none given twice.
+///
+/// On error, returns the position of the first name at fault with what is wrong with it.
+pub fn check_label_names(names: &[&str], kind: Kind) -> Result<(), (usize, RuleError)> {
+    for (i, name) in names.iter().enumerate() {
+        check_label_name(name, kind).map_err(|e| (i, e))?;
+        if names[..i].contains(name) {
+            return Err((i, RuleError::DuplicateLabel { name: (*name).to_owned() }));
+        }
+    }
+    Ok(())
+}
+
+/// Checks one value of a closed label set (a variant of a label enum).
+///
+/// Any text can be a label value, but a closed set refuses two: the empty value, which Prometheus reads as
+/// a missing label, and [`OVERFLOW_VALUE`], which marks overflow series.
+pub fn check_label_value(value: &str) -> Result<(), RuleError> {
+    if value.is_empty() {
+        return Err(RuleError::InvalidLabelValue {
+            value: value.to_owned(),
+            reason: "Prometheus reads an empty label value as a missing label; give the value some text",
+        });
+    }
+    if value == OVERFLOW_VALUE {
+        return Err(RuleError::InvalidLabelValue {
+            value: value.to_owned(),
+            reason: "`__overflow__` marks the overflow series of open families; choose another value",
+        });
+    }
+    Ok(())
+}
+
+/// Checks the values of a closed label set, in order: each valid, none given twice.
+///
+/// On error, returns the position of the first value at fault with what is wrong with it.
+pub fn check_label_values(values: &[&str]) -> Result<(), (usize, RuleError)> {
+    for (i, value) in values.iter().enumerate() {
+        check_label_value(value).map_err(|e| (i, e))?;
+        if values[..i].contains(value) {
+            return Err((i, RuleError::DuplicateLabelValue { value: (*value).to_owned() }));
+        }
+    }
+    Ok(())
+}
+
 /// Checks a list of histogram bucket bounds: non-empty, finite, strictly increasing.
 pub fn check_buckets(bounds: &[f64]) -> Result<(), RuleError> {
     if bounds.is_empty() {
@@ -596,6 +674,41 @@ mod tests {
         assert!(matches!(check_label_name("le", Kind::Histogram), Err(RuleError::ReservedLabel { .. })));
         assert!(matches!(check_label_name("quantile", Kind::Gauge), Err(RuleError::ReservedLabel { .. })));
         assert!(matches!(check_label_name("__name", Kind::Gauge), Err(RuleError::ReservedPrefix { .. })));
+    }
+
+    #[test]
+    fn label_sets() {
+        assert!(check_label_names(&["model", "status"], Kind::Counter).is_ok());
+        assert_eq!(
+            check_label_names(&["model", "status", "model"], Kind::Counter),
+            Err((2, RuleError::DuplicateLabel { name: "model".into() }))
+        );
+        assert!(matches!(
+            check_label_names(&["model", "le"], Kind::Histogram),
+            Err((1, RuleError::ReservedLabel { .. }))
+        ));
+        assert!(check_label_names(&[], Kind::Gauge).is_ok());
+    }
+
+    #[test]
+    fn label_values() {
+        assert!(check_label_value("gpt-4o").is_ok());
+        assert!(check_label_value("with \"quotes\" and \n").is_ok());
+        assert!(matches!(check_label_value(""), Err(RuleError::InvalidLabelValue { .. })));
+        assert!(matches!(check_label_value(OVERFLOW_VALUE), Err(RuleError::InvalidLabelValue { .. })));
+        assert!(check_label_values(&["ok", "error"]).is_ok());
+        assert_eq!(
+            check_label_values(&["ok", "error", "ok"]),
+            Err((2, RuleError::DuplicateLabelValue { value: "ok".into() }))
+        );
+        assert!(matches!(check_label_values(&["ok", ""]), Err((1, RuleError::InvalidLabelValue { .. }))));
+        let msg = check_label_values(&["a", "a"]).unwrap_err().1.to_string();
+        assert!(msg.contains("distinct"), "{msg}");
+    }
+
+    #[test]
+    fn default_buckets_are_valid() {
+        assert!(check_buckets(DEFAULT_BUCKETS).is_ok());
     }
 
     #[test]

@@ -82,7 +82,7 @@ impl Buckets {
 impl Default for Buckets {
     /// The default buckets of the official clients, for latencies in seconds: 5 ms to 10 s.
     fn default() -> Self {
-        Buckets::new([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]).expect("valid default buckets")
+        Buckets::new(metrics_naming::DEFAULT_BUCKETS).expect("valid default buckets")
     }
 }
 

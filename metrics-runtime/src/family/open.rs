@@ -14,7 +14,7 @@ use crate::encoding::{EncodeLabels, Encoder, LabelWriter, now_epoch_seconds};
 use crate::registry::Collect;
 
 /// The value the open labels of the overflow series read.
-pub const OVERFLOW_VALUE: &str = "__overflow__";
+pub const OVERFLOW_VALUE: &str = metrics_naming::OVERFLOW_VALUE;
 
 const SHARDS: usize = 16;
 
