@@ -1,14 +1,86 @@
-//! The `#[metrics]` attribute and `#[derive(LabelEnum)]`.
-use proc_macro::TokenStream;
+//! The `#[metrics]` attribute and `#[derive(LabelEnum)]` of `metrics-runtime`, which re-exports them.
+//!
+//! Each macro runs in three steps, one module each: `ast` and `attr` read the input into a model that
+//! keeps every span; `valid` applies the naming rules of `metrics-naming` (the very functions the runtime
+//! checks metrics defined at run time with) and the rules that span several attributes; `expand` writes a
+//! thin expansion onto generic runtime code. Every error is collected and reported at once, on the tokens
+//! at fault, beside a best-effort expansion so that one mistake is not buried under follow-on errors.
+//!
+//! See `metrics_runtime::metrics` for the syntax.
 
-/// Declares a struct of metric families.
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod fallback;
+mod valid;
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::{Fields, Item};
+
+use crate::ast::{Container, LabelEnumInput};
+use crate::ctxt::Ctxt;
+
+/// Declares a struct whose fields are metric families; see `metrics_runtime::metrics` for the syntax.
 #[proc_macro_attribute]
-pub fn metrics(_args: TokenStream, input: TokenStream) -> TokenStream {
-    input
+pub fn metrics(args: TokenStream, input: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let item = match syn::parse::<Item>(input) {
+        Ok(item) => item,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    let expansion = match &item {
+        Item::Struct(s)
+            if matches!(s.fields, Fields::Named(_))
+                && s.generics.lt_token.is_none()
+                && s.generics.where_clause.is_none() =>
+        {
+            let container = Container::from_item(&cx, args.into(), s);
+            let checked = valid::container(&cx, &container);
+            expand::metrics(&container, &checked)
+        }
+        Item::Struct(s) => {
+            // Reported by the model: a tuple, unit or generic struct.
+            Container::from_item(&cx, args.into(), s);
+            fallback::item(item.clone())
+        }
+        other => {
+            let what = match other {
+                Item::Enum(_) => "an enum",
+                Item::Union(_) => "a union",
+                Item::Fn(_) => "a function",
+                _ => "this item",
+            };
+            cx.error_spanned_by(
+                quote!(#other),
+                format!(
+                    "`#[metrics]` applies to a struct with named fields, one per metric family, not to {what}; \
+                     to give a label set its values, use `#[derive(LabelEnum)]` on an enum"
+                ),
+            );
+            fallback::item(item.clone())
+        }
+    };
+    let errors = cx.into_compile_errors();
+    quote!(#errors #expansion).into()
 }
 
-/// Implements `LabelEnum` for a fieldless enum.
+/// Implements `LabelEnum` for a fieldless enum; see `metrics_runtime::LabelEnum` for the options.
 #[proc_macro_derive(LabelEnum, attributes(label))]
-pub fn derive_label_enum(_input: TokenStream) -> TokenStream {
-    TokenStream::new()
+pub fn derive_label_enum(input: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let input = match syn::parse::<syn::DeriveInput>(input) {
+        Ok(input) => input,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    let expansion = match LabelEnumInput::from_input(&cx, &input) {
+        Some(model) if input.generics.lt_token.is_none() && input.generics.where_clause.is_none() => {
+            let values = valid::label_enum(&cx, &model);
+            expand::derive_label_enum(&model, &values)
+        }
+        _ => proc_macro2::TokenStream::new(),
+    };
+    let errors = cx.into_compile_errors();
+    quote!(#errors #expansion).into()
 }

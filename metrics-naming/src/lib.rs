@@ -225,7 +225,10 @@ impl fmt::Display for RuleError {
                 "name `{name}` already ends with the unit `{unit}`; drop `_{unit}` from the name, the unit is \
                  appended once"
             ),
-            RuleError::UnitNotAllowed { kind } => write!(f, "a {kind} cannot have a unit"),
+            RuleError::UnitNotAllowed { kind: Kind::Info } => {
+                write!(f, "an info cannot have a unit: its value is always 1; remove the unit")
+            }
+            RuleError::UnitNotAllowed { kind } => write!(f, "a {kind} cannot have a unit; remove the unit"),
             RuleError::BucketsEmpty => write!(f, "a histogram needs at least one finite bucket bound"),
             RuleError::BucketNotFinite { index } => write!(
                 f,
@@ -244,7 +247,7 @@ impl fmt::Display for RuleError {
             RuleError::InvalidLabelValue { value, reason } => write!(f, "invalid label value `{value}`: {reason}"),
             RuleError::DuplicateLabelValue { value } => write!(
                 f,
-                "label value `{value}` is given to two values of the same label; give each a distinct value"
+                "two values of one label are both exposed as `{value}`; give each a distinct value"
             ),
         }
     }

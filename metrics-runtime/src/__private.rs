@@ -6,4 +6,24 @@ pub use crate::encoding::Encoder;
 pub use crate::family::{DenseFamily, OpenFamily, OpenOptions, SeriesBudget, SeriesRef};
 pub use crate::label::{LabelEnum, LabelSet};
 pub use crate::registry::Collect;
+pub use crate::schema::{FamilySchema, LabelSchema};
 pub use crate::{Descriptor, MetricType};
+pub use core::default::Default;
+pub use core::ops::FnMut;
+pub use core::option::Option::{self, None, Some};
+pub use core::time::Duration;
+
+/// The bucket layout of a histogram whose bounds `#[metrics]` checked at compile time.
+///
+/// # Panics
+/// If the bounds break the rules, which the macro refused already: never for generated code.
+pub fn buckets(bounds: &[f64]) -> Buckets {
+    match Buckets::new(bounds) {
+        Ok(buckets) => buckets,
+        Err(e) => panic!("bucket bounds checked by #[metrics] were refused at run time: {e}"),
+    }
+}
+
+/// Compiles only if `T` is a label enum: the expansion names every label type that `#[labels]` did not
+/// declare here, spanned on the user's type, so a wrong type is reported where it is written.
+pub const fn assert_label_enum<T: LabelEnum>() {}

@@ -4,6 +4,13 @@
 ///
 /// `#[metrics]` implements it for the enums it declares and `#[derive(LabelEnum)]` for a user's own enum.
 /// The ordinals are `0..CARDINALITY`, in declaration order, and index dense storage directly.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a label enum: a label takes an enum declared in `#[labels(...)]`, an enum with \
+               `#[derive(LabelEnum)]`, or `String`/`&str`",
+    label = "not a label enum",
+    note = "declare the values in the struct's `#[labels({Self} {{ Variant = \"value\", ... }})]`, add \
+            `#[derive(LabelEnum)]` to your enum, or take the label as `String` for an open set of values"
+)]
 pub trait LabelEnum: Copy + Send + Sync + 'static {
     /// How many values the label takes.
     const CARDINALITY: usize;

@@ -40,6 +40,7 @@ pub mod family;
 pub mod http;
 pub mod label;
 mod registry;
+mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -57,9 +58,10 @@ pub use label::{LabelEnum, LabelSet};
 pub use metrics_macros::{LabelEnum, metrics};
 pub use metrics_naming::{Kind as MetricType, RuleError};
 pub use registry::{Collect, EncodeError, Registry, RegistryBuilder, RegistryError};
+pub use schema::{FamilySchema, LabelSchema};
 
 /// What a user of `#[metrics]` imports: the macros, the cells, [`Registry`] and [`Format`].
 pub mod prelude {
-    pub use crate::{Buckets, Counter, FloatCounter, FloatGauge, Format, Gauge, Histogram, Info, LabelEnum, Registry};
+    pub use crate::{Buckets, Counter, FloatCounter, FloatGauge, Format, Gauge, Histogram, Info, LabelEnum, Registry, metrics};
     pub use std::sync::LazyLock;
 }

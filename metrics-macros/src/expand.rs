@@ -1,0 +1,379 @@
+//! Code generation: thin, naming the runtime only through `<crate>::__private`. Every family becomes a
+//! field holding a generic runtime family, a line in `new()`, a typed accessor, an entry in `FAMILIES` and
+//! three forwarding calls in the `Collect` implementation.
+
+use metrics_naming::Kind;
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+use syn::spanned::Spanned as _;
+
+use crate::ast::{Container, LabelEnumInput};
+use crate::valid::{Checked, EnumDef, Family, LabelType};
+
+/// `<crate>::__private`, the module every generated path goes through.
+fn private(krate: Option<&syn::Path>) -> TokenStream {
+    match krate {
+        Some(path) => quote!(#path::__private),
+        None => quote!(::metrics_runtime::__private),
+    }
+}
+
+fn float(v: f64) -> TokenStream {
+    let lit = Literal::f64_unsuffixed(v.abs());
+    if v.is_sign_negative() { quote!(-#lit) } else { quote!(#lit) }
+}
+
+fn kind_variant(kind: Kind) -> Ident {
+    let name = match kind {
+        Kind::Counter => "Counter",
+        Kind::Gauge => "Gauge",
+        Kind::Histogram => "Histogram",
+        Kind::Info => "Info",
+    };
+    Ident::new(name, Span::call_site())
+}
+
+fn option_str(rt: &TokenStream, value: Option<&str>) -> TokenStream {
+    match value {
+        Some(v) => quote!(#rt::Some(#v)),
+        None => quote!(#rt::None),
+    }
+}
+
+fn doc(text: &str) -> TokenStream {
+    quote!(#[doc = #text])
+}
+
+/// Everything `#[metrics]` generates for a struct.
+pub(crate) fn metrics(c: &Container<'_>, checked: &Checked<'_>) -> TokenStream {
+    let rt = private(c.args.krate.as_ref());
+    let item = c.item;
+    let ident = &item.ident;
+    let vis = &item.vis;
+    let attrs = &c.attrs;
+    let families = &checked.families;
+
+    let fields = families.iter().map(|f| {
+        let field = f.field;
+        let docs = &field.docs;
+        let attrs = &field.attrs;
+        let vis = &field.original.vis;
+        let name = field.ident;
+        let ty = storage_type(&rt, f);
+        quote!(#(#docs)* #(#attrs)* #vis #name: #ty)
+    });
+    let enums = checked.enums.iter().map(|e| label_set(&rt, vis, ident, e));
+    let assertions = families.iter().flat_map(|f| &f.labels).filter_map(|l| match l.ty {
+        LabelType::User(ty) => Some(quote_spanned!(ty.span()=> const _: () = #rt::assert_label_enum::<#ty>();)),
+        _ => None,
+    });
+    let schemas = families.iter().map(|f| schema(&rt, f));
+    let inits = families.iter().map(|f| {
+        let name = f.field.ident;
+        let init = constructor(&rt, f);
+        quote!(#name: #init)
+    });
+    let accessors = families.iter().map(|f| accessor(&rt, f));
+    let fields_of = |method: TokenStream, arg: &Ident| {
+        let calls = families.iter().map(|f| {
+            let name = f.field.ident;
+            quote!(#rt::Collect::#method(&self.#name, #arg);)
+        });
+        quote!(#(#calls)*)
+    };
+    let (out, enc, budget) = if families.is_empty() {
+        (format_ident!("_out"), format_ident!("_enc"), format_ident!("_budget"))
+    } else {
+        (format_ident!("out"), format_ident!("enc"), format_ident!("budget"))
+    };
+    let describe = fields_of(quote!(describe), &out);
+    let collect = fields_of(quote!(collect), &enc);
+    let bind = fields_of(quote!(bind), &budget);
+    let families_doc = doc(&format!(
+        " The {} famil{} of `{ident}`, in declaration order: names, types, help, units, labels and the values of \
+         enum labels, for documentation, dashboards and alert rules.",
+        families.len(),
+        if families.len() == 1 { "y" } else { "ies" }
+    ));
+    let new_doc = doc(&format!(
+        " Every family of `{ident}`, at zero. The series of enum-labelled families exist from the start; those \
+         of families with an open label are created on first use."
+    ));
+
+    quote! {
+        #(#attrs)*
+        #vis struct #ident {
+            #(#fields,)*
+        }
+
+        #(#enums)*
+
+        #(#assertions)*
+
+        impl #ident {
+            #families_doc
+            pub const FAMILIES: &'static [#rt::FamilySchema] = &[#(#schemas),*];
+
+            #new_doc
+            #[must_use]
+            pub fn new() -> Self {
+                Self { #(#inits,)* }
+            }
+
+            #(#accessors)*
+        }
+
+        impl #rt::Default for #ident {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl #rt::Collect for #ident {
+            fn describe(&self, #out: &mut dyn #rt::FnMut(&#rt::Descriptor)) {
+                #describe
+            }
+
+            fn collect(&self, #enc: &mut #rt::Encoder<'_>) {
+                #collect
+            }
+
+            fn bind(&self, #budget: &#rt::SeriesBudget) {
+                #bind
+            }
+        }
+    }
+}
+
+fn cell_type(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
+    let cell = Ident::new(f.cell.name(), Span::call_site());
+    quote!(#rt::#cell)
+}
+
+fn label_rust_type(l: &crate::valid::Label<'_>) -> TokenStream {
+    match l.ty {
+        LabelType::Declared(ident) => quote!(#ident),
+        LabelType::User(ty) => quote!(#ty),
+        LabelType::Open => quote!(&str),
+    }
+}
+
+fn storage_type(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
+    let cell = cell_type(rt, f);
+    if f.open.is_some() {
+        return quote!(#rt::OpenFamily<#cell>);
+    }
+    let labels = f.labels.iter().map(label_rust_type);
+    let span = f.field.original.ty.span();
+    quote_spanned!(span=> #rt::DenseFamily<(#(#labels,)*), #cell>)
+}
+
+fn descriptor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
+    let name = &f.name;
+    let kind = kind_variant(f.field.kind);
+    let help = &f.help;
+    let unit = option_str(rt, f.unit.as_deref());
+    let labels = f.labels.iter().map(|l| &l.name);
+    quote!(#rt::Descriptor::from_static(#name, #rt::MetricType::#kind, #help, #unit, &[#(#labels),*]))
+}
+
+fn constructor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
+    let desc = descriptor(rt, f);
+    let config = if f.field.kind == Kind::Histogram {
+        let bounds = f.buckets.iter().map(|b| float(*b));
+        quote!(#rt::buckets(&[#(#bounds),*]))
+    } else {
+        quote!(())
+    };
+    match &f.open {
+        None => quote!(#rt::DenseFamily::new(#desc, #config)),
+        Some(open) => {
+            let max = Literal::usize_unsuffixed(open.max_series);
+            let enum_labels = f
+                .labels
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| !matches!(l.ty, LabelType::Open))
+                .map(|(i, _)| {
+                    let i = Literal::usize_unsuffixed(i);
+                    quote!(.enum_label(#i))
+                });
+            let ttl = open.ttl_ms.map(|ms| {
+                let ms = Literal::u64_unsuffixed(ms);
+                quote!(.ttl(#rt::Duration::from_millis(#ms)))
+            });
+            quote!(#rt::OpenFamily::new(#desc, #config, #rt::OpenOptions::new().max_series(#max)#(#enum_labels)*#ttl))
+        }
+    }
+}
+
+fn schema(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
+    let name = &f.name;
+    let kind = kind_variant(f.field.kind);
+    let help = &f.help;
+    let unit = option_str(rt, f.unit.as_deref());
+    let labels = f.labels.iter().map(|l| {
+        let name = &l.name;
+        let values = match l.ty {
+            LabelType::Open => quote!(#rt::None),
+            _ => {
+                let ty = label_rust_type(l);
+                quote!(#rt::Some(<#ty as #rt::LabelEnum>::VALUES))
+            }
+        };
+        quote!(#rt::LabelSchema::new(#name, #values))
+    });
+    let buckets = (f.field.kind == Kind::Histogram).then(|| {
+        let bounds = f.buckets.iter().map(|b| float(*b));
+        quote!(.with_buckets(&[#(#bounds),*]))
+    });
+    let open = f.open.as_ref().map(|open| {
+        let max = Literal::usize_unsuffixed(open.max_series);
+        let ttl = match open.ttl_ms {
+            Some(ms) => {
+                let ms = Literal::u64_unsuffixed(ms);
+                quote!(#rt::Some(#rt::Duration::from_millis(#ms)))
+            }
+            None => quote!(#rt::None),
+        };
+        quote!(.with_open(#max, #ttl))
+    });
+    quote!(#rt::FamilySchema::new(#name, #rt::MetricType::#kind, #help, #unit, &[#(#labels),*])#buckets #open)
+}
+
+/// How the family shows in a scrape, for the accessor's documentation.
+fn exposed(f: &Family<'_>) -> String {
+    let name = &f.name;
+    let mut text = match f.field.kind {
+        Kind::Counter => format!(" Exposed as the counter `{name}_total`"),
+        Kind::Gauge => format!(" Exposed as the gauge `{name}`"),
+        Kind::Histogram => format!(" Exposed as the histogram `{name}` (`_bucket`, `_sum`, `_count`)"),
+        Kind::Info => format!(" Exposed as the info `{name}_info`"),
+    };
+    let labels: Vec<String> = f.labels.iter().map(|l| format!("`{}`", l.name)).collect();
+    match labels.len() {
+        0 => {}
+        1 => text.push_str(&format!(" with the label {}", labels[0])),
+        n => text.push_str(&format!(" with the labels {} and {}", labels[..n - 1].join(", "), labels[n - 1])),
+    }
+    text.push('.');
+    if let Some(open) = &f.open {
+        text.push_str(&format!(
+            " At most {} series; updates for new label values past that go to one overflow series.",
+            open.max_series
+        ));
+    }
+    text
+}
+
+fn accessor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
+    let field = f.field;
+    let name = field.ident;
+    let docs = if field.docs.is_empty() {
+        let help = format!(" {}", f.help);
+        quote!(#[doc = #help])
+    } else {
+        let docs = &field.docs;
+        quote!(#(#docs)*)
+    };
+    let exposed = exposed(f);
+    let cell = cell_type(rt, f);
+    let params = f.labels.iter().map(|l| {
+        let param = &l.param;
+        let ty = label_rust_type(l);
+        quote!(#param: #ty)
+    });
+    let (ret, body) = match &f.open {
+        None => {
+            let args = f.labels.iter().map(|l| &l.param);
+            (quote!(&#cell), quote!(self.#name.get((#(#args,)*))))
+        }
+        Some(_) => {
+            let values = f.labels.iter().map(|l| {
+                let param = &l.param;
+                match l.ty {
+                    LabelType::Open => quote!(#param),
+                    _ => quote!(#rt::LabelEnum::as_str(#param)),
+                }
+            });
+            (quote!(#rt::SeriesRef<#cell>), quote!(self.#name.get(&[#(#values),*])))
+        }
+    };
+    quote! {
+        #docs
+        #[doc = ""]
+        #[doc = #exposed]
+        #[inline]
+        #[must_use]
+        pub fn #name(&self, #(#params),*) -> #ret {
+            #body
+        }
+    }
+}
+
+/// A label set declared in `#[labels]`: the enum and its `LabelEnum` implementation.
+fn label_set(rt: &TokenStream, struct_vis: &syn::Visibility, owner: &Ident, def: &EnumDef<'_>) -> TokenStream {
+    let decl = def.decl;
+    let ident = &decl.ident;
+    let vis = decl.vis.as_ref().unwrap_or(struct_vis);
+    let values: Vec<String> = def.values.iter().map(|v| format!("`{v}`")).collect();
+    let enum_doc = if decl.attrs.iter().any(crate::attr::is_doc) {
+        None
+    } else {
+        Some(doc(&format!(" The values of a label of `{owner}`: {}.", values.join(", "))))
+    };
+    let attrs = &decl.attrs;
+    let variants = decl.variants.iter().zip(&def.values).map(|(v, value)| {
+        let vattrs = &v.attrs;
+        let vdoc = if v.attrs.iter().any(crate::attr::is_doc) { None } else { Some(doc(&format!(" `{value}`"))) };
+        let vident = &v.ident;
+        quote!(#vdoc #(#vattrs)* #vident)
+    });
+    let idents: Vec<&Ident> = decl.variants.iter().map(|v| &v.ident).collect();
+    let imp = label_enum_impl(rt, ident, &idents, &def.values);
+    quote! {
+        #enum_doc
+        #(#attrs)*
+        #[derive(
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::core::marker::Copy,
+            ::core::cmp::PartialEq,
+            ::core::cmp::Eq,
+            ::core::hash::Hash
+        )]
+        #vis enum #ident {
+            #(#variants,)*
+        }
+
+        #imp
+    }
+}
+
+fn label_enum_impl(rt: &TokenStream, ident: &Ident, variants: &[&Ident], values: &[String]) -> TokenStream {
+    let n = Literal::usize_unsuffixed(variants.len());
+    let ordinals = (0..variants.len()).map(Literal::usize_unsuffixed);
+    quote! {
+        #[automatically_derived]
+        impl #rt::LabelEnum for #ident {
+            const CARDINALITY: usize = #n;
+            const ALL: &'static [Self] = &[#(Self::#variants),*];
+            const VALUES: &'static [&'static str] = &[#(#values),*];
+
+            #[inline]
+            fn ordinal(self) -> usize {
+                match self {
+                    #(Self::#variants => #ordinals,)*
+                }
+            }
+        }
+    }
+}
+
+/// What `#[derive(LabelEnum)]` generates.
+pub(crate) fn derive_label_enum(input: &LabelEnumInput<'_>, values: &[String]) -> TokenStream {
+    let rt = private(input.options.krate.as_ref());
+    let idents: Vec<&Ident> = input.variants.iter().map(|v| v.ident).collect();
+    label_enum_impl(&rt, &input.input.ident, &idents, values)
+}

@@ -1,0 +1,497 @@
+//! The rules that span several attributes: names joined from the namespace, subsystem, field and unit;
+//! labels against the label sets; options against the labels; families against each other. Every naming
+//! rule is a call into `metrics-naming`, the crate the runtime checks metrics defined at run time with.
+
+use metrics_naming::{Kind, RuleError};
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::spanned::Spanned as _;
+use syn::{Ident, LitStr, Type};
+
+use crate::ast::{Cell, Container, Field, LabelEnumInput, kind_attr_name};
+use crate::attr::{BucketsSpec, LabelEnumDecl, RenameRule};
+use crate::ctxt::Ctxt;
+
+/// The most labels a family takes (dense storage is indexed by tuples of up to eight label enums).
+const MAX_LABELS: usize = 8;
+
+/// The default series bound of a family with an open label.
+const DEFAULT_MAX_SERIES: usize = 1000;
+
+/// What the expansion needs, computed and checked.
+pub(crate) struct Checked<'c> {
+    pub(crate) enums: Vec<EnumDef<'c>>,
+    pub(crate) families: Vec<Family<'c>>,
+}
+
+/// A label set declared in `#[labels]`, with the exposed value of each variant.
+pub(crate) struct EnumDef<'c> {
+    pub(crate) decl: &'c LabelEnumDecl,
+    pub(crate) values: Vec<String>,
+}
+
+/// One family, its names resolved.
+pub(crate) struct Family<'c> {
+    pub(crate) field: &'c Field<'c>,
+    pub(crate) cell: Cell,
+    pub(crate) name: String,
+    pub(crate) help: String,
+    pub(crate) unit: Option<String>,
+    pub(crate) labels: Vec<Label<'c>>,
+    /// The bucket bounds of a histogram; empty for other kinds.
+    pub(crate) buckets: Vec<f64>,
+    /// How a family with an open label is bounded; `None` when every label is an enum.
+    pub(crate) open: Option<Open>,
+}
+
+/// The bounds of a family with an open label.
+pub(crate) struct Open {
+    pub(crate) max_series: usize,
+    pub(crate) ttl_ms: Option<u64>,
+}
+
+/// One label of a family.
+pub(crate) struct Label<'c> {
+    /// The accessor's parameter.
+    pub(crate) param: Ident,
+    /// The exposed label name.
+    pub(crate) name: String,
+    pub(crate) ty: LabelType<'c>,
+}
+
+/// What a label takes.
+pub(crate) enum LabelType<'c> {
+    /// A label set declared in the struct's `#[labels]`.
+    Declared(&'c Ident),
+    /// A type declared elsewhere, which must implement `LabelEnum` (`#[derive(LabelEnum)]`).
+    User(&'c Type),
+    /// Any string (`String` or `&str`).
+    Open,
+}
+
+pub(crate) fn container<'c>(cx: &Ctxt, c: &'c Container<'c>) -> Checked<'c> {
+    let namespace = prefix(cx, "namespace", c.args.namespace.as_ref());
+    let subsystem = prefix(cx, "subsystem", c.args.subsystem.as_ref());
+    let enums = label_sets(cx, &c.enums);
+    let families: Vec<Family<'c>> =
+        c.fields.iter().map(|f| family(cx, f, namespace.as_ref(), subsystem.as_ref(), &enums)).collect();
+    collisions(cx, &families);
+    Checked { enums, families }
+}
+
+/// A namespace or subsystem, if valid.
+fn prefix<'l>(cx: &Ctxt, what: &'static str, lit: Option<&'l LitStr>) -> Option<(String, &'l LitStr)> {
+    let lit = lit?;
+    match metrics_naming::check_prefix(what, &lit.value()) {
+        Ok(()) => Some((lit.value(), lit)),
+        Err(e) => {
+            cx.error_spanned_by(lit, e);
+            None
+        }
+    }
+}
+
+fn label_sets<'c>(cx: &Ctxt, decls: &'c [LabelEnumDecl]) -> Vec<EnumDef<'c>> {
+    let mut defs: Vec<EnumDef<'c>> = Vec::new();
+    for decl in decls {
+        if defs.iter().any(|d| d.decl.ident == decl.ident) {
+            cx.error_spanned_by(
+                &decl.ident,
+                format!("label set `{}` is declared twice in `#[labels]`; keep one declaration", decl.ident),
+            );
+            continue;
+        }
+        if decl.variants.is_empty() {
+            cx.error_spanned_by(
+                &decl.ident,
+                format!(
+                    "label set `{0}` has no value; list its values: `{0} {{ Variant = \"value\", ... }}`",
+                    decl.ident
+                ),
+            );
+        }
+        for (i, v) in decl.variants.iter().enumerate() {
+            if decl.variants[..i].iter().any(|w| w.ident == v.ident) {
+                cx.error_spanned_by(
+                    &v.ident,
+                    format!("variant `{}` is declared twice in `{}`; keep one", v.ident, decl.ident),
+                );
+            }
+        }
+        let values: Vec<String> = decl
+            .variants
+            .iter()
+            .map(|v| match &v.value {
+                Some(lit) => lit.value(),
+                None => RenameRule::SnakeCase.apply(&v.ident.unraw().to_string()),
+            })
+            .collect();
+        let spans: Vec<Span> =
+            decl.variants.iter().map(|v| v.value.as_ref().map_or(v.ident.span(), LitStr::span)).collect();
+        let names: Vec<&Ident> = decl.variants.iter().map(|v| &v.ident).collect();
+        check_values(cx, &decl.ident, &names, &values, &spans);
+        defs.push(EnumDef { decl, values });
+    }
+    defs
+}
+
+/// Reports every value of a label set that is refused or taken by an earlier variant.
+fn check_values(cx: &Ctxt, set: &Ident, variants: &[&Ident], values: &[String], spans: &[Span]) {
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    for i in 0..values.len() {
+        if let Err((at, e)) = metrics_naming::check_label_values(&values[..=i]) {
+            if at != i {
+                continue;
+            }
+            match e {
+                RuleError::DuplicateLabelValue { .. } => {
+                    let first = values.iter().position(|v| *v == values[i]).unwrap_or(0);
+                    cx.error_at(
+                        spans[i],
+                        format!("{e} (`{set}::{}` and `{set}::{}`)", variants[first], variants[i]),
+                    );
+                }
+                e => cx.error_at(spans[i], e),
+            }
+        }
+    }
+}
+
+/// The values of an enum deriving `LabelEnum`.
+pub(crate) fn label_enum(cx: &Ctxt, input: &LabelEnumInput<'_>) -> Vec<String> {
+    if input.variants.is_empty() {
+        cx.error_spanned_by(
+            &input.input.ident,
+            "a label enum needs at least one variant: its variants are the values the label takes",
+        );
+    }
+    let rule = input.options.rename_all.unwrap_or(RenameRule::SnakeCase);
+    let values: Vec<String> = input
+        .variants
+        .iter()
+        .map(|v| match &v.rename {
+            Some(lit) => lit.value(),
+            None => rule.apply(&v.ident.unraw().to_string()),
+        })
+        .collect();
+    let spans: Vec<Span> =
+        input.variants.iter().map(|v| v.rename.as_ref().map_or(v.ident.span(), LitStr::span)).collect();
+    let names: Vec<&Ident> = input.variants.iter().map(|v| v.ident).collect();
+    check_values(cx, &input.input.ident, &names, &values, &spans);
+    values
+}
+
+/// Where the parts of a family name were written, to report a rule on the part that breaks it.
+struct NameParts<'a> {
+    namespace: Option<&'a (String, &'a LitStr)>,
+    subsystem: Option<&'a (String, &'a LitStr)>,
+    name: Span,
+    unit: Option<&'a LitStr>,
+}
+
+impl NameParts<'_> {
+    fn span_of(&self, e: &RuleError) -> Span {
+        let word_span = |word: &str| {
+            for (text, lit) in [self.namespace, self.subsystem].into_iter().flatten() {
+                if text.split('_').any(|w| w == word) {
+                    return lit.span();
+                }
+            }
+            self.name
+        };
+        match e {
+            RuleError::InvalidUnit { .. } | RuleError::UnitNotAllowed { .. } => self.unit.map_or(self.name, LitStr::span),
+            RuleError::NonBaseUnit { unit, .. } => match self.unit {
+                Some(lit) if lit.value() == *unit => lit.span(),
+                _ => word_span(unit),
+            },
+            RuleError::TypeInName { word, .. } => word_span(word),
+            _ => self.name,
+        }
+    }
+}
+
+fn family<'c>(
+    cx: &Ctxt,
+    field: &'c Field<'c>,
+    namespace: Option<&(String, &LitStr)>,
+    subsystem: Option<&(String, &LitStr)>,
+    enums: &[EnumDef<'c>],
+) -> Family<'c> {
+    let kind = field.kind;
+    let opts = &field.options;
+    let attr_name = kind_attr_name(kind);
+    if let Some(cell) = field.cell {
+        if cell.kind() != kind {
+            let cells = match kind {
+                Kind::Counter => "a `Counter` or a `FloatCounter`",
+                Kind::Gauge => "a `Gauge` or a `FloatGauge`",
+                Kind::Histogram => "a `Histogram`",
+                Kind::Info => "an `Info`",
+            };
+            cx.error_spanned_by(
+                &field.original.ty,
+                format!(
+                    "a `#[{attr_name}]` field holds {cells}; `{}` is the cell of a {}: mark the field `#[{}]`, or \
+                     change its type",
+                    cell.name(),
+                    cell.kind(),
+                    kind_attr_name(cell.kind())
+                ),
+            );
+        }
+    }
+    let cell = field.cell.filter(|c| c.kind() == kind).unwrap_or(Cell::default_for(kind));
+
+    let field_name = field.ident.unraw().to_string();
+    if field_name == "new" || field_name == "default" {
+        cx.error_spanned_by(
+            field.ident,
+            format!(
+                "a field named `{field_name}` would hide the generated `{field_name}()`; rename the field and keep \
+                 the metric's name with `name = \"{field_name}\"`"
+            ),
+        );
+    }
+
+    let help = match &opts.help {
+        Some(lit) => {
+            let help = lit.value().trim().to_owned();
+            if help.is_empty() {
+                cx.error_spanned_by(lit, "`help` is empty; say what the metric measures, as Prometheus shows it");
+            }
+            help
+        }
+        None => {
+            let help = crate::attr::help_from_docs(&field.docs);
+            if help.is_empty() {
+                cx.error_spanned_by(
+                    field.ident,
+                    format!(
+                        "metric `{field_name}` has no help text; write a doc comment above the field \
+                         (`/// What it measures.`) or give `help = \"...\"`: Prometheus shows it in `# HELP`"
+                    ),
+                );
+            }
+            help
+        }
+    };
+
+    let (base, name_span) = match &opts.name {
+        Some(lit) => (lit.value(), lit.span()),
+        None => (field_name.clone(), field.ident.span()),
+    };
+    let unit = opts.unit.as_ref().map(LitStr::value);
+    let parts = NameParts { namespace, subsystem, name: name_span, unit: opts.unit.as_ref() };
+    let name = match metrics_naming::family_name(
+        namespace.map(|(s, _)| s.as_str()),
+        subsystem.map(|(s, _)| s.as_str()),
+        &base,
+        kind,
+        unit.as_deref(),
+    ) {
+        Ok(name) => name,
+        Err(e) => {
+            cx.error_at(parts.span_of(&e), &e);
+            [namespace.map(|(s, _)| s.clone()), subsystem.map(|(s, _)| s.clone()), Some(base)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("_")
+        }
+    };
+
+    let labels = labels(cx, field, enums);
+    let open = open_options(cx, field, &labels);
+    let buckets = if kind == Kind::Histogram { buckets(cx, field) } else { Vec::new() };
+    Family { field, cell, name, help, unit, labels, buckets, open }
+}
+
+/// Rust keywords, which a label name may be but a parameter name may only be as a raw identifier.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn", "else", "enum",
+    "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move",
+    "mut", "override", "priv", "pub", "ref", "return", "static", "struct", "trait", "true", "try", "type", "typeof",
+    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+fn labels<'c>(cx: &Ctxt, field: &'c Field<'c>, enums: &[EnumDef<'c>]) -> Vec<Label<'c>> {
+    let decls = &field.options.labels;
+    let names: Vec<String> = decls.iter().map(|d| d.ident.unraw().to_string()).collect();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut labels = Vec::with_capacity(decls.len());
+    for (i, decl) in decls.iter().enumerate() {
+        let name = &names[i];
+        if let Err((at, e)) = metrics_naming::check_label_names(&name_refs[..=i], field.kind) {
+            if at == i {
+                cx.error_spanned_by(&decl.ident, e);
+            }
+        }
+        if i == MAX_LABELS {
+            cx.error_spanned_by(
+                &decl.ident,
+                format!("a family takes at most {MAX_LABELS} labels; split it, or fold labels together"),
+            );
+        }
+        let param = if ["self", "Self", "super", "crate"].contains(&name.as_str()) {
+            cx.error_spanned_by(
+                &decl.ident,
+                format!("`{name}` cannot name an accessor argument; choose another label name"),
+            );
+            Ident::new(&format!("{name}_"), decl.ident.span())
+        } else if KEYWORDS.contains(&name.as_str()) {
+            Ident::new_raw(name, decl.ident.span())
+        } else if name_refs[..i].contains(&name.as_str()) {
+            // Declared twice (reported above); a distinct parameter keeps the expansion compiling.
+            Ident::new(&format!("{name}_{i}"), decl.ident.span())
+        } else {
+            Ident::new(name, decl.ident.span())
+        };
+        labels.push(Label { param, name: name.clone(), ty: label_type(&decl.ty, enums) });
+    }
+    labels
+}
+
+fn label_type<'c>(ty: &'c Type, enums: &[EnumDef<'c>]) -> LabelType<'c> {
+    match ty {
+        Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
+            Type::Path(p) if p.qself.is_none() && p.path.is_ident("str") => LabelType::Open,
+            _ => LabelType::User(ty),
+        },
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last().map(|s| (&s.ident, s.arguments.is_none()));
+            if let Some((ident, true)) = last {
+                if ident == "String" {
+                    return LabelType::Open;
+                }
+                if p.path.segments.len() == 1 {
+                    if let Some(def) = enums.iter().find(|d| d.decl.ident == *ident) {
+                        return LabelType::Declared(&def.decl.ident);
+                    }
+                }
+            }
+            LabelType::User(ty)
+        }
+        Type::Group(g) => label_type(&g.elem, enums),
+        Type::Paren(p) => label_type(&p.elem, enums),
+        _ => LabelType::User(ty),
+    }
+}
+
+fn open_options(cx: &Ctxt, field: &Field<'_>, labels: &[Label<'_>]) -> Option<Open> {
+    let opts = &field.options;
+    let is_open = labels.iter().any(|l| matches!(l.ty, LabelType::Open));
+    if is_open {
+        return Some(Open {
+            max_series: opts.max_series.as_ref().map_or(DEFAULT_MAX_SERIES, |m| m.value),
+            ttl_ms: opts.ttl.as_ref().map(|t| t.value),
+        });
+    }
+    let why = if labels.is_empty() {
+        format!("`{}` has no label, so it has one series", field.ident)
+    } else {
+        format!("the labels of `{}` are all enums, so its series are fixed at compile time", field.ident)
+    };
+    if let Some(m) = &opts.max_series {
+        cx.error_at(
+            m.key,
+            format!("`max_series` bounds families with an open (`String` or `&str`) label; {why}: remove it"),
+        );
+    }
+    if let Some(t) = &opts.ttl {
+        cx.error_at(t.key, format!("`ttl` expires series of families with an open (`String` or `&str`) label; {why}: remove it"));
+    }
+    None
+}
+
+fn buckets(cx: &Ctxt, field: &Field<'_>) -> Vec<f64> {
+    let Some(spec) = &field.options.buckets else {
+        return metrics_naming::DEFAULT_BUCKETS.to_vec();
+    };
+    let result = match &spec.value {
+        BucketsSpec::List(bounds) => {
+            let values: Vec<f64> = bounds.iter().map(|(v, _)| *v).collect();
+            match metrics_naming::check_buckets(&values) {
+                Ok(()) => Ok(values),
+                Err(e) => {
+                    let span = match &e {
+                        RuleError::BucketNotFinite { index } | RuleError::BucketsUnsorted { index, .. } => {
+                            bounds[*index].1
+                        }
+                        _ => spec.key,
+                    };
+                    Err((span, e))
+                }
+            }
+        }
+        BucketsSpec::Linear { start, width, count, span } => {
+            metrics_naming::linear_buckets(*start, *width, *count).map_err(|e| (*span, e))
+        }
+        BucketsSpec::Exponential { start, factor, count, span } => {
+            metrics_naming::exponential_buckets(*start, *factor, *count).map_err(|e| (*span, e))
+        }
+    };
+    match result {
+        Ok(bounds) => bounds,
+        Err((span, e)) => {
+            let hint = match e {
+                RuleError::BucketsEmpty => "; list the bounds, such as `buckets = [0.1, 0.5, 1, 5]`, or leave \
+                                           `buckets` out for the default ones (5 ms to 10 s)",
+                _ => "",
+            };
+            cx.error_at(span, format!("{e}{hint}"));
+            metrics_naming::DEFAULT_BUCKETS.to_vec()
+        }
+    }
+}
+
+/// Reports every family whose exposed sample names clash with an earlier family's.
+fn collisions(cx: &Ctxt, families: &[Family<'_>]) {
+    for (j, b) in families.iter().enumerate() {
+        for a in &families[..j] {
+            let (a_kind, b_kind) = (a.field.kind, b.field.kind);
+            if !metrics_naming::names_collide(&a.name, a_kind, &b.name, b_kind) {
+                continue;
+            }
+            let shared = a_kind
+                .sample_suffixes()
+                .iter()
+                .map(|s| format!("{}{s}", a.name))
+                .find(|sample| b_kind.sample_suffixes().iter().any(|s| format!("{}{s}", b.name) == *sample))
+                .unwrap_or_else(|| a.name.clone());
+            let span = b.field.options.name.as_ref().map_or(b.field.ident.span(), LitStr::span);
+            cx.error_at(
+                span,
+                format!(
+                    "families `{}` ({}) and `{}` ({}) would both expose `{shared}`; give one of them another name \
+                     with `name = \"...\"`",
+                    a.field.ident,
+                    a_kind,
+                    b.field.ident,
+                    b_kind
+                ),
+            );
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_sorted_and_unique() {
+        assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn label_types() {
+        let string: Type = syn::parse_quote!(String);
+        let str_ref: Type = syn::parse_quote!(&'static str);
+        let user: Type = syn::parse_quote!(crate::labels::Region);
+        assert!(matches!(label_type(&string, &[]), LabelType::Open));
+        assert!(matches!(label_type(&str_ref, &[]), LabelType::Open));
+        assert!(matches!(label_type(&user, &[]), LabelType::User(_)));
+    }
+}
