@@ -1,1 +1,31 @@
-//! The HTTP exposition endpoint.
+//! The HTTP exposition endpoint: `/metrics` (path configurable), `/health` and `/ready`, on hyper 1 and
+//! tokio.
+//!
+//! - **Negotiation**: the format follows the request's `Accept` header with its q-values (OpenMetrics
+//!   1.0.0 for Prometheus 2.x and 3.x, the text format 0.0.4 by default); see [`negotiate_format`].
+//! - **Compression**: gzip when `Accept-Encoding` allows it and the body is at least
+//!   `compression.min_size_bytes`, with `Vary: Accept, Accept-Encoding`.
+//! - **Cache**: the serialized body of each format and encoding is reused for `cache.ttl_ms`; concurrent
+//!   scrapes of a stale cache encode once; [`Handler::invalidate`] drops it.
+//! - **Authentication**: bearer tokens with scopes; the scrape path needs `metrics:read`. 401 with
+//!   `WWW-Authenticate` for a missing or unknown token, 403 for a token without the scope.
+//! - **Rate limit**: 429 with `Retry-After` past `rate_limit.requests_per_second`.
+//! - **Limits**: header size (431), header and request timeouts, a connection limit; a slow or malformed
+//!   client holds only its own connection, and not for long.
+//! - **Tracing**: a `scrape` span per scrape, with the format, gzip, series, body bytes and cache use.
+//! - **Shutdown**: [`serve`] stops on SIGTERM or Ctrl-C and finishes in-flight scrapes.
+//!
+//! [`serve`] is the whole server; [`Server`] splits it in bind and run; [`Handler`] mounts in an existing
+//! hyper, axum or tower service.
+
+mod auth;
+mod cache;
+mod handler;
+mod negotiate;
+mod rate_limit;
+mod server;
+mod stats;
+
+pub use handler::{Handler, HttpResponse, Readiness, ResponseFuture};
+pub use negotiate::{Negotiated, accepts_gzip, negotiate_format};
+pub use server::{Server, serve, shutdown_signal};

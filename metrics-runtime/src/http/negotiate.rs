@@ -1,0 +1,229 @@
+//! Content negotiation: the exposition format from `Accept`, gzip from `Accept-Encoding`.
+//!
+//! Media ranges are ranked as RFC 9110 says: a format takes the quality of the most specific range that
+//! matches it (`application/openmetrics-text` over `application/*` over `*/*`), the higher quality wins,
+//! and a tie goes to the range listed first, then to the text format. A request with no `Accept`, with
+//! `*/*`, or with only types we do not serve gets the text format 0.0.4: a scraper always gets a body with
+//! a `Content-Type` it can read.
+
+use crate::Format;
+
+/// What a request's `Accept` header asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Negotiated {
+    /// Serve this format.
+    Format(Format),
+    /// Both formats were refused with `q=0`: answer 406.
+    NotAcceptable,
+}
+
+/// How closely a media range names a format: ranks a quality's source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Specificity {
+    Any,
+    Type,
+    Exact,
+}
+
+/// The best match found so far for one format.
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    specificity: Specificity,
+    q: u16,
+    position: usize,
+}
+
+/// Picks the exposition format for an `Accept` header value (`None` when the request has none).
+pub fn negotiate_format(accept: Option<&str>) -> Negotiated {
+    let Some(accept) = accept else { return Negotiated::Format(Format::Text) };
+    // Index 0: text, 1: OpenMetrics.
+    let mut best: [Option<Match>; 2] = [None, None];
+    for (position, range) in accept.split(',').enumerate() {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim();
+        let Some((ty, subtype)) = media.split_once('/') else { continue };
+        let (ty, subtype) = (ty.trim(), subtype.trim());
+        let mut q = 1000;
+        let mut version = None;
+        for param in parts {
+            let Some((name, value)) = param.split_once('=') else { continue };
+            let value = value.trim().trim_matches('"');
+            match name.trim().to_ascii_lowercase().as_str() {
+                "q" => q = parse_q(value).unwrap_or(0),
+                "version" => version = Some(value),
+                _ => {}
+            }
+        }
+        for (slot, format) in [(0, Format::Text), (1, Format::OpenMetrics)] {
+            let Some(specificity) = matches(format, ty, subtype, version) else { continue };
+            let candidate = Match { specificity, q, position };
+            match best[slot] {
+                Some(m) if m.specificity > specificity => {}
+                Some(m) if m.specificity == specificity && m.q >= q => {}
+                _ => best[slot] = Some(candidate),
+            }
+        }
+    }
+    match best {
+        [None, None] => Negotiated::Format(Format::Text),
+        [Some(t), Some(o)] if t.q == 0 && o.q == 0 => Negotiated::NotAcceptable,
+        [Some(t), None] if t.q == 0 => Negotiated::Format(Format::OpenMetrics),
+        [None, Some(o)] if o.q == 0 => Negotiated::Format(Format::Text),
+        [Some(_), None] => Negotiated::Format(Format::Text),
+        [None, Some(_)] => Negotiated::Format(Format::OpenMetrics),
+        [Some(t), Some(o)] => {
+            let om_wins = o.q > t.q
+                || (o.q == t.q && o.specificity > t.specificity)
+                || (o.q == t.q
+                    && o.specificity == t.specificity
+                    && o.specificity != Specificity::Any
+                    && o.position < t.position);
+            Negotiated::Format(if om_wins { Format::OpenMetrics } else { Format::Text })
+        }
+    }
+}
+
+/// Whether a media range names `format`, and how specifically.
+fn matches(format: Format, ty: &str, subtype: &str, version: Option<&str>) -> Option<Specificity> {
+    let (want_ty, want_sub, versions): (&str, &str, &[&str]) = match format {
+        // Our 0.0.4 output is valid 1.0.0 text too: every name in it is a legacy Prometheus name.
+        Format::Text => ("text", "plain", &["0.0.4", "1.0.0"]),
+        Format::OpenMetrics => ("application", "openmetrics-text", &["1.0.0", "0.0.1"]),
+    };
+    if ty == "*" && subtype == "*" {
+        return Some(Specificity::Any);
+    }
+    if !ty.eq_ignore_ascii_case(want_ty) {
+        return None;
+    }
+    if subtype == "*" {
+        return Some(Specificity::Type);
+    }
+    if !subtype.eq_ignore_ascii_case(want_sub) {
+        return None;
+    }
+    match version {
+        None => Some(Specificity::Exact),
+        Some(v) if versions.contains(&v) => Some(Specificity::Exact),
+        Some(_) => None,
+    }
+}
+
+/// A quality value in thousandths: `0`, `0.5`, `1.000`.
+fn parse_q(value: &str) -> Option<u16> {
+    let (int, frac) = value.split_once('.').unwrap_or((value, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let frac_value =
+        frac.bytes().fold(0u16, |acc, b| acc * 10 + u16::from(b - b'0')) * 10u16.pow(3 - frac.len() as u32);
+    match int {
+        "0" => Some(frac_value),
+        "1" if frac_value == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// Whether an `Accept-Encoding` header value allows a gzip response.
+pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+    let Some(value) = accept_encoding else { return false };
+    let mut gzip = None;
+    let mut any = None;
+    for coding in value.split(',') {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let q = parts
+            .filter_map(|p| p.split_once('='))
+            .find(|(n, _)| n.trim().eq_ignore_ascii_case("q"))
+            .map_or(Some(1000), |(_, v)| parse_q(v.trim()))
+            .unwrap_or(0);
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(gzip.map_or(q, |g: u16| g.max(q)));
+        } else if name == "*" {
+            any = Some(q);
+        }
+    }
+    gzip.or(any).is_some_and(|q| q > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROMETHEUS_2: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    const PROMETHEUS_3: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+    const PROMETHEUS_NATIVE: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+    fn f(accept: Option<&str>) -> Negotiated {
+        negotiate_format(accept)
+    }
+
+    const OM: Negotiated = Negotiated::Format(Format::OpenMetrics);
+    const TEXT: Negotiated = Negotiated::Format(Format::Text);
+
+    #[test]
+    fn scrapers_get_openmetrics() {
+        assert_eq!(f(Some(PROMETHEUS_2)), OM);
+        assert_eq!(f(Some(PROMETHEUS_3)), OM);
+        assert_eq!(f(Some(PROMETHEUS_NATIVE)), OM);
+        assert_eq!(f(Some("application/openmetrics-text")), OM);
+        assert_eq!(f(Some("application/openmetrics-text; version=0.0.1")), OM);
+    }
+
+    #[test]
+    fn defaults_are_text() {
+        assert_eq!(f(None), TEXT);
+        assert_eq!(f(Some("")), TEXT);
+        assert_eq!(f(Some("*/*")), TEXT);
+        assert_eq!(f(Some("application/json")), TEXT);
+        assert_eq!(f(Some("application/openmetrics-text;version=2.0.0")), TEXT);
+        assert_eq!(f(Some("text/plain;version=0.0.4")), TEXT);
+        assert_eq!(f(Some("text/plain")), TEXT);
+        assert_eq!(f(Some("text/*")), TEXT);
+        assert_eq!(f(Some("garbage;;;q=x,,")), TEXT);
+    }
+
+    #[test]
+    fn q_values_rule() {
+        assert_eq!(f(Some("application/openmetrics-text;q=0.4,text/plain;q=0.5")), TEXT);
+        assert_eq!(f(Some("text/plain;q=0.5,application/openmetrics-text;q=0.6")), OM);
+        assert_eq!(f(Some("text/plain;version=0.0.4;q=0.3,*/*;q=0.9")), OM);
+        assert_eq!(f(Some("text/plain;q=0,*/*")), OM);
+        assert_eq!(f(Some("application/openmetrics-text;q=0,*/*")), TEXT);
+        assert_eq!(f(Some("application/openmetrics-text;q=0")), TEXT);
+        assert_eq!(f(Some("text/plain;q=0")), OM);
+        assert_eq!(f(Some("text/plain;q=0,application/openmetrics-text;q=0")), Negotiated::NotAcceptable);
+        // Equal qualities: the more specific range, then the first listed.
+        assert_eq!(f(Some("application/openmetrics-text,text/plain")), OM);
+        assert_eq!(f(Some("text/plain,application/openmetrics-text")), TEXT);
+        assert_eq!(f(Some("application/*,*/*")), OM);
+    }
+
+    #[test]
+    fn quality_syntax() {
+        assert_eq!(parse_q("1"), Some(1000));
+        assert_eq!(parse_q("1.000"), Some(1000));
+        assert_eq!(parse_q("0.75"), Some(750));
+        assert_eq!(parse_q("0.1"), Some(100));
+        assert_eq!(parse_q("0"), Some(0));
+        assert_eq!(parse_q("1.5"), None);
+        assert_eq!(parse_q("0.1234"), None);
+        assert_eq!(parse_q("x"), None);
+    }
+
+    #[test]
+    fn gzip_when_accepted() {
+        assert!(accepts_gzip(Some("gzip")));
+        assert!(accepts_gzip(Some("gzip, deflate, br")));
+        assert!(accepts_gzip(Some("br;q=1.0, GZIP;q=0.5")));
+        assert!(accepts_gzip(Some("*")));
+        assert!(accepts_gzip(Some("x-gzip")));
+        assert!(!accepts_gzip(None));
+        assert!(!accepts_gzip(Some("")));
+        assert!(!accepts_gzip(Some("identity")));
+        assert!(!accepts_gzip(Some("deflate, br")));
+        assert!(!accepts_gzip(Some("gzip;q=0")));
+        assert!(!accepts_gzip(Some("gzip;q=0, *")));
+        assert!(!accepts_gzip(Some("*;q=0")));
+    }
+}
