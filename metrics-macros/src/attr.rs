@@ -298,7 +298,7 @@ pub(crate) fn field_options(cx: &Ctxt, kind: Kind, attr: &Attribute) -> FieldOpt
         } else if key.is_ident("buckets") {
             cx.error_spanned_by(
                 key,
-                format!("`buckets` applies to histograms only; remove it, or make the field a `#[histogram]`"),
+                "`buckets` applies to histograms only; remove it, or make the field a `#[histogram]`",
             );
             skip_value(&meta)?;
         } else if key.is_ident("max_series") {
@@ -701,7 +701,7 @@ pub(crate) fn doc_lines(attrs: &[&Attribute]) -> Vec<String> {
             },
             _ => None,
         })
-        .flat_map(|s| s.lines().map(str::to_owned).collect::<Vec<_>>())
+        .flat_map(|s| s.split('\n').map(str::to_owned).collect::<Vec<_>>())
         .collect()
 }
 

@@ -1,0 +1,79 @@
+//! The code `#[metrics]` and `#[derive(LabelEnum)]` generate is lint-clean: this file is compiled under
+//! `#![deny(warnings, clippy::all, clippy::pedantic)]` and `missing_docs` by `cargo clippy --all-targets`,
+//! with every kind of family, label and option the macros take.
+#![deny(warnings, missing_docs, clippy::all, clippy::pedantic)]
+
+use metrics_runtime::prelude::*;
+use metrics_runtime::MetricType;
+
+/// Regions, a label set shared by several structs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, LabelEnum)]
+#[label(rename_all = "kebab-case")]
+pub enum Region {
+    /// Europe.
+    EuWest,
+    /// America.
+    #[label(rename = "us")]
+    UsEast,
+}
+
+/// Everything the macro takes, in one struct.
+#[metrics(namespace = "lint", subsystem = "check")]
+#[labels(
+    /// Outcomes.
+    Outcome {
+        /// It worked.
+        Ok = "ok",
+        /// It did not.
+        Failed,
+    },
+)]
+pub struct LintMetrics {
+    /// Requests, by region and outcome.
+    #[counter(labels(region: Region, outcome: Outcome))]
+    requests: Counter,
+
+    /// Spend.
+    #[counter(unit = "dollars")]
+    spend: FloatCounter,
+
+    /// Queue depth.
+    #[gauge]
+    queue: Gauge,
+
+    /// Temperature.
+    #[gauge(labels(room: String), unit = "celsius", max_series = 10, ttl = "5m")]
+    temperature: FloatGauge,
+
+    /// Latency.
+    #[histogram(labels(region: Region), unit = "seconds", buckets = exponential(0.01, 2, 8))]
+    latency: Histogram,
+
+    /// Sizes.
+    #[histogram(labels(kind: &str, outcome: Outcome), unit = "bytes", buckets = linear(100, 100, 5))]
+    sizes: Histogram,
+
+    /// Build facts.
+    #[info]
+    build: Info,
+
+    #[gauge(name = "workers", help = "Workers running.", labels(r#type: Outcome))]
+    worker_count: Gauge,
+}
+
+#[test]
+fn every_accessor_works_under_pedantic_lints() {
+    let m = LintMetrics::new();
+    m.requests(Region::EuWest, Outcome::Failed).inc();
+    assert!(m.spend().inc_by(1.5));
+    m.queue().set(3);
+    m.temperature("kitchen").set(21.5);
+    m.latency(Region::UsEast).observe(0.02);
+    m.sizes("upload", Outcome::Ok).observe(150.0);
+    m.build().set([("version", "1.0")]).unwrap();
+    m.worker_count(Outcome::Ok).inc();
+    assert_eq!(m.requests(Region::EuWest, Outcome::Failed).get(), 1);
+    assert_eq!(LintMetrics::FAMILIES.len(), 8);
+    assert_eq!(LintMetrics::FAMILIES[7].name(), "lint_check_workers");
+    assert_eq!(LintMetrics::FAMILIES[1].kind(), MetricType::Counter);
+}
