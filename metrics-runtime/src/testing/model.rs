@@ -1,0 +1,341 @@
+//! What a valid exposition holds: families, their samples, and lookups by sample name and labels.
+
+use std::fmt;
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
+use smallvec::SmallVec;
+
+use super::violation::Violation;
+use crate::Format;
+
+/// A family's type, as its `# TYPE` line says (or [`FamilyType::Unknown`] / [`FamilyType::Untyped`]
+/// when it has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FamilyType {
+    /// `counter`.
+    Counter,
+    /// `gauge`.
+    Gauge,
+    /// `histogram`.
+    Histogram,
+    /// `gaugehistogram` (OpenMetrics only).
+    GaugeHistogram,
+    /// `summary`.
+    Summary,
+    /// `info` (OpenMetrics only).
+    Info,
+    /// `stateset` (OpenMetrics only).
+    StateSet,
+    /// `unknown`, or no `# TYPE` (OpenMetrics).
+    Unknown,
+    /// `untyped`, or no `# TYPE` (0.0.4).
+    Untyped,
+}
+
+impl FamilyType {
+    /// The name `# TYPE` writes.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FamilyType::Counter => "counter",
+            FamilyType::Gauge => "gauge",
+            FamilyType::Histogram => "histogram",
+            FamilyType::GaugeHistogram => "gaugehistogram",
+            FamilyType::Summary => "summary",
+            FamilyType::Info => "info",
+            FamilyType::StateSet => "stateset",
+            FamilyType::Unknown => "unknown",
+            FamilyType::Untyped => "untyped",
+        }
+    }
+
+    /// The type `# TYPE` names in `format`, if the format has it.
+    pub fn from_name(name: &str, format: Format) -> Option<Self> {
+        let kind = match name {
+            "counter" => FamilyType::Counter,
+            "gauge" => FamilyType::Gauge,
+            "histogram" => FamilyType::Histogram,
+            "summary" => FamilyType::Summary,
+            "untyped" if format == Format::Text => FamilyType::Untyped,
+            "gaugehistogram" if format == Format::OpenMetrics => FamilyType::GaugeHistogram,
+            "info" if format == Format::OpenMetrics => FamilyType::Info,
+            "stateset" if format == Format::OpenMetrics => FamilyType::StateSet,
+            "unknown" if format == Format::OpenMetrics => FamilyType::Unknown,
+            _ => return None,
+        };
+        Some(kind)
+    }
+
+    /// The suffixes this type's sample names add to the family name in `format`.
+    ///
+    /// In 0.0.4 a counter's family name is its sample name (`foo_total`), so its suffix is empty.
+    pub const fn sample_suffixes(self, format: Format) -> &'static [&'static str] {
+        match (self, format) {
+            (FamilyType::Counter, Format::OpenMetrics) => &["_total", "_created"],
+            (FamilyType::Histogram, Format::OpenMetrics) => &["_bucket", "_sum", "_count", "_created"],
+            (FamilyType::Histogram, Format::Text) => &["_bucket", "_sum", "_count"],
+            (FamilyType::GaugeHistogram, _) => &["_bucket", "_gsum", "_gcount"],
+            (FamilyType::Summary, Format::OpenMetrics) => &["", "_sum", "_count", "_created"],
+            (FamilyType::Summary, Format::Text) => &["", "_sum", "_count"],
+            (FamilyType::Info, _) => &["_info"],
+            _ => &[""],
+        }
+    }
+
+    pub(super) const fn is_histogram(self) -> bool {
+        matches!(self, FamilyType::Histogram | FamilyType::GaugeHistogram)
+    }
+}
+
+impl fmt::Display for FamilyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An exemplar: `# {labels} value [timestamp]` after an OpenMetrics sample.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Exemplar {
+    /// Its labels, in the order written, unescaped.
+    pub labels: Vec<(String, String)>,
+    /// Its value.
+    pub value: f64,
+    /// Its timestamp in seconds, if written.
+    pub timestamp: Option<f64>,
+}
+
+/// One sample line.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Sample {
+    /// The sample name as written, suffix included (`requests_total`, `latency_seconds_bucket`).
+    pub name: String,
+    /// The labels in the order written, values unescaped.
+    pub labels: Vec<(String, String)>,
+    /// The value.
+    pub value: f64,
+    /// The timestamp as written: milliseconds in 0.0.4, seconds in OpenMetrics.
+    pub timestamp: Option<f64>,
+    /// The exemplar (OpenMetrics only).
+    pub exemplar: Option<Exemplar>,
+    /// The line it was on, counted from 1.
+    pub line: usize,
+}
+
+impl Sample {
+    /// The value of label `name`, if the sample has it.
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.labels.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the sample's labels are exactly `labels`, in any order.
+    pub fn has_labels(&self, labels: &[(&str, &str)]) -> bool {
+        self.labels.len() == labels.len() && labels.iter().all(|(n, v)| self.label(n) == Some(*v))
+    }
+
+    /// The series as Prometheus writes it: `name{a="1",b="2"}`, values escaped.
+    pub fn series(&self) -> String {
+        series_text(&self.name, self.labels.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+    }
+}
+
+/// Writes `name{a="1",b="2"}` with values escaped, or `name` alone without labels.
+pub(super) fn series_text<'a>(name: &str, labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::from(name);
+    let mut first = true;
+    for (n, v) in labels {
+        out.push(if first { '{' } else { ',' });
+        first = false;
+        out.push_str(n);
+        out.push_str("=\"");
+        for c in v.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                '\n' => out.push_str("\\n"),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    if !first {
+        out.push('}');
+    }
+    out
+}
+
+/// One metric family: its metadata and samples.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ParsedFamily {
+    /// The name its metadata carries: `foo` for an OpenMetrics counter, `foo_total` for a 0.0.4 one; the
+    /// sample name for a family without metadata.
+    pub name: String,
+    /// Its type.
+    pub kind: FamilyType,
+    /// Its `# HELP` text, unescaped, if it has one.
+    pub help: Option<String>,
+    /// Its `# UNIT` (OpenMetrics), if it has one; an empty `# UNIT` reads as none.
+    pub unit: Option<String>,
+    /// Its samples, in the order written.
+    pub samples: Vec<Sample>,
+    /// The first line of the family, counted from 1.
+    pub first_line: usize,
+    /// The last line of the family.
+    pub last_line: usize,
+}
+
+impl ParsedFamily {
+    /// The first sample named `name` with exactly the labels `labels` (in any order).
+    pub fn sample(&self, name: &str, labels: &[(&str, &str)]) -> Option<&Sample> {
+        self.samples.iter().find(|s| s.name == name && s.has_labels(labels))
+    }
+
+    /// The value of that sample.
+    pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        self.sample(name, labels).map(|s| s.value)
+    }
+}
+
+/// A parsed exposition that breaks no rule of its format (it may have [warnings](Exposition::warnings)).
+///
+/// Look samples up by sample name and labels with [`Exposition::value`] and [`Exposition::sample`]; the
+/// lookups use an index, so a test may check every series of a large scrape.
+#[derive(Debug, Clone)]
+pub struct Exposition {
+    format: Format,
+    families: Vec<ParsedFamily>,
+    warnings: Vec<Violation>,
+    index: Index,
+}
+
+impl Exposition {
+    pub(super) fn new(format: Format, families: Vec<ParsedFamily>, warnings: Vec<Violation>) -> Self {
+        let index = Index::build(&families);
+        Exposition { format, families, warnings, index }
+    }
+
+    /// The format it was parsed as.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The families, in the order written.
+    pub fn families(&self) -> &[ParsedFamily] {
+        &self.families
+    }
+
+    /// The family named `name` as its metadata names it (see [`ParsedFamily::name`]).
+    pub fn family(&self, name: &str) -> Option<&ParsedFamily> {
+        self.families.iter().find(|f| f.name == name)
+    }
+
+    /// The family a sample named `sample_name` belongs to.
+    pub fn family_of(&self, sample_name: &str) -> Option<&ParsedFamily> {
+        self.families.iter().find(|f| f.samples.iter().any(|s| s.name == sample_name)).or_else(|| {
+            self.families.iter().find(|f| {
+                f.kind
+                    .sample_suffixes(self.format)
+                    .iter()
+                    .any(|suffix| sample_name.strip_prefix(f.name.as_str()).is_some_and(|rest| rest == *suffix))
+            })
+        })
+    }
+
+    /// Every sample, family by family, in the order written.
+    pub fn samples(&self) -> impl Iterator<Item = &Sample> {
+        self.families.iter().flat_map(|f| f.samples.iter())
+    }
+
+    /// The number of samples.
+    pub fn sample_count(&self) -> usize {
+        self.families.iter().map(|f| f.samples.len()).sum()
+    }
+
+    /// The sample named `name` (suffix included) with exactly the labels `labels`, in any order.
+    ///
+    /// Where an OpenMetrics series has several timestamped samples, this is the first.
+    pub fn sample(&self, name: &str, labels: &[(&str, &str)]) -> Option<&Sample> {
+        let key = self.index.key(name, labels.iter().map(|(n, v)| (*n, *v)));
+        let found = self.index.map.get(&key)?;
+        found
+            .iter()
+            .map(|&(f, s)| &self.families[f as usize].samples[s as usize])
+            .find(|s| s.name == name && s.has_labels(labels))
+    }
+
+    /// The value of [that sample](Exposition::sample).
+    ///
+    /// ```
+    /// use metrics_runtime::Format;
+    /// use metrics_runtime::testing::parse;
+    ///
+    /// let text = "# TYPE jobs counter\njobs_total{queue=\"mail\"} 3\n# EOF\n";
+    /// let exposition = parse(text, Format::OpenMetrics).unwrap();
+    /// assert_eq!(exposition.value("jobs_total", &[("queue", "mail")]), Some(3.0));
+    /// assert_eq!(exposition.value("jobs_total", &[]), None);
+    /// ```
+    pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        self.sample(name, labels).map(|s| s.value)
+    }
+
+    /// Every sample named `name`, whatever its labels.
+    pub fn samples_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Sample> + 'a {
+        self.samples().filter(move |s| s.name == name)
+    }
+
+    /// The violations of severity [`Warning`](super::Severity::Warning): allowed by the format, flagged
+    /// all the same.
+    pub fn warnings(&self) -> &[Violation] {
+        &self.warnings
+    }
+
+    /// Panics unless the sample `name{labels}` exists with value `expected` (NaN matches NaN), listing the
+    /// closest series in the message.
+    #[track_caller]
+    pub fn assert_value(&self, name: &str, labels: &[(&str, &str)], expected: f64) {
+        if let Err(message) = super::assert::check_value(self, name, labels, expected) {
+            panic!("{message}");
+        }
+    }
+
+    /// The families, by value.
+    pub fn into_families(self) -> Vec<ParsedFamily> {
+        self.families
+    }
+}
+
+/// Sample name and label set (in any order) to where the samples are.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    hasher: FixedState,
+    map: foldhash::HashMap<u64, SmallVec<[(u32, u32); 1]>>,
+}
+
+impl Index {
+    fn build(families: &[ParsedFamily]) -> Self {
+        let mut index = Index::default();
+        for (f, family) in families.iter().enumerate() {
+            for (s, sample) in family.samples.iter().enumerate() {
+                let key = index.key(&sample.name, sample.labels.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+                index.map.entry(key).or_default().push((f as u32, s as u32));
+            }
+        }
+        index
+    }
+
+    fn key<'a>(&self, name: &str, labels: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
+        series_key(&self.hasher, name, labels)
+    }
+}
+
+/// A hash of a sample name and its label set that ignores the order of the labels.
+pub(super) fn series_key<'a>(hasher: &FixedState, name: &str, labels: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
+    hasher.hash_one(name).rotate_left(17) ^ label_set_key(hasher, labels)
+}
+
+/// A hash of a label set that ignores the order of the labels.
+pub(super) fn label_set_key<'a>(hasher: &FixedState, labels: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
+    labels.fold(0u64, |acc, pair| acc.wrapping_add(hasher.hash_one(pair)))
+}

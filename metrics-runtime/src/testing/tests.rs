@@ -1,0 +1,1 @@
+//! Unit tests of the parser, one or more per rule.
