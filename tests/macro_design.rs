@@ -1,7 +1,7 @@
 //! The example of DESIGN.md, compiled and run as written, and the exposition it produces.
 
-use metrics_runtime::prelude::*;
 use metrics_runtime::MetricType;
+use metrics_runtime::prelude::*;
 
 /// The metrics of the DESIGN.md example.
 #[metrics(namespace = "llmdevops")]

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use metrics_runtime::prelude::*;
 use metrics_runtime::MetricType;
+use metrics_runtime::prelude::*;
 
 fn quiet() -> Registry {
     Registry::builder().self_metrics(false).build()

@@ -3,8 +3,8 @@
 //! with every kind of family, label and option the macros take.
 #![deny(warnings, missing_docs, clippy::all, clippy::pedantic)]
 
-use metrics_runtime::prelude::*;
 use metrics_runtime::MetricType;
+use metrics_runtime::prelude::*;
 
 /// Regions, a label set shared by several structs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, LabelEnum)]

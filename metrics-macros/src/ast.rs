@@ -76,8 +76,20 @@ pub(crate) fn kind_attr_name(kind: Kind) -> &'static str {
     }
 }
 
+/// The cells a field of `kind` may hold, for messages.
+pub(crate) fn cells_of(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Counter => "`Counter` or `FloatCounter`",
+        Kind::Gauge => "`Gauge` or `FloatGauge`",
+        Kind::Histogram => "`Histogram`",
+        Kind::Info => "`Info`",
+    }
+}
+
 fn kind_of_attr(attr: &Attribute) -> Option<Kind> {
-    [Kind::Counter, Kind::Gauge, Kind::Histogram, Kind::Info].into_iter().find(|k| attr.path().is_ident(kind_attr_name(*k)))
+    [Kind::Counter, Kind::Gauge, Kind::Histogram, Kind::Info]
+        .into_iter()
+        .find(|k| attr.path().is_ident(kind_attr_name(*k)))
 }
 
 /// A struct annotated with `#[metrics]`.
@@ -130,8 +142,8 @@ impl<'a> Container<'a> {
             Fields::Unnamed(_) | Fields::Unit => {
                 cx.error_spanned_by(
                     &item.ident,
-                    "`#[metrics]` takes a struct with named fields, one per metric family: \
-                     `struct AppMetrics { /// Requests.\n #[counter] requests: Counter }`",
+                    "`#[metrics]` takes a struct with named fields, one per metric family, such as \
+                     `struct AppMetrics { #[counter] requests: Counter }`",
                 );
                 Vec::new()
             }
@@ -171,19 +183,22 @@ impl<'a> Field<'a> {
             }
         }
         let cell = Cell::of_type(&field.ty);
-        if cell.is_none() {
-            let ty = &field.ty;
-            cx.error_spanned_by(
-                ty,
-                format!(
-                    "`{}` is not a metric cell: the type of a metric field is `Counter`, `FloatCounter`, `Gauge`, \
-                     `FloatGauge`, `Histogram` or `Info`",
-                    quote::quote!(#ty).to_string().replace(' ', "")
-                ),
-            );
-        }
         let (kind_attr, kind) = match (kind_attr, cell) {
-            (Some((a, kind)), _) => (Some(a), kind),
+            (Some((a, kind)), cell) => {
+                if cell.is_none() {
+                    let ty = &field.ty;
+                    cx.error_spanned_by(
+                        ty,
+                        format!(
+                            "`{}` is not a metric cell: the type of a `#[{}]` field is {}",
+                            quote::quote!(#ty).to_string().replace(' ', ""),
+                            kind_attr_name(kind),
+                            cells_of(kind)
+                        ),
+                    );
+                }
+                (Some(a), kind)
+            }
             (None, Some(cell)) => {
                 cx.error_spanned_by(
                     ident,
@@ -199,8 +214,9 @@ impl<'a> Field<'a> {
                 cx.error_spanned_by(
                     ident,
                     format!(
-                        "field `{ident}` has no metric attribute; every field of a `#[metrics]` struct is a family \
-                         marked `#[counter]`, `#[gauge]`, `#[histogram]` or `#[info]`"
+                        "field `{ident}` is not a metric family; every field of a `#[metrics]` struct is one, marked \
+                         `#[counter]`, `#[gauge]`, `#[histogram]` or `#[info]` and holding a metric cell (`Counter`, \
+                         `Gauge`, ...): keep other data in another struct"
                     ),
                 );
                 return None;
@@ -242,15 +258,21 @@ impl<'a> LabelEnumInput<'a> {
             cx.error_spanned_by(&input.generics, "a label enum cannot be generic; remove the generic parameters");
         }
         let mut variants = Vec::new();
+        let mut plain = true;
         for v in &data.variants {
             if !matches!(v.fields, Fields::Unit) {
                 cx.error_spanned_by(
                     &v.fields,
-                    format!("variant `{}` holds data; a label value is a plain variant, such as `{}`", v.ident, v.ident),
+                    format!(
+                        "variant `{}` holds data; a label takes one of a fixed set of values, each a variant \
+                         without fields: remove the fields, or take the label as `String`",
+                        v.ident
+                    ),
                 );
+                plain = false;
             }
             variants.push(Variant { ident: &v.ident, rename: attr::variant_rename(cx, &v.attrs) });
         }
-        Some(LabelEnumInput { input, options, variants })
+        plain.then_some(LabelEnumInput { input, options, variants })
     }
 }

@@ -123,12 +123,33 @@ pub(crate) struct VariantDecl {
     pub(crate) value: Option<LitStr>,
 }
 
+/// Adds the expected form of `#[labels]` to a syntax error syn reported.
+fn labels_hint(e: syn::Error) -> syn::Error {
+    syn::Error::new(
+        e.span(),
+        format!("{e}; `#[labels]` declares label sets as `Name {{ Variant = \"value\", ... }}, ...`"),
+    )
+}
+
+/// `T, T, ...` with an optional trailing comma, the separators' errors hinted.
+fn comma_separated<T: Parse>(input: ParseStream<'_>) -> syn::Result<Vec<T>> {
+    let mut items = Vec::new();
+    while !input.is_empty() {
+        items.push(input.parse::<T>()?);
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>().map_err(labels_hint)?;
+    }
+    Ok(items)
+}
+
 impl Parse for LabelEnumDecl {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         let vis = if matches!(vis, Visibility::Inherited) { None } else { Some(vis) };
-        let ident: Ident = input.parse()?;
+        let ident: Ident = input.parse().map_err(labels_hint)?;
         if !input.peek(syn::token::Brace) {
             return Err(input.error(format!(
                 "expected the values of `{ident}` in braces: `{ident} {{ Variant = \"value\", ... }}`"
@@ -136,18 +157,23 @@ impl Parse for LabelEnumDecl {
         }
         let content;
         braced!(content in input);
-        let variants = Punctuated::<VariantDecl, Token![,]>::parse_terminated(&content)?;
-        Ok(LabelEnumDecl { attrs, vis, ident, variants: variants.into_iter().collect() })
+        let variants = comma_separated(&content)?;
+        Ok(LabelEnumDecl { attrs, vis, ident, variants })
     }
 }
 
 impl Parse for VariantDecl {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
-        let ident: Ident = input.parse()?;
+        let ident: Ident = input.parse().map_err(labels_hint)?;
         let value = if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
-            let lit: Lit = input.parse()?;
+            let lit: Lit = input.parse().map_err(|_| {
+                syn::Error::new(
+                    input.span(),
+                    format!("the value of `{ident}` is the exposed label text, a string: `{ident} = \"...\"`"),
+                )
+            })?;
             match lit {
                 Lit::Str(s) => Some(s),
                 other => {
@@ -166,15 +192,8 @@ impl Parse for VariantDecl {
 
 /// The label sets of one `#[labels(...)]` attribute.
 pub(crate) fn labels_attr(cx: &Ctxt, attr: &Attribute) -> Vec<LabelEnumDecl> {
-    let parsed =
-        attr.parse_args_with(Punctuated::<LabelEnumDecl, Token![,]>::parse_terminated).map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                format!("{e}; `#[labels]` declares label sets as `Name {{ Variant = \"value\", ... }}, ...`"),
-            )
-        });
-    match parsed {
-        Ok(decls) => decls.into_iter().collect(),
+    match attr.parse_args_with(comma_separated::<LabelEnumDecl>) {
+        Ok(decls) => decls,
         Err(e) => {
             cx.syn_error(e);
             Vec::new()
@@ -258,7 +277,10 @@ pub(crate) fn field_options(cx: &Ctxt, kind: Kind, attr: &Attribute) -> FieldOpt
         let key = &meta.path;
         if key.is_ident("labels") {
             if !meta.input.peek(syn::token::Paren) {
-                cx.error_spanned_by(key, "`labels` lists the labels in parentheses: `labels(model: Model, agent: String)`");
+                cx.error_spanned_by(
+                    key,
+                    "`labels` lists the labels in parentheses: `labels(model: Model, agent: String)`",
+                );
                 return skip_value(&meta);
             }
             let content;
@@ -321,11 +343,7 @@ pub(crate) fn field_options(cx: &Ctxt, kind: Kind, attr: &Attribute) -> FieldOpt
         } else {
             cx.error_spanned_by(
                 key,
-                format!(
-                    "unknown option `{}` of `#[{attr_name}]`; it takes {}",
-                    path_text(key),
-                    options_of(kind)
-                ),
+                format!("unknown option `{}` of `#[{attr_name}]`; it takes {}", path_text(key), options_of(kind)),
             );
             skip_value(&meta)?;
         }
@@ -389,8 +407,7 @@ fn max_series_value(cx: &Ctxt, expr: &Expr) -> Option<usize> {
     Some(n)
 }
 
-const BUCKETS_FORMS: &str =
-    "`buckets` takes a list of bounds (`[0.1, 0.5, 1]`), `linear(start, width, count)` or \
+const BUCKETS_FORMS: &str = "`buckets` takes a list of bounds (`[0.1, 0.5, 1]`), `linear(start, width, count)` or \
      `exponential(start, factor, count)`";
 
 fn buckets_spec(cx: &Ctxt, expr: &Expr) -> Option<BucketsSpec> {

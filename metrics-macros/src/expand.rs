@@ -3,7 +3,7 @@
 //! three forwarding calls in the `Collect` implementation.
 
 use metrics_naming::Kind;
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned as _;
@@ -16,6 +16,41 @@ fn private(krate: Option<&syn::Path>) -> TokenStream {
     match krate {
         Some(path) => quote!(#path::__private),
         None => quote!(::metrics_runtime::__private),
+    }
+}
+
+/// `tokens` with every span set to `span`: the generated code whose trait bounds depend on a label type the
+/// user named is reported on that type, where the user can fix it.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                TokenTree::Group(group)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
+}
+
+/// Where to report the bounds a family's label types must meet: the first label type the user declared
+/// outside `#[labels]`, if any.
+fn user_label_span(f: &Family<'_>) -> Option<Span> {
+    f.labels.iter().find_map(|l| match l.ty {
+        LabelType::User(ty) => Some(ty.span()),
+        _ => None,
+    })
+}
+
+fn at_user_label(f: &Family<'_>, tokens: TokenStream) -> TokenStream {
+    match user_label_span(f) {
+        Some(span) => respan(tokens, span),
+        None => tokens,
     }
 }
 
@@ -71,14 +106,14 @@ pub(crate) fn metrics(c: &Container<'_>, checked: &Checked<'_>) -> TokenStream {
     let schemas = families.iter().map(|f| schema(&rt, f));
     let inits = families.iter().map(|f| {
         let name = f.field.ident;
-        let init = constructor(&rt, f);
+        let init = at_user_label(f, constructor(&rt, f));
         quote!(#name: #init)
     });
     let accessors = families.iter().map(|f| accessor(&rt, f));
     let fields_of = |method: TokenStream, arg: &Ident| {
         let calls = families.iter().map(|f| {
             let name = f.field.ident;
-            quote!(#rt::Collect::#method(&self.#name, #arg);)
+            at_user_label(f, quote!(#rt::Collect::#method(&self.#name, #arg);))
         });
         quote!(#(#calls)*)
     };
@@ -102,14 +137,14 @@ pub(crate) fn metrics(c: &Container<'_>, checked: &Checked<'_>) -> TokenStream {
     ));
 
     quote! {
+        #(#assertions)*
+
         #(#attrs)*
         #vis struct #ident {
             #(#fields,)*
         }
 
         #(#enums)*
-
-        #(#assertions)*
 
         impl #ident {
             #families_doc
@@ -146,9 +181,16 @@ pub(crate) fn metrics(c: &Container<'_>, checked: &Checked<'_>) -> TokenStream {
     }
 }
 
+/// The cell type as the user wrote it (so the user's imports are used), or the runtime's when the field's
+/// type was refused.
 fn cell_type(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
-    let cell = Ident::new(f.cell.name(), Span::call_site());
-    quote!(#rt::#cell)
+    match f.cell_ty {
+        Some(ty) => quote!(#ty),
+        None => {
+            let cell = Ident::new(f.cell.name(), Span::call_site());
+            quote!(#rt::#cell)
+        }
+    }
 }
 
 fn label_rust_type(l: &crate::valid::Label<'_>) -> TokenStream {
@@ -165,8 +207,7 @@ fn storage_type(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
         return quote!(#rt::OpenFamily<#cell>);
     }
     let labels = f.labels.iter().map(label_rust_type);
-    let span = f.field.original.ty.span();
-    quote_spanned!(span=> #rt::DenseFamily<(#(#labels,)*), #cell>)
+    at_user_label(f, quote!(#rt::DenseFamily<(#(#labels,)*), #cell>))
 }
 
 fn descriptor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
@@ -190,12 +231,8 @@ fn constructor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
         None => quote!(#rt::DenseFamily::new(#desc, #config)),
         Some(open) => {
             let max = Literal::usize_unsuffixed(open.max_series);
-            let enum_labels = f
-                .labels
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| !matches!(l.ty, LabelType::Open))
-                .map(|(i, _)| {
+            let enum_labels =
+                f.labels.iter().enumerate().filter(|(_, l)| !matches!(l.ty, LabelType::Open)).map(|(i, _)| {
                     let i = Literal::usize_unsuffixed(i);
                     quote!(.enum_label(#i))
                 });
@@ -217,10 +254,11 @@ fn schema(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
         let name = &l.name;
         let values = match l.ty {
             LabelType::Open => quote!(#rt::None),
-            _ => {
+            LabelType::Declared(_) => {
                 let ty = label_rust_type(l);
                 quote!(#rt::Some(<#ty as #rt::LabelEnum>::VALUES))
             }
+            LabelType::User(ty) => respan(quote!(#rt::Some(<#ty as #rt::LabelEnum>::VALUES)), ty.span()),
         };
         quote!(#rt::LabelSchema::new(#name, #values))
     });
@@ -270,6 +308,7 @@ fn exposed(f: &Family<'_>) -> String {
 fn accessor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
     let field = f.field;
     let name = field.ident;
+    let accessor = &f.accessor;
     let docs = if field.docs.is_empty() {
         let help = format!(" {}", f.help);
         quote!(#[doc = #help])
@@ -287,14 +326,15 @@ fn accessor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
     let (ret, body) = match &f.open {
         None => {
             let args = f.labels.iter().map(|l| &l.param);
-            (quote!(&#cell), quote!(self.#name.get((#(#args,)*))))
+            (quote!(&#cell), at_user_label(f, quote!(#rt::DenseFamily::get(&self.#name, (#(#args,)*)))))
         }
         Some(_) => {
             let values = f.labels.iter().map(|l| {
                 let param = &l.param;
                 match l.ty {
                     LabelType::Open => quote!(#param),
-                    _ => quote!(#rt::LabelEnum::as_str(#param)),
+                    LabelType::Declared(_) => quote!(#rt::LabelEnum::as_str(#param)),
+                    LabelType::User(ty) => respan(quote!(#rt::LabelEnum::as_str(#param)), ty.span()),
                 }
             });
             (quote!(#rt::SeriesRef<#cell>), quote!(self.#name.get(&[#(#values),*])))
@@ -306,7 +346,7 @@ fn accessor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
         #[doc = #exposed]
         #[inline]
         #[must_use]
-        pub fn #name(&self, #(#params),*) -> #ret {
+        pub fn #accessor(&self, #(#params),*) -> #ret {
             #body
         }
     }

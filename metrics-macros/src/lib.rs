@@ -16,7 +16,7 @@ mod fallback;
 mod valid;
 
 use proc_macro::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::{Fields, Item};
 
 use crate::ast::{Container, LabelEnumInput};
@@ -52,8 +52,14 @@ pub fn metrics(args: TokenStream, input: TokenStream) -> TokenStream {
                 Item::Fn(_) => "a function",
                 _ => "this item",
             };
+            let target = match other {
+                Item::Enum(e) => e.ident.to_token_stream(),
+                Item::Union(u) => u.ident.to_token_stream(),
+                Item::Fn(f) => f.sig.ident.to_token_stream(),
+                _ => other.to_token_stream(),
+            };
             cx.error_spanned_by(
-                quote!(#other),
+                target,
                 format!(
                     "`#[metrics]` applies to a struct with named fields, one per metric family, not to {what}; \
                      to give a label set its values, use `#[derive(LabelEnum)]` on an enum"

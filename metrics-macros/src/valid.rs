@@ -8,7 +8,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned as _;
 use syn::{Ident, LitStr, Type};
 
-use crate::ast::{Cell, Container, Field, LabelEnumInput, kind_attr_name};
+use crate::ast::{Cell, Container, Field, LabelEnumInput, cells_of, kind_attr_name};
 use crate::attr::{BucketsSpec, LabelEnumDecl, RenameRule};
 use crate::ctxt::Ctxt;
 
@@ -33,7 +33,11 @@ pub(crate) struct EnumDef<'c> {
 /// One family, its names resolved.
 pub(crate) struct Family<'c> {
     pub(crate) field: &'c Field<'c>,
+    /// The accessor's name: the field's, unless that would hide a generated function.
+    pub(crate) accessor: Ident,
     pub(crate) cell: Cell,
+    /// The cell type as the user wrote it, when it is the cell of the family's kind.
+    pub(crate) cell_ty: Option<&'c Type>,
     pub(crate) name: String,
     pub(crate) help: String,
     pub(crate) unit: Option<String>,
@@ -146,10 +150,7 @@ fn check_values(cx: &Ctxt, set: &Ident, variants: &[&Ident], values: &[String], 
             match e {
                 RuleError::DuplicateLabelValue { .. } => {
                     let first = values.iter().position(|v| *v == values[i]).unwrap_or(0);
-                    cx.error_at(
-                        spans[i],
-                        format!("{e} (`{set}::{}` and `{set}::{}`)", variants[first], variants[i]),
-                    );
+                    cx.error_at(spans[i], format!("{e} (`{set}::{}` and `{set}::{}`)", variants[first], variants[i]));
                 }
                 e => cx.error_at(spans[i], e),
             }
@@ -200,7 +201,9 @@ impl NameParts<'_> {
             self.name
         };
         match e {
-            RuleError::InvalidUnit { .. } | RuleError::UnitNotAllowed { .. } => self.unit.map_or(self.name, LitStr::span),
+            RuleError::InvalidUnit { .. } | RuleError::UnitNotAllowed { .. } => {
+                self.unit.map_or(self.name, LitStr::span)
+            }
             RuleError::NonBaseUnit { unit, .. } => match self.unit {
                 Some(lit) if lit.value() == *unit => lit.span(),
                 _ => word_span(unit),
@@ -223,17 +226,12 @@ fn family<'c>(
     let attr_name = kind_attr_name(kind);
     if let Some(cell) = field.cell {
         if cell.kind() != kind {
-            let cells = match kind {
-                Kind::Counter => "a `Counter` or a `FloatCounter`",
-                Kind::Gauge => "a `Gauge` or a `FloatGauge`",
-                Kind::Histogram => "a `Histogram`",
-                Kind::Info => "an `Info`",
-            };
             cx.error_spanned_by(
                 &field.original.ty,
                 format!(
-                    "a `#[{attr_name}]` field holds {cells}; `{}` is the cell of a {}: mark the field `#[{}]`, or \
+                    "the type of a `#[{attr_name}]` field is {}; `{}` is the cell of a {}: mark the field `#[{}]`, or \
                      change its type",
+                    cells_of(kind),
                     cell.name(),
                     cell.kind(),
                     kind_attr_name(cell.kind())
@@ -241,10 +239,12 @@ fn family<'c>(
             );
         }
     }
-    let cell = field.cell.filter(|c| c.kind() == kind).unwrap_or(Cell::default_for(kind));
+    let matching = field.cell.filter(|c| c.kind() == kind);
+    let cell = matching.unwrap_or(Cell::default_for(kind));
+    let cell_ty = matching.map(|_| &field.original.ty);
 
     let field_name = field.ident.unraw().to_string();
-    if field_name == "new" || field_name == "default" {
+    let accessor = if field_name == "new" || field_name == "default" {
         cx.error_spanned_by(
             field.ident,
             format!(
@@ -252,7 +252,10 @@ fn family<'c>(
                  the metric's name with `name = \"{field_name}\"`"
             ),
         );
-    }
+        Ident::new(&format!("{field_name}_metric"), field.ident.span())
+    } else {
+        field.ident.clone()
+    };
 
     let help = match &opts.help {
         Some(lit) => {
@@ -292,7 +295,13 @@ fn family<'c>(
     ) {
         Ok(name) => name,
         Err(e) => {
-            cx.error_at(parts.span_of(&e), &e);
+            match &e {
+                RuleError::NonBaseUnit { unit: word, base } if unit.as_deref() != Some(word.as_str()) => cx.error_at(
+                    parts.span_of(&e),
+                    format!("{e}; in a name too: drop `_{word}` from the name and declare `unit = \"{base}\"`"),
+                ),
+                _ => cx.error_at(parts.span_of(&e), &e),
+            }
             [namespace.map(|(s, _)| s.clone()), subsystem.map(|(s, _)| s.clone()), Some(base)]
                 .into_iter()
                 .flatten()
@@ -304,7 +313,7 @@ fn family<'c>(
     let labels = labels(cx, field, enums);
     let open = open_options(cx, field, &labels);
     let buckets = if kind == Kind::Histogram { buckets(cx, field) } else { Vec::new() };
-    Family { field, cell, name, help, unit, labels, buckets, open }
+    Family { field, accessor, cell, cell_ty, name, help, unit, labels, buckets, open }
 }
 
 /// Rust keywords, which a label name may be but a parameter name may only be as a raw identifier.
@@ -380,7 +389,8 @@ fn label_type<'c>(ty: &'c Type, enums: &[EnumDef<'c>]) -> LabelType<'c> {
 
 fn open_options(cx: &Ctxt, field: &Field<'_>, labels: &[Label<'_>]) -> Option<Open> {
     let opts = &field.options;
-    let is_open = labels.iter().any(|l| matches!(l.ty, LabelType::Open));
+    // Past the most labels dense storage takes (reported), an open family keeps the expansion compiling.
+    let is_open = labels.iter().any(|l| matches!(l.ty, LabelType::Open)) || labels.len() > MAX_LABELS;
     if is_open {
         return Some(Open {
             max_series: opts.max_series.as_ref().map_or(DEFAULT_MAX_SERIES, |m| m.value),
@@ -399,7 +409,10 @@ fn open_options(cx: &Ctxt, field: &Field<'_>, labels: &[Label<'_>]) -> Option<Op
         );
     }
     if let Some(t) = &opts.ttl {
-        cx.error_at(t.key, format!("`ttl` expires series of families with an open (`String` or `&str`) label; {why}: remove it"));
+        cx.error_at(
+            t.key,
+            format!("`ttl` expires series of families with an open (`String` or `&str`) label; {why}: remove it"),
+        );
     }
     None
 }
@@ -435,8 +448,10 @@ fn buckets(cx: &Ctxt, field: &Field<'_>) -> Vec<f64> {
         Ok(bounds) => bounds,
         Err((span, e)) => {
             let hint = match e {
-                RuleError::BucketsEmpty => "; list the bounds, such as `buckets = [0.1, 0.5, 1, 5]`, or leave \
-                                           `buckets` out for the default ones (5 ms to 10 s)",
+                RuleError::BucketsEmpty => {
+                    "; list the bounds, such as `buckets = [0.1, 0.5, 1, 5]`, or leave \
+                                           `buckets` out for the default ones (5 ms to 10 s)"
+                }
                 _ => "",
             };
             cx.error_at(span, format!("{e}{hint}"));
@@ -453,22 +468,24 @@ fn collisions(cx: &Ctxt, families: &[Family<'_>]) {
             if !metrics_naming::names_collide(&a.name, a_kind, &b.name, b_kind) {
                 continue;
             }
-            let shared = a_kind
-                .sample_suffixes()
-                .iter()
-                .map(|s| format!("{}{s}", a.name))
-                .find(|sample| b_kind.sample_suffixes().iter().any(|s| format!("{}{s}", b.name) == *sample))
-                .unwrap_or_else(|| a.name.clone());
+            let clash = if a.name == b.name {
+                format!("are both named `{}`", a.name)
+            } else {
+                let shared = a_kind
+                    .sample_suffixes()
+                    .iter()
+                    .map(|s| format!("{}{s}", a.name))
+                    .find(|sample| b_kind.sample_suffixes().iter().any(|s| format!("{}{s}", b.name) == *sample))
+                    .unwrap_or_else(|| a.name.clone());
+                format!("would both expose samples named `{shared}`")
+            };
             let span = b.field.options.name.as_ref().map_or(b.field.ident.span(), LitStr::span);
             cx.error_at(
                 span,
                 format!(
-                    "families `{}` ({}) and `{}` ({}) would both expose `{shared}`; give one of them another name \
-                     with `name = \"...\"`",
-                    a.field.ident,
-                    a_kind,
-                    b.field.ident,
-                    b_kind
+                    "the {a_kind} `{}` and the {b_kind} `{}` {clash}; a scrape would mix them up: give one of them \
+                     another name with `name = \"...\"`",
+                    a.field.ident, b.field.ident,
                 ),
             );
             break;

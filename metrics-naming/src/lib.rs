@@ -201,8 +201,9 @@ impl fmt::Display for RuleError {
             }
             RuleError::CounterTotal { name } => write!(
                 f,
-                "counter name `{name}` ends with `_total`; drop it: the sample is exposed as `{name}` already \
-                 (the encoder appends `_total`)"
+                "counter name `{name}` ends with `_total`; drop the suffix: the encoder appends `_total` to every \
+                 counter sample, so `{}` is exposed as `{name}`",
+                name.strip_suffix("_total").unwrap_or(name)
             ),
             RuleError::ReservedSuffix { name, suffix, owner } => write!(
                 f,
@@ -244,17 +245,20 @@ impl fmt::Display for RuleError {
             RuleError::DuplicateLabel { name } => {
                 write!(f, "label `{name}` is declared twice on this family; remove one or rename it")
             }
+            RuleError::InvalidLabelValue { value, reason } if value.is_empty() => {
+                write!(f, "empty label value: {reason}")
+            }
             RuleError::InvalidLabelValue { value, reason } => write!(f, "invalid label value `{value}`: {reason}"),
-            RuleError::DuplicateLabelValue { value } => write!(
-                f,
-                "two values of one label are both exposed as `{value}`; give each a distinct value"
-            ),
+            RuleError::DuplicateLabelValue { value } => {
+                write!(f, "two values of one label are both exposed as `{value}`; give each a distinct value")
+            }
         }
     }
 }
 
 impl std::error::Error for RuleError {}
 
+/// The name a user most likely meant: camelCase split into words, every other character turned into `_`.
 fn to_snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     let mut prev_lower = false;
@@ -265,9 +269,12 @@ fn to_snake_case(name: &str) -> String {
             }
             out.push(ch.to_ascii_lowercase());
             prev_lower = false;
-        } else {
-            prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        } else if ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' {
+            prev_lower = ch != '_';
             out.push(ch);
+        } else {
+            prev_lower = false;
+            out.push('_');
         }
     }
     out
@@ -620,6 +627,10 @@ mod tests {
         assert!(matches!(check_family_name("__x", Kind::Gauge, None), Err(RuleError::ReservedPrefix { .. })));
         let msg = check_family_name("httpRequests", Kind::Gauge, None).unwrap_err().to_string();
         assert!(msg.contains("http_requests"), "{msg}");
+        let msg = check_prefix("namespace", "My App").unwrap_err().to_string();
+        assert!(msg.contains("write `my_app`"), "{msg}");
+        let msg = check_family_name("jobs_total", Kind::Counter, None).unwrap_err().to_string();
+        assert!(msg.contains("so `jobs` is exposed as `jobs_total`"), "{msg}");
     }
 
     #[test]

@@ -8,8 +8,9 @@
     message = "`{Self}` is not a label enum: a label takes an enum declared in `#[labels(...)]`, an enum with \
                `#[derive(LabelEnum)]`, or `String`/`&str`",
     label = "not a label enum",
-    note = "declare the values in the struct's `#[labels({Self} {{ Variant = \"value\", ... }})]`, add \
-            `#[derive(LabelEnum)]` to your enum, or take the label as `String` for an open set of values"
+    note = "declare the label's values in the struct's `#[labels(Name {{ Variant = \"value\", ... }})]` and \
+            write `Name`, add `#[derive(LabelEnum)]` to your own enum, or take the label as `String` for an open \
+            set of values"
 )]
 pub trait LabelEnum: Copy + Send + Sync + 'static {
     /// How many values the label takes.

@@ -210,14 +210,14 @@ fn distance(a: &str, b: &str) -> usize {
 /// jobs.get(&["sms"]).inc_by(2);
 ///
 /// assert_scrape_eq(&registry, Format::Text, r#"
-///     # HELP jobs_total Jobs run.
-///     # TYPE jobs_total counter
+///     ## HELP jobs_total Jobs run.
+///     ## TYPE jobs_total counter
 ///     jobs_total{queue="sms"} 2
 ///     jobs_total{queue="mail"} 1
 /// "#);
 /// assert_scrape_eq(&registry, Format::OpenMetrics, r#"
-///     # TYPE jobs counter
-///     # HELP jobs Jobs run.
+///     ## TYPE jobs counter
+///     ## HELP jobs Jobs run.
 ///     jobs_total{queue="mail"} 1
 ///     jobs_total{queue="sms"} 2
 /// "#);
