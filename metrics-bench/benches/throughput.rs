@@ -1,0 +1,180 @@
+//! Time per operation of every workload, every library in the same run.
+//!
+//! Group names are `<workload>` and benchmark names the library (`<library>/<size>` for encoding), so
+//! `target/criterion/<workload>/<library>/new/estimates.json` holds each figure `scripts/bench` reports.
+//! Two-thread workloads time two threads doing `iters` operations each, started together; the figure is
+//! the wall time of the slower one divided by `iters`: the time one operation takes while another thread
+//! does the same.
+
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
+use metrics_bench::{
+    Format, Keys, Kind, Library, Route, agent_names, baseline::Baseline, measured::Measured, metrics::Metrics,
+    ours::Ours, prometheus::Prometheus, prometheus_client::PrometheusClient,
+};
+
+/// Runs `op(thread, i)` for `i` in `0..iters` on two threads at once; the slower thread's time.
+fn two_threads(iters: u64, op: impl Fn(usize, usize) + Sync) -> Duration {
+    let barrier = Barrier::new(2);
+    std::thread::scope(|s| {
+        let threads: Vec<_> = (0..2)
+            .map(|t| {
+                let (barrier, op) = (&barrier, &op);
+                s.spawn(move || {
+                    barrier.wait();
+                    let start = Instant::now();
+                    for i in 0..iters as usize {
+                        op(t, i);
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).max().unwrap()
+    })
+}
+
+const SEEDS: [u64; 2] = [0x9e37_79b9, 0x85eb_ca6b];
+
+fn counter_1t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let (counter, keys) = (L::counter(), Keys::new(SEEDS[0]));
+    g.bench_function(L::NAME, |b| {
+        let mut i = 0;
+        b.iter(|| {
+            let (route, kind, _) = keys.get(i);
+            i += 1;
+            L::inc(&counter, black_box(route), black_box(kind));
+        })
+    });
+}
+
+fn counter_2t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let (counter, keys) = (L::counter(), SEEDS.map(Keys::new));
+    g.bench_function(L::NAME, |b| {
+        b.iter_custom(|iters| {
+            two_threads(iters, |t, i| {
+                let (route, kind, _) = keys[t].get(i);
+                L::inc(&counter, black_box(route), black_box(kind));
+            })
+        })
+    });
+}
+
+fn counter_hot_2t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let counter = L::counter();
+    g.bench_function(L::NAME, |b| {
+        b.iter_custom(|iters| {
+            two_threads(iters, |_, _| L::inc(&counter, black_box(Route::Users), black_box(Kind::User)))
+        })
+    });
+}
+
+fn histogram_1t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let (histogram, keys) = (L::histogram(), Keys::new(SEEDS[0]));
+    g.bench_function(L::NAME, |b| {
+        let mut i = 0;
+        b.iter(|| {
+            let (route, kind, value) = keys.get(i);
+            i += 1;
+            L::observe(&histogram, black_box(route), black_box(kind), black_box(value));
+        })
+    });
+}
+
+fn histogram_2t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let (histogram, keys) = (L::histogram(), SEEDS.map(Keys::new));
+    g.bench_function(L::NAME, |b| {
+        b.iter_custom(|iters| {
+            two_threads(iters, |t, i| {
+                let (route, kind, value) = keys[t].get(i);
+                L::observe(&histogram, black_box(route), black_box(kind), black_box(value));
+            })
+        })
+    });
+}
+
+fn histogram_hot_2t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let (histogram, keys) = (L::histogram(), SEEDS.map(Keys::new));
+    g.bench_function(L::NAME, |b| {
+        b.iter_custom(|iters| {
+            two_threads(iters, |t, i| {
+                let (_, _, value) = keys[t].get(i);
+                L::observe(&histogram, black_box(Route::Users), black_box(Kind::User), black_box(value));
+            })
+        })
+    });
+}
+
+/// An open label with 100 values, every series created before timing: the lookup of an existing series.
+fn open_1t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let (agents, keys) = (agent_names(100), Keys::new(SEEDS[0]));
+    let open = L::open(1000);
+    for agent in &agents {
+        for &kind in Kind::ALL {
+            L::inc_open(&open, agent, kind);
+        }
+    }
+    g.bench_function(L::NAME, |b| {
+        let mut i = 0;
+        b.iter(|| {
+            let (_, kind, _) = keys.get(i);
+            let agent = &agents[(i * 37) % agents.len()];
+            i += 1;
+            L::inc_open(&open, black_box(agent), black_box(kind));
+        })
+    });
+}
+
+fn encode<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>, format: Format) {
+    for series in [100, 1_000, 10_000, 100_000] {
+        let mut exposition = L::exposition(series);
+        if L::encode(&mut exposition, format).is_none() {
+            return;
+        }
+        g.bench_with_input(BenchmarkId::new(L::NAME, series), &series, |b, _| {
+            b.iter(|| L::encode(&mut exposition, format))
+        });
+    }
+}
+
+fn encode_text<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    encode::<L>(g, Format::Text)
+}
+
+fn encode_openmetrics<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    encode::<L>(g, Format::OpenMetrics)
+}
+
+/// Runs one workload for every library, one after the other, so that they are measured close in time.
+macro_rules! workload {
+    ($c:expr, $workload:ident $(, $setting:ident($value:expr))*) => {{
+        let mut g = $c.benchmark_group(stringify!($workload));
+        $(g.$setting($value);)*
+        $workload::<Ours>(&mut g);
+        $workload::<Measured>(&mut g);
+        $workload::<Prometheus>(&mut g);
+        $workload::<PrometheusClient>(&mut g);
+        $workload::<Metrics>(&mut g);
+        $workload::<Baseline>(&mut g);
+        g.finish();
+    }};
+}
+
+fn all(c: &mut Criterion) {
+    workload!(c, counter_1t);
+    workload!(c, counter_2t);
+    workload!(c, counter_hot_2t);
+    workload!(c, histogram_1t);
+    workload!(c, histogram_2t);
+    workload!(c, histogram_hot_2t);
+    workload!(c, open_1t);
+    workload!(c, encode_text, sample_size(10));
+    workload!(c, encode_openmetrics, sample_size(10));
+}
+
+criterion_group!(benches, all);
+criterion_main!(benches);
