@@ -39,6 +39,8 @@ pub mod family;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod label;
+#[cfg(feature = "push")]
+pub mod push;
 mod registry;
 mod schema;
 #[cfg(feature = "testing")]
@@ -62,6 +64,8 @@ pub use schema::{FamilySchema, LabelSchema};
 
 /// What a user of `#[metrics]` imports: the macros, the cells, [`Registry`] and [`Format`].
 pub mod prelude {
-    pub use crate::{Buckets, Counter, FloatCounter, FloatGauge, Format, Gauge, Histogram, Info, LabelEnum, Registry, metrics};
+    pub use crate::{
+        Buckets, Counter, FloatCounter, FloatGauge, Format, Gauge, Histogram, Info, LabelEnum, Registry, metrics,
+    };
     pub use std::sync::LazyLock;
 }
