@@ -1,0 +1,257 @@
+//! An LLM gateway and agent runtime with simulated traffic, serving its metrics for Prometheus.
+//!
+//! ```text
+//! cargo run --example llm_service                       # http://127.0.0.1:9090/metrics
+//! cargo run --example llm_service -- --listen 0.0.0.0:9100 --config prometheus_metrics.yaml
+//! cargo run --example llm_service -- --deterministic    # fixed values, no traffic (for tests)
+//! ```
+//!
+//! The metrics are declared with `#[metrics]` as in DESIGN.md; a background task plays requests to three
+//! models and runs of a few agents. `--config FILE` reads the `prometheus_metrics` schema (environment
+//! variables `PROMETHEUS_METRICS_*` override it) and `--listen ADDR` overrides its address; port 0 picks a
+//! free one. The first line on stdout is `listening on http://ADDR`. SIGTERM or Ctrl-C stops the server
+//! after in-flight scrapes finish. `RUST_LOG=metrics_runtime=debug` shows a line per scrape.
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use metrics_runtime::collectors::ProcessCollector;
+use metrics_runtime::config::Config;
+use metrics_runtime::http::Server;
+use metrics_runtime::prelude::*;
+
+/// The LLM calls of the gateway.
+#[metrics(namespace = "llmdevops")]
+#[labels(
+    Model { Gpt = "gpt-4o", Claude = "claude-3-5-sonnet", Llama = "llama-3-70b" },
+    Status { Ok = "ok", Error = "error", Timeout = "timeout" },
+    Direction { Input = "input", Output = "output" },
+)]
+pub struct LlmMetrics {
+    /// LLM requests, by model and outcome.
+    #[counter(labels(model: Model, status: Status))]
+    llm_requests: Counter,
+
+    /// Tokens processed, by model and direction.
+    #[counter(labels(model: Model, direction: Direction))]
+    llm_tokens: Counter,
+
+    /// End-to-end request latency.
+    #[histogram(labels(model: Model), unit = "seconds", buckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60])]
+    llm_request_duration: Histogram,
+
+    /// Requests in flight.
+    #[gauge]
+    llm_inflight: Gauge,
+
+    /// Estimated spend.
+    #[counter(labels(model: Model), unit = "dollars")]
+    llm_cost: FloatCounter,
+
+    /// Agent executions, by agent name (an open set, bounded).
+    #[counter(labels(agent: String, status: Status), max_series = 500)]
+    agent_executions: Counter,
+}
+
+/// What the agents do inside one execution.
+#[metrics(namespace = "llmdevops")]
+#[labels(Step { Plan = "plan", Act = "act", Reflect = "reflect" })]
+pub struct AgentMetrics {
+    /// Agent steps, by agent and kind of step.
+    #[counter(labels(agent: String, step: Step), max_series = 500)]
+    agent_steps: Counter,
+
+    /// Tool calls made by agents, by agent and tool.
+    #[counter(labels(agent: String, tool: String), max_series = 500)]
+    agent_tool_calls: Counter,
+
+    /// Agent runs in progress.
+    #[gauge]
+    agent_active_runs: Gauge,
+}
+
+static LLM: LazyLock<LlmMetrics> = LazyLock::new(LlmMetrics::default);
+static AGENTS: LazyLock<AgentMetrics> = LazyLock::new(AgentMetrics::default);
+
+const MODELS: [Model; 3] = [Model::Gpt, Model::Claude, Model::Llama];
+/// Dollars per thousand tokens, by model.
+const PRICE_PER_1K: [f64; 3] = [0.01, 0.006, 0.001];
+const AGENT_NAMES: [&str; 4] = ["planner", "coder", "reviewer", "researcher"];
+const TOOLS: [&str; 4] = ["search", "python", "browser", "shell"];
+
+/// The command line.
+struct Args {
+    listen: Option<SocketAddr>,
+    config: Option<PathBuf>,
+    deterministic: bool,
+}
+
+const USAGE: &str = "usage: llm_service [--listen ADDR] [--config FILE] [--deterministic]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args { listen: None, config: None, deterministic: false };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--listen" => {
+                let v = it.next().ok_or("--listen needs an address such as 127.0.0.1:9090")?;
+                args.listen = Some(v.parse().map_err(|e| format!("--listen {v}: {e}"))?);
+            }
+            "--config" => args.config = Some(it.next().ok_or("--config needs a file")?.into()),
+            "--deterministic" => args.deterministic = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+/// The fixed values of `--deterministic`, which the end-to-end test compares with what Prometheus stored.
+fn set_deterministic_values() {
+    LLM.llm_requests(Model::Gpt, Status::Ok).inc_by(42);
+    LLM.llm_requests(Model::Claude, Status::Error).inc_by(3);
+    LLM.llm_requests(Model::Llama, Status::Timeout).inc();
+    LLM.llm_tokens(Model::Gpt, Direction::Input).inc_by(1200);
+    LLM.llm_tokens(Model::Gpt, Direction::Output).inc_by(812);
+    for seconds in [0.2, 0.7, 3.0] {
+        LLM.llm_request_duration(Model::Claude).observe(seconds);
+    }
+    LLM.llm_inflight().set(2);
+    LLM.llm_cost(Model::Gpt).inc_by(1.25);
+    LLM.agent_executions("planner", Status::Ok).inc_by(5);
+    LLM.agent_executions("coder", Status::Error).inc_by(2);
+    AGENTS.agent_steps("planner", Step::Plan).inc_by(7);
+    AGENTS.agent_tool_calls("coder", "python").inc_by(4);
+    AGENTS.agent_active_runs().set(1);
+}
+
+/// A small xorshift generator: the traffic only needs to look varied.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// One simulated LLM call: tokens, cost, latency (scaled down 100 times), outcome.
+async fn llm_call(rng: &mut Rng) {
+    let i = rng.below(3) as usize;
+    let model = MODELS[i];
+    let _inflight = LLM.llm_inflight().track_inflight();
+    let input = 200 + rng.below(2000);
+    let output = 50 + rng.below(1000);
+    let latency = 0.05 + rng.unit() * rng.unit() * 20.0;
+    tokio::time::sleep(Duration::from_secs_f64(latency / 100.0)).await;
+    let status = match rng.below(100) {
+        0..=2 => Status::Timeout,
+        3..=7 => Status::Error,
+        _ => Status::Ok,
+    };
+    LLM.llm_requests(model, status).inc();
+    LLM.llm_tokens(model, Direction::Input).inc_by(input);
+    if status == Status::Ok {
+        LLM.llm_tokens(model, Direction::Output).inc_by(output);
+    }
+    LLM.llm_request_duration(model).observe(latency);
+    LLM.llm_cost(model).inc_by((input + output) as f64 / 1000.0 * PRICE_PER_1K[i]);
+}
+
+/// One simulated agent run: a plan, a few tool calls, a reflection.
+async fn agent_run(rng: &mut Rng) {
+    let agent = AGENT_NAMES[rng.below(AGENT_NAMES.len() as u64) as usize];
+    let _active = AGENTS.agent_active_runs().track_inflight();
+    AGENTS.agent_steps(agent, Step::Plan).inc();
+    llm_call(rng).await;
+    for _ in 0..rng.below(4) {
+        AGENTS.agent_steps(agent, Step::Act).inc();
+        AGENTS.agent_tool_calls(agent, TOOLS[rng.below(TOOLS.len() as u64) as usize]).inc();
+        llm_call(rng).await;
+    }
+    AGENTS.agent_steps(agent, Step::Reflect).inc();
+    let status = if rng.below(10) == 0 { Status::Error } else { Status::Ok };
+    LLM.agent_executions(agent, status).inc();
+}
+
+/// Plays traffic forever: a few concurrent workers, each alternating LLM calls and agent runs.
+fn spawn_traffic() {
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
+    for worker in 0..4u64 {
+        tokio::spawn(async move {
+            let mut rng = Rng((seed ^ (worker + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1);
+            loop {
+                if rng.below(3) == 0 {
+                    agent_run(&mut rng).await;
+                } else {
+                    llm_call(&mut rng).await;
+                }
+                tokio::time::sleep(Duration::from_millis(20 + rng.below(80))).await;
+            }
+        });
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("llm_service: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let args = parse_args()?;
+    let mut config = Config::load(args.config.as_deref(), std::env::vars())?;
+    if let Some(addr) = args.listen {
+        config = metrics_runtime::config::ConfigBuilder::from(config).listen(addr).build()?;
+    }
+    if !config.enabled {
+        println!("metrics disabled by configuration");
+        return Ok(());
+    }
+
+    let registry = config.registry();
+    if config.collectors.llm {
+        registry.register(&*LLM)?;
+    }
+    if config.collectors.agent {
+        registry.register(&*AGENTS)?;
+    }
+    if config.collectors.process {
+        registry.register(ProcessCollector::new())?;
+    }
+    if args.deterministic {
+        set_deterministic_values();
+    } else {
+        spawn_traffic();
+    }
+
+    let server = Server::bind(registry, &config).await?;
+    println!("listening on http://{}", server.local_addr());
+    server.run().await?;
+    Ok(())
+}

@@ -1,0 +1,340 @@
+//! End to end: a real Prometheus server (Debian's `prometheus`, on loopback, scrape interval 1 s) scrapes
+//! the `llm_service` example twice over, once as plain OpenMetrics and once gzipped; the targets are up
+//! without error and every value Prometheus stored equals what the example exposes.
+
+mod http_support;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use http_support::{PROMETHEUS_2_ACCEPT, SeriesKey, get, gunzip, samples};
+use serde_json::Value;
+
+/// A child process killed when dropped.
+struct Process {
+    name: &'static str,
+    child: Child,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = self.name;
+    }
+}
+
+/// A fresh temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let dir = std::env::temp_dir().join(format!("metrics-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Builds the example with the cargo running this test, into this test's target directory and profile,
+/// and returns the binary.
+fn example_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(Path::parent).expect("the test runs from <target>/<profile>/deps");
+    let target_dir = profile_dir.parent().unwrap();
+    let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
+        "debug" => "dev",
+        other => other,
+    };
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", name, "--profile", profile, "--target-dir"])
+        .arg(target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "cargo build --example {name} failed");
+    let binary = profile_dir.join("examples").join(name);
+    assert!(binary.exists(), "{} was not built", binary.display());
+    binary
+}
+
+/// Starts the example on a free loopback port and returns it with its address (read from its first line).
+fn start_example(binary: &Path, config: &Path) -> (Process, SocketAddr) {
+    let mut child = Command::new(binary)
+        .args(["--listen", "127.0.0.1:0", "--deterministic", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the example");
+    let stdout = child.stdout.take().unwrap();
+    let process = Process { name: "llm_service", child };
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(20)).expect("the example prints its address within 20 s");
+    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("unexpected line {line:?}"));
+    (process, addr.parse().unwrap())
+}
+
+fn free_loopback_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn require_tool(name: &str) {
+    let found = Command::new(name).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    assert!(
+        found.is_ok_and(|s| s.success()),
+        "`{name}` is not installed: run bash scripts/install-tools (it installs Debian's prometheus package)"
+    );
+}
+
+/// GETs a Prometheus API path and returns its `data`.
+async fn api(prometheus: SocketAddr, path_and_query: &str) -> Value {
+    let reply = get(prometheus, path_and_query, &[]).await;
+    assert_eq!(reply.status, 200, "{path_and_query}: {}", reply.text());
+    let json: Value = serde_json::from_slice(&reply.body).expect("JSON");
+    assert_eq!(json["status"], "success", "{json}");
+    json["data"].clone()
+}
+
+fn encode_query(query: &str) -> String {
+    let mut out = String::new();
+    for b in query.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The instant vector of a PromQL query, by series (without `job` and `instance`).
+async fn query(prometheus: SocketAddr, promql: &str) -> BTreeMap<SeriesKey, f64> {
+    let data = api(prometheus, &format!("/api/v1/query?query={}", encode_query(promql))).await;
+    let mut out = BTreeMap::new();
+    for item in data["result"].as_array().expect("a vector") {
+        let mut labels: BTreeMap<String, String> = item["metric"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+            .collect();
+        let name = labels.remove("__name__").unwrap_or_default();
+        labels.remove("job");
+        labels.remove("instance");
+        let value = item["value"][1].as_str().unwrap();
+        let value = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            v => v.parse().unwrap(),
+        };
+        out.insert((name, labels), value);
+    }
+    out
+}
+
+/// Polls `check` every 250 ms until it returns `Some` or `timeout` passes.
+async fn wait_for<T, F: Future<Output = Option<T>>>(what: &str, timeout: Duration, mut check: impl FnMut() -> F) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn sigterm(process: &mut Process) -> std::process::ExitStatus {
+    let pid = process.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = process.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the example did not stop within 10 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
+    require_tool("prometheus");
+    let binary = example_binary("llm_service");
+    let tmp = TempDir::new("e2e");
+
+    // Two instances of the example: one never compresses, the other compresses every body.
+    let plain_config = tmp.0.join("plain.yaml");
+    std::fs::write(&plain_config, "prometheus_metrics:\n  compression: { enabled: false }\n").unwrap();
+    let gzip_config = tmp.0.join("gzip.yaml");
+    std::fs::write(&gzip_config, "prometheus_metrics:\n  compression: { enabled: true, min_size_bytes: 0 }\n").unwrap();
+    let (mut plain, plain_addr) = start_example(&binary, &plain_config);
+    let (mut gzip, gzip_addr) = start_example(&binary, &gzip_config);
+
+    let port = free_loopback_port();
+    let prometheus_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let prometheus_yml = tmp.0.join("prometheus.yml");
+    std::fs::write(
+        &prometheus_yml,
+        format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n  - job_name: plain\n    static_configs: [{{ targets: ['{plain_addr}'] }}]\n\
+             \x20 - job_name: gzip\n    static_configs: [{{ targets: ['{gzip_addr}'] }}]\n"
+        ),
+    )
+    .unwrap();
+    let log = std::fs::File::create(tmp.0.join("prometheus.log")).unwrap();
+    let _prometheus = Process {
+        name: "prometheus",
+        child: Command::new("prometheus")
+            .arg(format!("--config.file={}", prometheus_yml.display()))
+            .arg(format!("--storage.tsdb.path={}", tmp.0.join("data").display()))
+            .arg(format!("--web.listen-address={prometheus_addr}"))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start prometheus"),
+    };
+
+    // Both targets up, scraped without error.
+    let targets = wait_for("both targets up", Duration::from_secs(40), || async {
+        let Ok(reply) = tokio::time::timeout(Duration::from_secs(2), async {
+            match tokio::net::TcpStream::connect(prometheus_addr).await {
+                Ok(_) => Some(api(prometheus_addr, "/api/v1/targets?state=active").await),
+                Err(_) => None,
+            }
+        })
+        .await
+        else {
+            return None;
+        };
+        let data = reply?;
+        let active = data["activeTargets"].as_array()?.clone();
+        let up = active.iter().filter(|t| t["health"] == "up").count();
+        (active.len() == 2 && up == 2).then_some(active)
+    })
+    .await;
+    for target in &targets {
+        assert_eq!(target["lastError"], "", "{target}");
+        assert_eq!(target["health"], "up", "{target}");
+    }
+
+    for (job, addr) in [("plain", plain_addr), ("gzip", gzip_addr)] {
+        // What the example exposes, as Prometheus asked for it.
+        let reply = get(addr, "/metrics", &[("accept", PROMETHEUS_2_ACCEPT), ("accept-encoding", "gzip")]).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("content-type"), http_support::OPENMETRICS);
+        let body = if job == "gzip" {
+            assert_eq!(reply.header("content-encoding"), "gzip", "{job}");
+            gunzip(&reply.body)
+        } else {
+            assert_eq!(reply.header("content-encoding"), "", "{job}");
+            reply.body.clone()
+        };
+        let exposed = samples(std::str::from_utf8(&body).unwrap());
+        let exposed: BTreeMap<_, _> =
+            exposed.into_iter().filter(|((name, _), _)| name.starts_with("llmdevops_")).collect();
+        assert!(exposed.len() > 50, "{job}: only {} llmdevops series", exposed.len());
+
+        let stored = query(prometheus_addr, &format!("{{__name__=~\"llmdevops_.+\",job=\"{job}\"}}")).await;
+        let mut compared = 0;
+        for ((name, labels), value) in &exposed {
+            let key = (name.clone(), labels.clone());
+            match stored.get(&key) {
+                Some(got) => {
+                    assert_eq!(got, value, "{job}: {name}{labels:?}");
+                    compared += 1;
+                }
+                // Prometheus 2.42 may drop the `_created` samples of OpenMetrics.
+                None if name.ends_with("_created") => {}
+                None => panic!("{job}: Prometheus has no {name}{labels:?}; it has {stored:?}"),
+            }
+        }
+        let not_created = exposed.keys().filter(|(n, _)| !n.ends_with("_created")).count();
+        assert!(compared >= not_created, "{job}: compared {compared} of {not_created}");
+        for key in stored.keys() {
+            assert!(exposed.contains_key(key), "{job}: Prometheus stored {key:?}, which the example does not expose");
+        }
+
+        // And the values the example set, as a person would query them.
+        for (promql, want) in [
+            ("llmdevops_llm_requests_total{model=\"gpt-4o\",status=\"ok\"}", 42.0),
+            ("llmdevops_llm_tokens_total{model=\"gpt-4o\",direction=\"output\"}", 812.0),
+            ("llmdevops_llm_request_duration_seconds_count{model=\"claude-3-5-sonnet\"}", 3.0),
+            ("llmdevops_llm_request_duration_seconds_sum{model=\"claude-3-5-sonnet\"}", 3.9),
+            ("llmdevops_llm_request_duration_seconds_bucket{model=\"claude-3-5-sonnet\",le=\"1.0\"}", 2.0),
+            ("llmdevops_llm_inflight", 2.0),
+            ("llmdevops_llm_cost_dollars_total{model=\"gpt-4o\"}", 1.25),
+            ("llmdevops_agent_executions_total{agent=\"planner\",status=\"ok\"}", 5.0),
+            ("llmdevops_agent_tool_calls_total{agent=\"coder\",tool=\"python\"}", 4.0),
+            ("up", 1.0),
+        ] {
+            let selector = match promql.split_once('{') {
+                Some((name, rest)) => format!("{name}{{job=\"{job}\",{rest}"),
+                None => format!("{promql}{{job=\"{job}\"}}"),
+            };
+            let result = query(prometheus_addr, &selector).await;
+            assert_eq!(result.len(), 1, "{selector}: {result:?}");
+            let got = *result.values().next().unwrap();
+            assert!((got - want).abs() < 1e-9, "{selector}: Prometheus has {got}, the example set {want}");
+        }
+    }
+
+    // The gzip instance answered Prometheus with gzip bodies; the plain one never did.
+    let gzipped = "metrics_runtime_http_scrapes_total{job=\"gzip\",format=\"openmetrics\",encoding=\"gzip\"}";
+    wait_for("a gzip scrape counted by the gzip instance", Duration::from_secs(10), || async {
+        let v = query(prometheus_addr, gzipped).await;
+        v.values().next().is_some_and(|v| *v >= 1.0).then_some(())
+    })
+    .await;
+    let plain_gzip =
+        query(prometheus_addr, "metrics_runtime_http_scrapes_total{job=\"plain\",encoding=\"gzip\"}").await;
+    assert!(plain_gzip.values().all(|v| *v == 0.0), "{plain_gzip:?}");
+    let plain_om = "metrics_runtime_http_scrapes_total{job=\"plain\",format=\"openmetrics\",encoding=\"identity\"}";
+    wait_for("an OpenMetrics scrape counted by the plain instance", Duration::from_secs(10), || async {
+        let v = query(prometheus_addr, plain_om).await;
+        v.values().next().is_some_and(|v| *v >= 1.0).then_some(())
+    })
+    .await;
+
+    // SIGTERM stops the example cleanly.
+    assert!(sigterm(&mut plain).success());
+    assert!(sigterm(&mut gzip).success());
+}
+
+#[test]
+fn the_example_refuses_an_invalid_config_naming_the_key() {
+    let binary = example_binary("llm_service");
+    let tmp = TempDir::new("bad-config");
+    let config = tmp.0.join("bad.yaml");
+    std::fs::write(&config, "prometheus_metrics:\n  cache: { ttl_ms: soon }\n").unwrap();
+    let out = Command::new(&binary)
+        .args(["--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .output()
+        .expect("run the example");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("prometheus_metrics.cache.ttl_ms"), "{stderr}");
+    assert!(stderr.contains("invalid type"), "{stderr}");
+}
