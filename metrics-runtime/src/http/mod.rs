@@ -28,4 +28,4 @@ mod stats;
 
 pub use handler::{Handler, HttpResponse, Readiness, ResponseFuture};
 pub use negotiate::{Negotiated, accepts_gzip, negotiate_format};
-pub use server::{Server, serve, shutdown_signal};
+pub use server::{Connections, Server, serve, shutdown_signal};

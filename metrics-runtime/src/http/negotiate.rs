@@ -38,7 +38,7 @@ pub fn negotiate_format(accept: Option<&str>) -> Negotiated {
     let Some(accept) = accept else { return Negotiated::Format(Format::Text) };
     // Index 0: text, 1: OpenMetrics.
     let mut best: [Option<Match>; 2] = [None, None];
-    for (position, range) in accept.split(',').enumerate() {
+    'ranges: for (position, range) in accept.split(',').enumerate() {
         let mut parts = range.split(';');
         let media = parts.next().unwrap_or("").trim();
         let Some((ty, subtype)) = media.split_once('/') else { continue };
@@ -49,7 +49,12 @@ pub fn negotiate_format(accept: Option<&str>) -> Negotiated {
             let Some((name, value)) = param.split_once('=') else { continue };
             let value = value.trim().trim_matches('"');
             match name.trim().to_ascii_lowercase().as_str() {
-                "q" => q = parse_q(value).unwrap_or(0),
+                // A malformed quality makes the range unreadable: ignore it rather than read a refusal
+                // into it, which would serve the other format to a client that named only this one.
+                "q" => match parse_q(value) {
+                    Some(value) => q = value,
+                    None => continue 'ranges,
+                },
                 "version" => version = Some(value),
                 _ => {}
             }
@@ -181,6 +186,9 @@ mod tests {
         assert_eq!(f(Some("text/plain")), TEXT);
         assert_eq!(f(Some("text/*")), TEXT);
         assert_eq!(f(Some("garbage;;;q=x,,")), TEXT);
+        assert_eq!(f(Some("text/plain;q=abc")), TEXT);
+        assert_eq!(f(Some("application/openmetrics-text;q=2")), TEXT);
+        assert_eq!(f(Some("text/plain;q=-1,application/openmetrics-text;q=0.1")), OM);
     }
 
     #[test]

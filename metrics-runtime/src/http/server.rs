@@ -6,7 +6,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use http::StatusCode;
@@ -96,6 +96,50 @@ pub struct Server {
     listener: TcpListener,
     handler: Handler,
     limits: LimitsConfig,
+    connections: Connections,
+}
+
+/// The number of connections a [`Server`] holds open, read while it runs: from
+/// [`Server::connections`], before [`Server::run_until`] takes the server.
+///
+/// A connection counts from its accept until it is closed, whoever closes it (the client, an error, a
+/// timeout or shutdown). Cloning shares the count.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use metrics_runtime::config::Config;
+/// use metrics_runtime::http::Server;
+/// use metrics_runtime::Registry;
+///
+/// let server = Server::bind(Registry::new(), &Config::default()).await?;
+/// let connections = server.connections();
+/// tokio::spawn(server.run());
+/// println!("{} connections open", connections.open());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Connections(Arc<AtomicUsize>);
+
+impl Connections {
+    /// Connections open now.
+    pub fn open(&self) -> usize {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Counts a connection until the guard is dropped.
+    fn track(&self) -> ConnectionGuard {
+        self.0.fetch_add(1, Ordering::AcqRel);
+        ConnectionGuard(Arc::clone(&self.0))
+    }
+}
+
+/// Uncounts its connection when dropped.
+struct ConnectionGuard(Arc<AtomicUsize>);
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Server {
@@ -110,7 +154,7 @@ impl Server {
     pub async fn with_handler(handler: Handler, config: &Config) -> io::Result<Server> {
         config.validate().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let listener = TcpListener::bind(config.listen_addr()).await?;
-        Ok(Server { listener, handler, limits: config.limits.clone() })
+        Ok(Server { listener, handler, limits: config.limits.clone(), connections: Connections::default() })
     }
 
     /// The address bound (with the port picked when the configuration said 0).
@@ -121,6 +165,11 @@ impl Server {
     /// The handler served.
     pub fn handler(&self) -> &Handler {
         &self.handler
+    }
+
+    /// The count of open connections, which goes on counting while the server runs.
+    pub fn connections(&self) -> Connections {
+        self.connections.clone()
     }
 
     /// Serves until SIGTERM or Ctrl-C; see [`Server::run_until`].
@@ -135,7 +184,7 @@ impl Server {
     /// Errors accepting a connection are logged and the loop goes on; a connection's errors end that
     /// connection only.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        let Server { listener, handler, limits } = self;
+        let Server { listener, handler, limits, connections } = self;
         let addr = listener.local_addr()?;
         let header_timeout = Duration::from_millis(limits.header_read_timeout_ms);
         let request_timeout = Duration::from_millis(limits.request_timeout_ms);
@@ -173,6 +222,7 @@ impl Server {
                 },
                 () = &mut shutdown => break,
             };
+            let counted = connections.track();
             let started = Arc::new(AtomicBool::new(false));
             let service = {
                 let handler = handler.clone();
@@ -191,6 +241,7 @@ impl Server {
             let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned());
             tokio::spawn(async move {
                 let _permit = permit;
+                let _counted = counted;
                 tokio::select! {
                     result = connection => if let Err(e) = result {
                         tracing::debug!(%peer, "connection closed: {e}");
