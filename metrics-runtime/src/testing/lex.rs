@@ -192,6 +192,10 @@ impl<'r, 'a> Lexer<'r, 'a> {
     /// The metric name starting at `i` and where it ends; `None` (reported) unless there is a valid one.
     fn metric_name(&mut self, i: usize, context: &str) -> Option<usize> {
         let end = scan(self.b, i, is_metric_name_byte);
+        if end == i && self.om() && i == 0 && self.b.first() == Some(&b' ') {
+            self.err(0, Rule::Whitespace, "leading space: an OpenMetrics line starts with a metric name or `#`".into());
+            return None;
+        }
         if end == i {
             let found = self.char_at(i);
             let message = if self.b.get(i) == Some(&b'"') || self.b.get(i) == Some(&b'{') {
@@ -199,9 +203,7 @@ impl<'r, 'a> Lexer<'r, 'a> {
             } else {
                 format!("expected a metric name {context}, found {found}")
             };
-            let rule =
-                if self.om() && i == 0 && self.b.first() == Some(&b' ') { Rule::Whitespace } else { Rule::MetricName };
-            self.err(i, rule, message);
+            self.err(i, Rule::MetricName, message);
             return None;
         }
         let name = &self.text[i..end];
@@ -311,7 +313,23 @@ impl<'r, 'a> Lexer<'r, 'a> {
             self.err(name_end, Rule::MetricName, format!("invalid character {found} in metric name `{name}`"));
             return Line::Invalid { name: None };
         }
-        let payload_at = self.skip_blanks(name_end, &format!("after the name in `# {keyword}`"));
+        let payload_at = if meta == Meta::Help {
+            // The text starts after one blank: Prometheus keeps any further blanks as part of it (and an
+            // encoder must write them so for a text that starts with a blank); promtool's parser drops
+            // them. Readers disagree, so it is flagged.
+            let blanks = self.skip_blanks_silently(name_end);
+            if blanks - name_end > 1 || self.b[name_end] != b' ' {
+                let found = &self.text[name_end..blanks];
+                self.warn(
+                    name_end,
+                    Rule::Whitespace,
+                    format!("HELP text after {found:?}: the text is what follows the first blank, the others included"),
+                );
+            }
+            name_end + 1
+        } else {
+            self.skip_blanks(name_end, &format!("after the name in `# {keyword}`"))
+        };
         Line::Metadata { meta, name, name_at, payload: &self.text[payload_at..], payload_at }
     }
 

@@ -89,6 +89,8 @@ struct FamilyState {
     group_index: foldhash::HashMap<u64, SmallVec<[u32; 1]>>,
     groups: Vec<Group>,
     current_group: Option<u32>,
+    /// The names this family shares with others, each reported once.
+    clashes: Vec<String>,
 }
 
 struct Engine {
@@ -240,13 +242,15 @@ impl Engine {
         let family = &self.families[f];
         let suffixes = family.kind.sample_suffixes(self.format);
         let mut clashes = Vec::new();
-        for suffix in std::iter::once(&"").chain(suffixes) {
+        for suffix in std::iter::once(&"").chain(suffixes.iter().filter(|s| !s.is_empty())) {
             let name = format!("{}{suffix}", family.name);
             match self.reserved.get(&name) {
                 None => {
                     self.reserved.insert(name, f);
                 }
                 Some(&g) if g == f => {}
+                // Reported when the family was first seen, before its `# TYPE` named more names.
+                Some(_) if self.states[f].clashes.contains(&name) => {}
                 Some(&g) => clashes.push((name, g)),
             }
         }
@@ -258,6 +262,7 @@ impl Engine {
                 family.kind, family.name, other.kind, other.name, other.first_line
             );
             self.report.line(line, Rule::NameClash, Severity::Error, message);
+            self.states[f].clashes.push(name);
         }
     }
 
@@ -452,13 +457,13 @@ impl Engine {
         }
 
         // The group: contiguity and timestamps.
-        let skip = group_skip(kind, &suffix, &self.families[f].name).map(str::to_owned);
-        let group_hash = label_set_key(&self.hasher, labels().filter(|(n, _)| Some(*n) != skip.as_deref()));
+        let skip = group_skip(kind, &self.families[f].name).map(str::to_owned);
+        let skip = skip.as_deref();
+        let group_hash = label_set_key(&self.hasher, labels().filter(|(n, _)| Some(*n) != skip));
         let found = self.states[f].group_index.get(&group_hash).and_then(|candidates| {
             candidates.iter().copied().find(|&g| {
                 let rep = &self.families[f].samples[self.states[f].groups[g as usize].rep as usize];
-                let rep_skip = group_skip(kind, &rep.name[base_len..], &self.families[f].name);
-                same_labels(&rep.labels, rep_skip, &raw.labels, skip.as_deref())
+                same_labels(&rep.labels, skip, &raw.labels, skip)
             })
         });
         let sample_index = self.families[f].samples.len() as u32;
@@ -809,7 +814,7 @@ impl Engine {
         let family = &self.families[f];
         let sample = &family.samples.get(rep as usize);
         let Some(sample) = sample else { return family.name.clone() };
-        let skip = group_skip(family.kind, &sample.name[family.name.len()..], &family.name);
+        let skip = group_skip(family.kind, &family.name);
         let labels =
             sample.labels.iter().filter(|(n, _)| Some(n.as_str()) != skip).map(|(n, v)| (n.as_str(), v.as_str()));
         series_text(&family.name, labels)
@@ -826,7 +831,9 @@ impl Engine {
             && let Some(unit) = &family.unit
         {
             let line = state.unit_line.unwrap_or(family.first_line);
-            if !family.name.strip_suffix(unit.as_str()).is_some_and(|rest| rest.ends_with('_')) {
+            // A unit with a character a name cannot hold was reported on its `# UNIT` line already.
+            let valid = unit.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b':');
+            if valid && !family.name.strip_suffix(unit.as_str()).is_some_and(|rest| rest.ends_with('_')) {
                 let message = format!("family `{}` has unit `{unit}`, so its name must end in `_{unit}`", family.name);
                 problems.push((line, Rule::Unit, Severity::Error, message));
             }
@@ -846,12 +853,16 @@ impl Engine {
     }
 }
 
-/// The label a sample's group leaves out: `le` of buckets, `quantile` of summary quantiles, a stateset's
-/// state label.
-fn group_skip<'a>(kind: FamilyType, suffix: &str, base: &'a str) -> Option<&'a str> {
+/// The label a sample's group leaves out: `le` of histograms, `quantile` of summaries, a stateset's state
+/// label.
+///
+/// A histogram's `_sum` or `_count` that carries `le` (or a summary's that carries `quantile`) is reported
+/// for it; leaving the label out of its group too keeps that one mistake from also splitting the metric
+/// point and being reported again as a missing bucket, sum or count.
+fn group_skip(kind: FamilyType, base: &str) -> Option<&str> {
     match kind {
-        FamilyType::Histogram | FamilyType::GaugeHistogram if suffix == "_bucket" => Some("le"),
-        FamilyType::Summary if suffix.is_empty() => Some("quantile"),
+        FamilyType::Histogram | FamilyType::GaugeHistogram => Some("le"),
+        FamilyType::Summary => Some("quantile"),
         FamilyType::StateSet => Some(base),
         _ => None,
     }
