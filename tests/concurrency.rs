@@ -1,11 +1,13 @@
-//! Writers update counters, gauges and histograms while a scraper encodes in a loop: every snapshot is
-//! consistent and the final totals are exact.
+//! Writers update counters, gauges and histograms while a scraper encodes in a loop, in both formats by
+//! turns: every snapshot is strictly valid (the parser of `metrics_runtime::testing`, warnings included)
+//! and consistent, counters never go back between snapshots, and the final totals are exact.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
+use metrics_runtime::testing::{Exposition, assert_valid, scrape};
 use metrics_runtime::{
     Buckets, Counter, DenseFamily, Descriptor, Format, Gauge, Histogram, LabelEnum, MetricType, OpenFamily,
     OpenOptions, Registry,
@@ -54,41 +56,37 @@ fn metrics() -> Arc<Metrics> {
     })
 }
 
-/// `series -> value` for every sample line of a text-format scrape.
-fn samples(body: &str) -> HashMap<&str, f64> {
-    body.lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| {
-            let (series, value) = l.rsplit_once(' ').expect("sample line");
-            (series, value.parse::<f64>().expect("value"))
-        })
-        .collect()
+/// The value of `name{labels}`, which the snapshot must have.
+fn get(snapshot: &Exposition, name: &str, labels: &[(&str, &str)]) -> f64 {
+    snapshot.value(name, labels).unwrap_or_else(|| panic!("no sample {name}{labels:?}"))
 }
 
-/// Checks one snapshot on its own and against the previous one; returns its samples by series.
-fn check_snapshot(body: &str, previous: &HashMap<String, f64>) -> HashMap<String, f64> {
-    let now = samples(body);
-    assert_eq!(now.len(), body.lines().filter(|l| !l.starts_with('#')).count(), "no duplicate series");
+/// Validates one snapshot strictly, checks it on its own and against the previous one; returns its
+/// counter-like values (totals, buckets, counts) by series.
+fn check_snapshot(body: &str, format: Format, previous: &HashMap<String, f64>) -> HashMap<String, f64> {
+    // Duplicate series, split families, bucket order, `+Inf` against `_count`: any violation panics here.
+    let now = assert_valid(body, format);
     for model in Model::VALUES {
-        let bucket = |le: &str| now[format!("latency_seconds_bucket{{model=\"{model}\",le=\"{le}\"}}").as_str()];
-        let count = now[format!("latency_seconds_count{{model=\"{model}\"}}").as_str()];
-        let sum = now[format!("latency_seconds_sum{{model=\"{model}\"}}").as_str()];
-        assert_eq!(bucket("+Inf"), count, "+Inf equals _count");
-        assert!(bucket("0.5") <= bucket("1.5") && bucket("1.5") <= bucket("2.5") && bucket("2.5") <= count);
+        let bucket = |le: &str| get(&now, "latency_seconds_bucket", &[("model", model), ("le", le)]);
+        let count = get(&now, "latency_seconds_count", &[("model", model)]);
+        let sum = get(&now, "latency_seconds_sum", &[("model", model)]);
         assert_eq!(bucket("0.5"), 0.0);
         assert_eq!(bucket("1.5"), count, "every observation is 1.0");
         assert!((sum - count).abs() <= WRITERS as f64, "_sum {sum} lags _count {count} by more than in flight");
     }
-    let inflight = now["inflight"];
+    let inflight = get(&now, "inflight", &[]);
     assert!((0.0..=WRITERS as f64).contains(&inflight), "inflight {inflight}");
-    for (series, value) in &now {
-        if series.contains("_total") || series.contains("_bucket") || series.contains("_count") {
-            if let Some(before) = previous.get(*series) {
-                assert!(value >= before, "{series} went down from {before} to {value}");
+    let mut counters = HashMap::new();
+    for sample in now.samples() {
+        if ["_total", "_bucket", "_count"].iter().any(|suffix| sample.name.ends_with(suffix)) {
+            let series = sample.series();
+            if let Some(&before) = previous.get(&series) {
+                assert!(sample.value >= before, "{series} went down from {before} to {}", sample.value);
             }
+            counters.insert(series, sample.value);
         }
     }
-    now.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    counters
 }
 
 #[test]
@@ -106,9 +104,10 @@ fn snapshots_stay_consistent_and_totals_exact_under_concurrent_updates() {
             let mut previous = HashMap::new();
             let mut scrapes = 0;
             while !done.load(Ordering::Acquire) || scrapes < 2 {
+                let format = if scrapes % 2 == 0 { Format::Text } else { Format::OpenMetrics };
                 buf.clear();
-                registry.encode(Format::Text, &mut buf).unwrap();
-                previous = check_snapshot(std::str::from_utf8(&buf).unwrap(), &previous);
+                registry.encode(format, &mut buf).unwrap();
+                previous = check_snapshot(std::str::from_utf8(&buf).unwrap(), format, &previous);
                 scrapes += 1;
             }
             scrapes
@@ -137,23 +136,19 @@ fn snapshots_stay_consistent_and_totals_exact_under_concurrent_updates() {
     let scrapes = scraper.join().unwrap();
     assert!(scrapes >= 2);
 
-    let mut buf = Vec::new();
-    registry.encode(Format::Text, &mut buf).unwrap();
-    let body = String::from_utf8(buf).unwrap();
-    let last = samples(&body);
     let total = (WRITERS * UPDATES) as f64;
-    let requests: f64 = Model::VALUES.iter().map(|m| last[format!("requests_total{{model=\"{m}\"}}").as_str()]).sum();
-    assert_eq!(requests, total);
-    let count: f64 =
-        Model::VALUES.iter().map(|m| last[format!("latency_seconds_count{{model=\"{m}\"}}").as_str()]).sum();
-    let sum: f64 = Model::VALUES.iter().map(|m| last[format!("latency_seconds_sum{{model=\"{m}\"}}").as_str()]).sum();
-    assert_eq!(count, total);
-    assert_eq!(sum, total);
-    assert_eq!(last["inflight"], 0.0);
-    for w in 0..WRITERS {
-        assert_eq!(last[format!("agents_total{{agent=\"agent-{w}\"}}").as_str()], UPDATES as f64);
+    for format in [Format::Text, Format::OpenMetrics] {
+        let last = scrape(&registry, format);
+        let per_model = |name: &str| Model::VALUES.iter().map(|m| get(&last, name, &[("model", m)])).sum::<f64>();
+        assert_eq!(per_model("requests_total"), total);
+        assert_eq!(per_model("latency_seconds_count"), total);
+        assert_eq!(per_model("latency_seconds_sum"), total);
+        assert_eq!(get(&last, "inflight", &[]), 0.0);
+        for w in 0..WRITERS {
+            assert_eq!(get(&last, "agents_total", &[("agent", &format!("agent-{w}"))]), UPDATES as f64);
+        }
+        assert_eq!(get(&last, "agents_total", &[("agent", "shared")]), 2.0 * total);
     }
-    assert_eq!(last["agents_total{agent=\"shared\"}"], 2.0 * total);
     eprintln!("{scrapes} consistent scrapes during {} updates", WRITERS * UPDATES * 5);
 }
 
