@@ -195,3 +195,176 @@ pub(crate) fn samples(text: &str) -> BTreeMap<SeriesKey, f64> {
 pub(crate) fn value_of(text: &str, series: &str) -> Option<f64> {
     text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.split(' ').next()?.parse().ok())
 }
+
+/// Building the examples and running them, and other programs, as child processes of a test.
+pub(crate) mod programs {
+    use std::io::{BufRead, BufReader};
+    use std::net::{SocketAddr, TcpListener};
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// A child process, killed when dropped.
+    pub(crate) struct Running {
+        pub(crate) child: Child,
+    }
+
+    impl Running {
+        /// Whether the process has exited already.
+        pub(crate) fn exited(&mut self) -> bool {
+            matches!(self.child.try_wait(), Ok(Some(_)))
+        }
+    }
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            if let Ok(None) = self.child.try_wait() {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+        }
+    }
+
+    /// A fresh temporary directory, removed when dropped.
+    pub(crate) struct Scratch(pub(crate) PathBuf);
+
+    impl Scratch {
+        /// A new directory named after `tag` and this process.
+        pub(crate) fn new(tag: &str) -> Scratch {
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+            let dir = std::env::temp_dir().join(format!("metrics-{tag}-{}-{nanos}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            Scratch(dir)
+        }
+
+        /// A path inside the directory.
+        pub(crate) fn join(&self, name: &str) -> PathBuf {
+            self.0.join(name)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Builds example `name` with the cargo running this test, into this test's target directory and
+    /// profile, and returns the binary.
+    pub(crate) fn build_example(name: &str) -> PathBuf {
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().and_then(Path::parent).expect("the test runs from <target>/<profile>/deps");
+        let target_dir = profile_dir.parent().unwrap();
+        let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
+            "debug" => "dev",
+            other => other,
+        };
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--example", name, "--profile", profile, "--target-dir"])
+            .arg(target_dir)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build --example {name} failed");
+        let binary = profile_dir.join("examples").join(name);
+        assert!(binary.exists(), "{} was not built", binary.display());
+        binary
+    }
+
+    /// Starts `binary` with `args` and waits (at most 30 s) for the first line on its stdout that holds
+    /// `http://ADDR`, returning the process and that address.
+    pub(crate) fn start_serving(binary: &Path, args: &[&str]) -> (Running, SocketAddr) {
+        let mut child = Command::new(binary)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+        let stdout = child.stdout.take().unwrap();
+        let running = Running { child };
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split_once("http://").map(|(_, rest)| rest) {
+                    let addr: String = rest.chars().take_while(|c| *c != '/' && !c.is_whitespace()).collect();
+                    let _ = tx.send(addr);
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("{} printed no http:// address within 30 s", binary.display()));
+        (running, addr.parse().unwrap_or_else(|e| panic!("bad address {addr:?}: {e}")))
+    }
+
+    /// A loopback port free a moment ago.
+    pub(crate) fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    }
+
+    /// Fails the test, saying how to install it, unless `program --version` runs.
+    pub(crate) fn require_program(program: &str, package: &str) {
+        let found = Command::new(program).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+        assert!(
+            found.is_ok_and(|s| s.success()),
+            "`{program}` is not installed: run bash scripts/install-tools (it installs Debian's {package} package)"
+        );
+    }
+
+    /// Polls `check` every 200 ms until it returns `Some` or `timeout` passes.
+    pub(crate) async fn poll<T, F: Future<Output = Option<T>>>(
+        what: &str,
+        timeout: Duration,
+        mut check: impl FnMut() -> F,
+    ) -> T {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(v) = check().await {
+                return v;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Percent-encodes a query parameter.
+    pub(crate) fn encode_query(query: &str) -> String {
+        let mut out = String::new();
+        for b in query.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+}
+
+/// Sends one request with a body on a new HTTP/1.1 connection (bounded to 10 s).
+pub(crate) async fn request_with_body(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");
+        tokio::spawn(conn);
+        let mut req = http::Request::builder().method(method).uri(path).header("host", addr.to_string());
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let body = http_body_util::Full::new(Bytes::from(body.to_owned()));
+        let response = sender.send_request(req.body(body).unwrap()).await.expect("a response");
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("the body").to_bytes().to_vec();
+        Reply { status: parts.status.as_u16(), headers: parts.headers, body }
+    })
+    .await
+    .expect("a response within 10 s")
+}
