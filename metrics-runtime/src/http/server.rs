@@ -193,6 +193,10 @@ impl Server {
             .http1()
             .timer(TokioTimer::new())
             .header_read_timeout(header_timeout)
+            // A client may close its side once it has sent its request (`nc -N`, some probes): it is still
+            // answered. Without this, hyper drops the response when it sees the FIN first, and whether a
+            // half-closed client gets an answer depends on how fast the scrape is.
+            .half_close(true)
             .max_buf_size(limits.max_header_bytes);
         builder
             .http2()
