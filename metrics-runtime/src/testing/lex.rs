@@ -531,6 +531,7 @@ impl<'r, 'a> Lexer<'r, 'a> {
         let mut at: SmallVec<[u32; 4]> = SmallVec::new();
         let mut ok = true;
         let mut after_comma = false;
+        let mut seen: Option<foldhash::HashSet<&'a str>> = None;
         let mut j = *i + 1;
         loop {
             j = self.skip_label_blanks(j);
@@ -583,7 +584,17 @@ impl<'r, 'a> Lexer<'r, 'a> {
                 self.err(j, Rule::LabelSyntax, format!("the value of label `{name}` has no closing quote"));
                 return None;
             };
-            if labels.iter().any(|(n, _)| n == name) {
+            let repeated = if labels.len() < 8 {
+                labels.iter().any(|(n, _)| n == name)
+            } else {
+                // Past a few labels a set keeps a line with thousands of them linear.
+                let text: &'a str = self.text;
+                let seen = seen.get_or_insert_with(|| {
+                    labels.iter().zip(&at).map(|((n, _), &a)| &text[a as usize..a as usize + n.len()]).collect()
+                });
+                !seen.insert(&text[name_at..name_end])
+            };
+            if repeated {
                 self.err(name_at, Rule::DuplicateLabel, format!("label `{name}` appears twice"));
                 ok = false;
             }

@@ -131,13 +131,32 @@ impl Sample {
 
     /// Whether the sample's labels are exactly `labels`, in any order.
     pub fn has_labels(&self, labels: &[(&str, &str)]) -> bool {
-        self.labels.len() == labels.len() && labels.iter().all(|(n, v)| self.label(n) == Some(*v))
+        self.labels.len() == labels.len()
+            && same_label_sets(self.labels.iter().map(|(n, v)| (n.as_str(), v.as_str())), labels.iter().copied())
     }
 
     /// The series as Prometheus writes it: `name{a="1",b="2"}`, values escaped.
     pub fn series(&self) -> String {
         series_text(&self.name, self.labels.iter().map(|(n, v)| (n.as_str(), v.as_str())))
     }
+}
+
+/// Whether two label sets hold the same pairs, in any order.
+///
+/// Sorting, not a search of one in the other, so that a sample with thousands of labels costs
+/// `n log n`, not `n²`.
+pub(super) fn same_label_sets<'a>(
+    a: impl Iterator<Item = (&'a str, &'a str)>,
+    b: impl Iterator<Item = (&'a str, &'a str)>,
+) -> bool {
+    let mut a: SmallVec<[(&str, &str); 8]> = a.collect();
+    let mut b: SmallVec<[(&str, &str); 8]> = b.collect();
+    if a.len() != b.len() {
+        return false;
+    }
+    a.sort_unstable();
+    b.sort_unstable();
+    a == b
 }
 
 /// Writes `name{a="1",b="2"}` with values escaped, or `name` alone without labels.

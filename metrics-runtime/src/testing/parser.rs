@@ -9,7 +9,7 @@ use foldhash::fast::FixedState;
 use smallvec::SmallVec;
 
 use super::lex::{Lexer, Line, Meta, RawSample, go_float, om_number};
-use super::model::{FamilyType, ParsedFamily, Sample, label_set_key, series_key, series_text};
+use super::model::{FamilyType, ParsedFamily, Sample, label_set_key, same_label_sets, series_key, series_text};
 use super::violation::{Report, Rule, Severity};
 use crate::Format;
 use crate::encoding::canonical_float;
@@ -870,13 +870,10 @@ fn group_skip(kind: FamilyType, base: &str) -> Option<&str> {
 
 /// Whether two label sets, each less one label, are equal in any order.
 fn same_labels(a: &[(String, String)], skip_a: Option<&str>, b: &[(String, String)], skip_b: Option<&str>) -> bool {
-    let kept = |labels: &[(String, String)], skip: Option<&str>| {
-        labels.iter().filter(|(n, _)| Some(n.as_str()) != skip).count()
-    };
-    kept(a, skip_a) == kept(b, skip_b)
-        && a.iter()
-            .filter(|(n, _)| Some(n.as_str()) != skip_a)
-            .all(|(n, v)| b.iter().any(|(m, w)| m == n && w == v && Some(m.as_str()) != skip_b))
+    fn kept<'a>(labels: &'a [(String, String)], skip: Option<&'a str>) -> impl Iterator<Item = (&'a str, &'a str)> {
+        labels.iter().filter(move |(n, _)| Some(n.as_str()) != skip).map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+    same_label_sets(kept(a, skip_a), kept(b, skip_b))
 }
 
 /// Whether `text` is a HELP line, whose text may end in a raw `\r`.

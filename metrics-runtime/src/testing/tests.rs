@@ -487,6 +487,33 @@ fn a_large_exposition_parses_in_linear_time() {
     assert_eq!(errors(&text, TEXT).len(), 2, "an interleaved duplicate");
 }
 
+#[test]
+fn long_lines_are_read_in_linear_time() {
+    // 20,000 labels on one line: found again by them, and a repeated one reported once, at its column.
+    let labels: Vec<String> = (0..20_000).map(|i| format!("l{i}=\"v{i}\"")).collect();
+    let line = format!("a{{{}}} 1\n", labels.join(","));
+    let e = clean(&line, TEXT);
+    let names: Vec<(String, String)> = (0..20_000).rev().map(|i| (format!("l{i}"), format!("v{i}"))).collect();
+    let pairs: Vec<(&str, &str)> = names.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    assert_eq!(e.value("a", &pairs), Some(1.0));
+    assert_eq!(e.value("a", &pairs[1..]), None);
+    let line = line.replace("} 1", ",l7=\"x\"} 1");
+    let v = validate(&line, TEXT);
+    assert_eq!(
+        v.iter().map(|v| (v.line, v.column, v.rule)).collect::<Vec<_>>(),
+        [(1, line.find(",l7=\"x").unwrap() + 2, Rule::DuplicateLabel)]
+    );
+    // 10,000 unknown escapes after non-ASCII text: each flagged at its own column, counted in characters.
+    let text = format!("a{{b=\"{}\"}} 1\n# EOF\n", "ü\\t".repeat(10_000));
+    let v = validate(&text, OM);
+    assert_eq!(v.len(), 10_000);
+    assert!(
+        v.iter().enumerate().all(|(k, v)| (v.line, v.column, v.rule) == (1, 3 * k + 7, Rule::Escape)),
+        "{:?}",
+        &v[..2]
+    );
+}
+
 // ---- Our own encoders ----
 
 #[derive(Debug, Clone, Copy, PartialEq)]
