@@ -11,7 +11,8 @@
 //!   `WWW-Authenticate` for a missing or unknown token, 403 for a token without the scope.
 //! - **Rate limit**: 429 with `Retry-After` past `rate_limit.requests_per_second`.
 //! - **Limits**: header size (431), header and request timeouts, a connection limit; a slow or malformed
-//!   client holds only its own connection, and not for long.
+//!   client holds only its own connection, and not for long; [`Server::connections`] counts the open ones.
+//!   A client that closes its side after sending a request is still answered.
 //! - **Tracing**: a `scrape` span per scrape, with the format, gzip, series, body bytes and cache use.
 //! - **Shutdown**: [`serve`] stops on SIGTERM or Ctrl-C and finishes in-flight scrapes.
 //!
