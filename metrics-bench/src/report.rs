@@ -43,31 +43,11 @@ const UPDATES: [(&str, &str); 7] = [
 pub struct Estimates(BTreeMap<(String, String, String), f64>);
 
 impl Estimates {
-    /// Reads `<dir>/<group>/<benchmark>/<baseline>/{benchmark,estimates}.json` for every benchmark.
+    /// Reads `<dir>/<group>/<benchmark>[/<parameter>]/<baseline>/{benchmark,estimates}.json` for every
+    /// benchmark.
     pub fn read(dir: &Path, baseline: &str) -> std::io::Result<Self> {
         let mut out = BTreeMap::new();
-        for group in std::fs::read_dir(dir)? {
-            let group = group?.path();
-            if !group.is_dir() {
-                continue;
-            }
-            for bench in std::fs::read_dir(&group)? {
-                let run = bench?.path().join(baseline);
-                let (Ok(meta), Ok(estimates)) = (
-                    std::fs::read_to_string(run.join("benchmark.json")),
-                    std::fs::read_to_string(run.join("estimates.json")),
-                ) else {
-                    continue;
-                };
-                let (meta, estimates): (Value, Value) =
-                    (serde_json::from_str(&meta)?, serde_json::from_str(&estimates)?);
-                let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-                let key = (text(&meta["group_id"]), text(&meta["function_id"]), text(&meta["value_str"]));
-                if let Some(median) = estimates["median"]["point_estimate"].as_f64() {
-                    out.insert(key, median);
-                }
-            }
-        }
+        read_into(dir, baseline, 0, &mut out)?;
         Ok(Estimates(out))
     }
 
@@ -85,6 +65,38 @@ impl Estimates {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// Reads the benchmarks under `dir`, `depth` folders below criterion's: a benchmark's folder holds one
+/// folder per baseline, a group's one per benchmark (and per parameter).
+fn read_into(
+    dir: &Path,
+    baseline: &str,
+    depth: usize,
+    out: &mut BTreeMap<(String, String, String), f64>,
+) -> std::io::Result<()> {
+    let run = dir.join(baseline);
+    if let (Ok(meta), Ok(estimates)) =
+        (std::fs::read_to_string(run.join("benchmark.json")), std::fs::read_to_string(run.join("estimates.json")))
+    {
+        let (meta, estimates): (Value, Value) = (serde_json::from_str(&meta)?, serde_json::from_str(&estimates)?);
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let key = (text(&meta["group_id"]), text(&meta["function_id"]), text(&meta["value_str"]));
+        if let Some(median) = estimates["median"]["point_estimate"].as_f64() {
+            out.insert(key, median);
+        }
+        return Ok(());
+    }
+    if depth == 3 {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            read_into(&path, baseline, depth + 1, out)?;
+        }
+    }
+    Ok(())
 }
 
 /// A duration in the unit that suits it.
@@ -161,7 +173,16 @@ pub fn footprint_tables(footprint: &Value) -> String {
 
     let _ = writeln!(out, "\n### Allocations per scrape, once warm (calls to the allocator)\n");
     header(&mut out, "scrape");
-    for key in ["text/100", "text/10000", "openmetrics/100", "openmetrics/10000"] {
+    for key in [
+        "text/100",
+        "text/1000",
+        "text/10000",
+        "text/100000",
+        "openmetrics/100",
+        "openmetrics/1000",
+        "openmetrics/10000",
+        "openmetrics/100000",
+    ] {
         row(&mut out, key, &|v| v["scrape"][key]["allocations"].as_u64().map_or("n/a".to_owned(), |n| n.to_string()));
     }
 
