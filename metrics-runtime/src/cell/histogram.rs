@@ -1,9 +1,10 @@
+use std::cell::Cell;
+use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use atomic_float::AtomicF64;
 use metrics_naming::RuleError;
 
 use super::{Metric, reject_update};
@@ -72,7 +73,9 @@ impl Buckets {
     fn index_of(&self, v: f64) -> usize {
         let bounds = &*self.0.bounds;
         if bounds.len() <= 16 {
-            bounds.iter().position(|b| v <= *b).unwrap_or(bounds.len())
+            // The number of bounds below `v`, counted without a branch per bound: with observations spread
+            // over the buckets, the exit of a search loop is mispredicted more often than not.
+            bounds.iter().map(|b| usize::from(v > *b)).sum()
         } else {
             bounds.partition_point(|b| *b < v)
         }
@@ -86,23 +89,110 @@ impl Default for Buckets {
     }
 }
 
+/// The most stripes a histogram spreads its updates over.
+const MAX_STRIPES: usize = 4;
+
+/// The slots of one [`Line`].
+const LINE_SLOTS: usize = 16;
+
+/// Two cache lines of slots, aligned so that no two stripes share one: Intel's adjacent-line prefetcher
+/// fetches lines in pairs, so 128 bytes is the unit two cores contend on.
+#[repr(align(128))]
+struct Line([AtomicU64; LINE_SLOTS]);
+
+impl Line {
+    const fn new() -> Self {
+        Line([const { AtomicU64::new(0) }; LINE_SLOTS])
+    }
+}
+
+/// The number of stripes of every histogram: the cores, to a power of two, at most [`MAX_STRIPES`].
+fn stripes() -> usize {
+    static STRIPES: OnceLock<usize> = OnceLock::new();
+    *STRIPES.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        cores.next_power_of_two().min(MAX_STRIPES)
+    })
+}
+
+/// The stripe index of the calling thread: threads take consecutive numbers on their first observation,
+/// so threads running at the same time mostly land on different stripes.
+#[inline]
+fn thread_stripe() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    STRIPE.with(|s| {
+        let v = s.get();
+        if v != usize::MAX {
+            return v;
+        }
+        let v = NEXT.fetch_add(1, Ordering::Relaxed);
+        s.set(v);
+        v
+    })
+}
+
 /// Observations counted into fixed buckets: latencies, sizes.
 ///
-/// `observe` finds the bucket and makes two relaxed atomic adds: the bucket's count and the sum. There is
-/// no separate total: a scrape derives `_count` and the `+Inf` bucket from the bucket counts it read, so
-/// they are always equal, and `_sum` lags them by at most the observations in flight.
-#[derive(Debug)]
+/// `observe` finds the bucket without a branch per bound and makes two relaxed atomic updates: the
+/// bucket's count and the sum. There is no separate total: a scrape derives `_count` and the `+Inf` bucket
+/// from the bucket counts it read, so they are always equal, and `_sum`, read after the buckets, lags them
+/// by at most the observations in flight.
+///
+/// The counts and the sum are striped: each thread updates the stripe of its own (one per core, at most
+/// four), each stripe on cache lines of its own, and a scrape adds the stripes up. Threads observing the
+/// same series at once then do not contend on one cache line.
 pub struct Histogram {
     buckets: Buckets,
-    counts: Box<[AtomicU64]>,
-    sum: AtomicF64,
+    /// `stripes` runs of `stride` slots: the bucket counts (`+Inf` last), then the sum's bits.
+    lines: Box<[Line]>,
+    /// Slots per stripe, a multiple of [`LINE_SLOTS`].
+    stride: usize,
+    /// The number of stripes less one (a power of two less one).
+    stripe_mask: usize,
+}
+
+impl fmt::Debug for Histogram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Histogram")
+            .field("buckets", &self.buckets.bounds())
+            .field("count", &self.count())
+            .field("sum", &self.sum())
+            .finish()
+    }
 }
 
 impl Histogram {
     /// An empty histogram over `buckets`.
     pub fn new(buckets: Buckets) -> Self {
-        let counts = (0..=buckets.len()).map(|_| AtomicU64::new(0)).collect();
-        Histogram { buckets, counts, sum: AtomicF64::new(0.0) }
+        // The bucket counts, `+Inf` among them, and the sum.
+        let stride = (buckets.len() + 2).div_ceil(LINE_SLOTS) * LINE_SLOTS;
+        let stripes = stripes();
+        let lines = (0..stripes * stride / LINE_SLOTS).map(|_| Line::new()).collect();
+        Histogram { buckets, lines, stride, stripe_mask: stripes - 1 }
+    }
+
+    #[inline]
+    fn slot(&self, index: usize) -> &AtomicU64 {
+        &self.lines[index / LINE_SLOTS].0[index % LINE_SLOTS]
+    }
+
+    /// The first slot of stripe `stripe`.
+    #[inline]
+    fn stripe_start(&self, stripe: usize) -> usize {
+        (stripe & self.stripe_mask) * self.stride
+    }
+
+    /// The slot of the sum in a stripe, after the counts.
+    #[inline]
+    fn sum_offset(&self) -> usize {
+        self.buckets.len() + 1
+    }
+
+    fn stripe_count(&self) -> usize {
+        self.stripe_mask + 1
     }
 
     /// Records one observation. NaN is refused and counted in [`rejected_updates`](crate::rejected_updates).
@@ -113,8 +203,18 @@ impl Histogram {
             return;
         }
         let i = self.buckets.index_of(v);
-        self.counts[i].fetch_add(1, Ordering::Relaxed);
-        self.sum.fetch_add(v, Ordering::Relaxed);
+        let start = self.stripe_start(thread_stripe());
+        self.slot(start + i).fetch_add(1, Ordering::Relaxed);
+        // The stripe's sum: a compare-and-swap that almost never retries, since the stripe is this thread's.
+        let sum = self.slot(start + self.sum_offset());
+        let mut old = sum.load(Ordering::Relaxed);
+        loop {
+            let new = (f64::from_bits(old) + v).to_bits();
+            match sum.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(now) => old = now,
+            }
+        }
     }
 
     /// Records a duration in seconds.
@@ -133,14 +233,22 @@ impl Histogram {
         &self.buckets
     }
 
+    /// The count of bucket `index` (`buckets().len()` for `+Inf`), every stripe added up.
+    fn bucket_count(&self, index: usize) -> u64 {
+        (0..self.stripe_count()).map(|s| self.slot(self.stripe_start(s) + index).load(Ordering::Relaxed)).sum()
+    }
+
     /// The number of observations.
     pub fn count(&self) -> u64 {
-        self.counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+        (0..=self.buckets.len()).map(|i| self.bucket_count(i)).sum()
     }
 
     /// The sum of observations.
     pub fn sum(&self) -> f64 {
-        self.sum.load(Ordering::Relaxed)
+        let offset = self.sum_offset();
+        (0..self.stripe_count())
+            .map(|s| f64::from_bits(self.slot(self.stripe_start(s) + offset).load(Ordering::Relaxed)))
+            .sum()
     }
 
     /// Fills `cumulative` with the cumulative bucket counts (the last is `+Inf`, the count) and returns the
@@ -148,11 +256,11 @@ impl Histogram {
     pub fn snapshot_into(&self, cumulative: &mut Vec<u64>) -> f64 {
         cumulative.clear();
         let mut total = 0u64;
-        for c in self.counts.iter() {
-            total += c.load(Ordering::Relaxed);
+        for i in 0..=self.buckets.len() {
+            total += self.bucket_count(i);
             cumulative.push(total);
         }
-        self.sum.load(Ordering::Relaxed)
+        self.sum()
     }
 }
 
@@ -250,6 +358,25 @@ mod tests {
         assert_eq!(h.count(), 8, "NaN is refused");
         h.observe(f64::INFINITY);
         assert_eq!(cumulative(&h).0, vec![3, 5, 7, 9]);
+    }
+
+    #[test]
+    fn stripes_add_up_across_threads() {
+        let h = Histogram::new(Buckets::new([1.0, 2.0]).unwrap());
+        std::thread::scope(|s| {
+            for t in 0..6 {
+                let h = &h;
+                s.spawn(move || {
+                    for _ in 0..1000 {
+                        h.observe(t as f64 * 0.5);
+                    }
+                });
+            }
+        });
+        let (c, sum) = cumulative(&h);
+        assert_eq!(c, vec![3000, 5000, 6000]);
+        assert_eq!(h.count(), 6000);
+        assert_eq!(sum, 7500.0);
     }
 
     #[test]

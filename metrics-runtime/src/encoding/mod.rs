@@ -74,6 +74,12 @@ impl From<f64> for Number {
 pub trait EncodeLabels {
     /// Writes every label through `out`, in order.
     fn encode_labels(&self, out: &mut LabelWriter<'_>);
+
+    /// The text [`EncodeLabels::encode_labels`] writes, if it is kept rendered (`a="x",b="y"`, values
+    /// escaped): the encoder then copies it into each sample line without rendering it again.
+    fn rendered(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl EncodeLabels for () {
@@ -98,6 +104,10 @@ impl<T: EncodeLabels + ?Sized> EncodeLabels for &T {
     fn encode_labels(&self, out: &mut LabelWriter<'_>) {
         (**self).encode_labels(out)
     }
+
+    fn rendered(&self) -> Option<&str> {
+        (**self).rendered()
+    }
 }
 
 /// Appends `name="value"` pairs to a series' label text, escaping values.
@@ -106,7 +116,20 @@ pub struct LabelWriter<'b> {
     buf: &'b mut Vec<u8>,
 }
 
-impl LabelWriter<'_> {
+impl<'b> LabelWriter<'b> {
+    /// A writer appending to `buf`.
+    pub(crate) fn new(buf: &'b mut Vec<u8>) -> Self {
+        LabelWriter { buf }
+    }
+
+    /// Appends labels rendered before (`a="x",b="y"`, values escaped).
+    pub(crate) fn push_rendered(&mut self, text: &str) {
+        if !self.buf.is_empty() && !text.is_empty() {
+            self.buf.push(b',');
+        }
+        self.buf.extend_from_slice(text.as_bytes());
+    }
+
     /// Appends one label.
     pub fn label(&mut self, name: &str, value: &str) {
         debug_assert!(metrics_naming::check_label_name(name, MetricType::Gauge).is_ok(), "bad label name {name:?}");
@@ -208,68 +231,41 @@ impl FamilyEncoder<'_, '_> {
         self.enc.format
     }
 
-    /// Renders the series' labels into the scratch buffer, once for all its sample lines.
-    fn begin_series(&mut self, labels: &dyn EncodeLabels) {
-        self.enc.series += 1;
-        self.enc.scratch.labels.clear();
-        labels.encode_labels(&mut LabelWriter { buf: &mut self.enc.scratch.labels });
-    }
-
-    /// Writes `name<suffix>{labels[,extra]} ` up to the value.
-    fn sample_head(&mut self, suffix: &str, extra: Option<(&str, &str)>) {
-        let buf = &mut *self.enc.buf;
-        buf.extend_from_slice(self.desc.name().as_bytes());
-        buf.extend_from_slice(suffix.as_bytes());
-        let labels = &self.enc.scratch.labels;
-        if !labels.is_empty() || extra.is_some() {
-            buf.push(b'{');
-            buf.extend_from_slice(labels);
-            if let Some((name, value)) = extra {
-                if !labels.is_empty() {
-                    buf.push(b',');
-                }
-                buf.extend_from_slice(name.as_bytes());
-                buf.extend_from_slice(b"=\"");
-                buf.extend_from_slice(value.as_bytes());
-                buf.push(b'"');
-            }
-            buf.push(b'}');
+    /// The series' label text: kept rendered by the series, or rendered into the scratch buffer, once for
+    /// all its sample lines.
+    fn begin_series<'l>(scratch: &'l mut Vec<u8>, series: &mut usize, labels: &'l dyn EncodeLabels) -> &'l [u8] {
+        *series += 1;
+        if let Some(text) = labels.rendered() {
+            return text.as_bytes();
         }
-        buf.push(b' ');
-    }
-
-    fn value(&mut self, value: Number) {
-        write_number(self.enc.buf, value);
-        self.enc.buf.push(b'\n');
-    }
-
-    fn created(&mut self, created: Option<f64>) {
-        if let (Format::OpenMetrics, Some(ts)) = (self.enc.format, created) {
-            self.sample_head("_created", None);
-            self.value(Number::F64(ts));
-        }
+        scratch.clear();
+        labels.encode_labels(&mut LabelWriter { buf: scratch });
+        scratch
     }
 
     /// A counter series: `_total`, and in OpenMetrics `_created` (seconds since the epoch) when given.
     pub fn counter(&mut self, labels: &dyn EncodeLabels, value: Number, created: Option<f64>) {
-        self.begin_series(labels);
-        self.sample_head("_total", None);
-        self.value(value);
-        self.created(created);
+        let Encoder { buf, format, scratch, series } = &mut *self.enc;
+        let labels = Self::begin_series(&mut scratch.labels, series, labels);
+        let name = self.desc.name();
+        sample(buf, name, "_total", labels, None, value);
+        if let (Format::OpenMetrics, Some(ts)) = (*format, created) {
+            sample(buf, name, "_created", labels, None, Number::F64(ts));
+        }
     }
 
     /// A gauge series.
     pub fn gauge(&mut self, labels: &dyn EncodeLabels, value: Number) {
-        self.begin_series(labels);
-        self.sample_head("", None);
-        self.value(value);
+        let Encoder { buf, scratch, series, .. } = &mut *self.enc;
+        let labels = Self::begin_series(&mut scratch.labels, series, labels);
+        sample(buf, self.desc.name(), "", labels, None, value);
     }
 
     /// An info series: `<name>_info{labels} 1` (a gauge in the text format).
     pub fn info(&mut self, labels: &dyn EncodeLabels) {
-        self.begin_series(labels);
-        self.sample_head("_info", None);
-        self.value(Number::U64(1));
+        let Encoder { buf, scratch, series, .. } = &mut *self.enc;
+        let labels = Self::begin_series(&mut scratch.labels, series, labels);
+        sample(buf, self.desc.name(), "_info", labels, None, Number::U64(1));
     }
 
     /// A histogram series from a snapshot: every bucket, `_sum`, `_count`, and in OpenMetrics `_created`.
@@ -278,19 +274,20 @@ impl FamilyEncoder<'_, '_> {
     pub fn histogram(&mut self, labels: &dyn EncodeLabels, snapshot: HistogramSnapshot<'_>, created: Option<f64>) {
         let HistogramSnapshot { buckets, cumulative, sum } = snapshot;
         debug_assert_eq!(cumulative.len(), buckets.len() + 1);
-        self.begin_series(labels);
+        let Encoder { buf, format, scratch, series } = &mut *self.enc;
+        let labels = Self::begin_series(&mut scratch.labels, series, labels);
+        let name = self.desc.name();
         for (le, count) in buckets.le_texts().iter().map(|s| &**s).chain(["+Inf"]).zip(cumulative) {
-            self.sample_head("_bucket", Some(("le", le)));
-            self.value(Number::U64(*count));
+            sample(buf, name, "_bucket", labels, Some(("le", le)), Number::U64(*count));
         }
         let count = cumulative.last().copied().unwrap_or(0);
-        if self.enc.format == Format::Text || !buckets.has_negative() {
-            self.sample_head("_sum", None);
-            self.value(Number::F64(sum));
-            self.sample_head("_count", None);
-            self.value(Number::U64(count));
+        if *format == Format::Text || !buckets.has_negative() {
+            sample(buf, name, "_sum", labels, None, Number::F64(sum));
+            sample(buf, name, "_count", labels, None, Number::U64(count));
         }
-        self.created(created);
+        if let (Format::OpenMetrics, Some(ts)) = (*format, created) {
+            sample(buf, name, "_created", labels, None, Number::F64(ts));
+        }
     }
 
     /// A buffer for cumulative bucket counts that the encoder keeps between series.
@@ -302,6 +299,31 @@ impl FamilyEncoder<'_, '_> {
     pub(crate) fn return_counts_scratch(&mut self, counts: Vec<u64>) {
         self.enc.scratch.counts = counts;
     }
+}
+
+/// Writes one sample line: `name<suffix>{labels[,extra]} value`.
+#[inline]
+fn sample(buf: &mut Vec<u8>, name: &str, suffix: &str, labels: &[u8], extra: Option<(&str, &str)>, value: Number) {
+    buf.reserve(name.len() + suffix.len() + labels.len() + 48);
+    buf.extend_from_slice(name.as_bytes());
+    buf.extend_from_slice(suffix.as_bytes());
+    if !labels.is_empty() || extra.is_some() {
+        buf.push(b'{');
+        buf.extend_from_slice(labels);
+        if let Some((name, value)) = extra {
+            if !labels.is_empty() {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(name.as_bytes());
+            buf.extend_from_slice(b"=\"");
+            buf.extend_from_slice(value.as_bytes());
+            buf.push(b'"');
+        }
+        buf.push(b'}');
+    }
+    buf.push(b' ');
+    write_number(buf, value);
+    buf.push(b'\n');
 }
 
 /// Writes a value in Go float syntax (integers as integers).

@@ -60,16 +60,133 @@ impl OpenOptions {
     }
 }
 
-/// One series of an [`OpenFamily`].
+/// One series of an [`OpenFamily`]: 48 bytes besides the cell and the label text, in one allocation.
 struct Entry<C> {
-    values: Box<[Box<str>]>,
     cell: C,
+    /// The label text, rendered once when the series is created (`agent="planner",status="ok"`, values
+    /// escaped), so that a scrape copies it whole; when a value needed escaping, the raw values follow it,
+    /// each as `<len>:<value>`.
+    text: Box<str>,
     created: f64,
-    overflow: bool,
-    /// The scrape generation during which the series was last updated.
-    touched: AtomicU64,
-    /// Milliseconds since the family's epoch at the scrape that last saw the series updated.
-    last_active: AtomicU64,
+    /// The scrape generation during which the series was last updated (low [`GENERATION_BITS`] bits), and
+    /// the milliseconds since the family's epoch at the scrape that last saw it updated (the rest).
+    activity: AtomicU64,
+    /// The 32-bit hash of the label values that places the series in its shard and table.
+    hash: u32,
+    /// The length of the rendered label text, and [`OVERFLOW_BIT`] on the overflow series.
+    meta: u32,
+}
+
+/// Bits of [`Entry::activity`] holding the generation: only its equality with the current one matters.
+const GENERATION_BITS: u32 = 20;
+const GENERATION_MASK: u64 = (1 << GENERATION_BITS) - 1;
+/// The bit of [`Entry::meta`] marking the overflow series.
+const OVERFLOW_BIT: u32 = 1 << 31;
+
+impl<C> Entry<C> {
+    /// The rendered label text.
+    #[inline]
+    fn rendered(&self) -> &str {
+        &self.text[..(self.meta & !OVERFLOW_BIT) as usize]
+    }
+
+    fn is_overflow(&self) -> bool {
+        self.meta & OVERFLOW_BIT != 0
+    }
+
+    /// Whether the series' label values are `values`.
+    #[inline]
+    fn matches(&self, values: &[&str]) -> bool {
+        let rendered = self.rendered();
+        if rendered.len() != self.text.len() {
+            return LabelValues::new(self, values.len()).eq(values.iter().copied());
+        }
+        // No value needed escaping: each sits between `="` and the next `"`. A value that holds `"`, `\`
+        // or a newline never matches such a series, whose values hold none.
+        let mut text = rendered.as_bytes();
+        for value in values {
+            let Some(start) = text.windows(2).position(|w| w == b"=\"") else {
+                return false;
+            };
+            text = &text[start + 2..];
+            let value = value.as_bytes();
+            if text.len() <= value.len() || &text[..value.len()] != value || text[value.len()] != b'"' {
+                return false;
+            }
+            text = &text[value.len() + 1..];
+        }
+        true
+    }
+}
+
+/// The label values of an [`Entry`], read back from its text.
+struct LabelValues<'a> {
+    text: &'a str,
+    escaped: bool,
+    remaining: usize,
+}
+
+impl<'a> LabelValues<'a> {
+    fn new<C>(entry: &'a Entry<C>, count: usize) -> Self {
+        let rendered = entry.rendered();
+        if rendered.len() == entry.text.len() {
+            LabelValues { text: rendered, escaped: false, remaining: count }
+        } else {
+            LabelValues { text: &entry.text[rendered.len()..], escaped: true, remaining: count }
+        }
+    }
+}
+
+impl<'a> Iterator for LabelValues<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let value;
+        if self.escaped {
+            let (len, rest) = self.text.split_once(':').expect("raw values are `<len>:<value>`");
+            let len: usize = len.parse().expect("raw values are `<len>:<value>`");
+            (value, self.text) = rest.split_at(len);
+        } else {
+            let start = self.text.find("=\"").expect("rendered labels are `name=\"value\"`") + 2;
+            let len = self.text[start..].find('"').expect("a rendered value ends with `\"`");
+            value = &self.text[start..start + len];
+            self.text = &self.text[start + len + 1..];
+        }
+        Some(value)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl ExactSizeIterator for LabelValues<'_> {}
+
+/// The label text of a new series: the rendered labels, then the raw values if one needed escaping. Returns
+/// the text and the rendered part's length.
+fn label_text(desc: &Descriptor, values: &[&str]) -> (Box<str>, u32) {
+    let mut buf = Vec::with_capacity(values.iter().map(|v| v.len() + 4).sum::<usize>() + 16);
+    for (i, value) in values.iter().enumerate() {
+        LabelWriter::new(&mut buf).label(desc.label_name(i), value);
+    }
+    let rendered = buf.len();
+    let plain = rendered
+        == values.iter().enumerate().map(|(i, v)| desc.label_name(i).len() + v.len() + 3).sum::<usize>()
+            + values.len().saturating_sub(1);
+    if !plain {
+        for value in values {
+            buf.extend_from_slice(value.len().to_string().as_bytes());
+            buf.push(b':');
+            buf.extend_from_slice(value.as_bytes());
+        }
+    }
+    let rendered = u32::try_from(rendered).ok().filter(|n| n & OVERFLOW_BIT == 0).expect("label text under 2 GiB");
+    let text = String::from_utf8(buf).expect("label text is UTF-8").into_boxed_str();
+    (text, rendered)
 }
 
 /// A shared handle to one series of an [`OpenFamily`]; dereferences to the cell.
@@ -95,19 +212,26 @@ impl<C> Deref for SeriesRef<C> {
 
 impl<C: fmt::Debug> fmt::Debug for SeriesRef<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SeriesRef").field("labels", &self.0.values).field("cell", &self.0.cell).finish()
+        f.debug_struct("SeriesRef").field("labels", &self.0.rendered()).field("cell", &self.0.cell).finish()
     }
 }
 
 impl<C> SeriesRef<C> {
     /// The label values of the series, in declaration order.
     pub fn label_values(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.0.values.iter().map(|v| &**v)
+        // Read once to count: a value may hold `=` or `,`, so the text is parsed, not searched.
+        let mut all = LabelValues::new(&self.0, usize::MAX);
+        let mut count = 0;
+        while !all.text.is_empty() {
+            all.next();
+            count += 1;
+        }
+        LabelValues::new(&self.0, count)
     }
 
     /// Whether this is the overflow series.
     pub fn is_overflow(&self) -> bool {
-        self.0.overflow
+        self.0.is_overflow()
     }
 }
 
@@ -125,7 +249,47 @@ impl SeriesRef<Histogram> {
     }
 }
 
-type Shard<C> = RwLock<HashTable<Arc<Entry<C>>>>;
+/// A share of the series: kept in the order they were created, so that a scrape walks memory about in the
+/// order it was allocated, and found through a table of their positions.
+struct Series<C> {
+    entries: Vec<Arc<Entry<C>>>,
+    table: HashTable<u32>,
+}
+
+impl<C> Series<C> {
+    fn new() -> Self {
+        Series { entries: Vec::new(), table: HashTable::new() }
+    }
+
+    #[inline]
+    fn find(&self, hash: u32, values: &[&str]) -> Option<&Arc<Entry<C>>> {
+        let entries = &self.entries;
+        self.table.find(table_hash(hash), |&i| entries[i as usize].matches(values)).map(|&i| &entries[i as usize])
+    }
+
+    fn insert(&mut self, entry: Arc<Entry<C>>) {
+        let index = u32::try_from(self.entries.len()).expect("under 2^32 series in a shard");
+        let hash = entry.hash;
+        self.entries.push(entry);
+        let entries = &self.entries;
+        self.table.insert_unique(table_hash(hash), index, |&i| table_hash(entries[i as usize].hash));
+    }
+
+    /// Keeps the series `keep` returns true for; the table is rebuilt if any went.
+    fn retain(&mut self, keep: impl FnMut(&Arc<Entry<C>>) -> bool) {
+        let before = self.entries.len();
+        self.entries.retain(keep);
+        if self.entries.len() != before {
+            self.table.clear();
+            let entries = &self.entries;
+            for (i, entry) in entries.iter().enumerate() {
+                self.table.insert_unique(table_hash(entry.hash), i as u32, |&i| table_hash(entries[i as usize].hash));
+            }
+        }
+    }
+}
+
+type Shard<C> = RwLock<Series<C>>;
 
 /// The series of a family with open (string) labels, bounded.
 ///
@@ -168,7 +332,7 @@ impl<C: Metric> OpenFamily<C> {
             desc,
             config,
             options,
-            shards: (0..SHARDS).map(|_| RwLock::new(HashTable::new())).collect(),
+            shards: (0..SHARDS).map(|_| RwLock::new(Series::new())).collect(),
             hasher: foldhash::fast::RandomState::default(),
             len: AtomicUsize::new(0),
             overflowed: AtomicU64::new(0),
@@ -212,7 +376,7 @@ impl<C: Metric> OpenFamily<C> {
         );
         let hash = self.hash(values.iter().copied());
         let shard = &self.shards[shard_of(hash)];
-        let found = read(shard).find(hash, |e| same_values(e, values)).cloned();
+        let found = read(shard).find(hash, values).cloned();
         match found {
             Some(entry) => {
                 self.touch(&entry);
@@ -222,21 +386,27 @@ impl<C: Metric> OpenFamily<C> {
         }
     }
 
-    fn hash<'v>(&self, values: impl Iterator<Item = &'v str>) -> u64 {
+    /// The 32-bit hash of label values: the shard is its top bits, the place in the shard's table
+    /// [`table_hash`] of it. Series keep it, so a growing table moves them without hashing their labels.
+    fn hash<'v>(&self, values: impl Iterator<Item = &'v str>) -> u32 {
         use std::hash::{BuildHasher, Hash, Hasher};
         let mut h = self.hasher.build_hasher();
         for v in values {
             v.hash(&mut h);
         }
-        h.finish()
+        let h = h.finish();
+        (h ^ (h >> 32)) as u32
     }
 
     #[inline]
     fn touch(&self, entry: &Entry<C>) {
         if self.options.ttl.is_some() {
-            let g = self.generation.load(Ordering::Relaxed);
-            if entry.touched.load(Ordering::Relaxed) != g {
-                entry.touched.store(g, Ordering::Relaxed);
+            let g = self.generation.load(Ordering::Relaxed) & GENERATION_MASK;
+            if entry.activity.load(Ordering::Relaxed) & GENERATION_MASK != g {
+                // Keeps the last-active time a scrape may be storing at the same moment.
+                let _ = entry
+                    .activity
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| Some(a & !GENERATION_MASK | g));
             }
         }
     }
@@ -264,31 +434,33 @@ impl<C: Metric> OpenFamily<C> {
     }
 
     #[cold]
-    fn insert(&self, hash: u64, values: &[&str]) -> SeriesRef<C> {
+    fn insert(&self, hash: u32, values: &[&str]) -> SeriesRef<C> {
         if !self.reserve() {
             return self.overflow(values);
         }
         let mut table = write(&self.shards[shard_of(hash)]);
-        if let Some(entry) = table.find(hash, |e| same_values(e, values)) {
+        if let Some(entry) = table.find(hash, values) {
             let entry = entry.clone();
             drop(table);
             self.unreserve();
             self.touch(&entry);
             return SeriesRef(entry);
         }
-        let entry = self.new_entry(values, false);
-        table.insert_unique(hash, entry.clone(), |e| self.hash(e.values.iter().map(|v| &**v)));
+        let entry = self.new_entry(hash, values, false);
+        table.insert(entry.clone());
         SeriesRef(entry)
     }
 
-    fn new_entry(&self, values: &[&str], overflow: bool) -> Arc<Entry<C>> {
+    fn new_entry(&self, hash: u32, values: &[&str], overflow: bool) -> Arc<Entry<C>> {
+        let (text, rendered) = label_text(&self.desc, values);
+        let generation = self.generation.load(Ordering::Relaxed) & GENERATION_MASK;
         Arc::new(Entry {
-            values: values.iter().map(|v| Box::from(*v)).collect(),
             cell: C::with_config(&self.config),
+            text,
             created: now_epoch_seconds(),
-            overflow,
-            touched: AtomicU64::new(self.generation.load(Ordering::Relaxed)),
-            last_active: AtomicU64::new(self.now_ms()),
+            activity: AtomicU64::new(self.now_ms() << GENERATION_BITS | generation),
+            hash,
+            meta: if overflow { rendered | OVERFLOW_BIT } else { rendered },
         })
     }
 
@@ -305,38 +477,43 @@ impl<C: Metric> OpenFamily<C> {
             .collect();
         let hash = self.hash(key.iter().copied());
         let shard = &self.shards[shard_of(hash)];
-        if let Some(entry) = read(shard).find(hash, |e| same_values(e, &key)) {
+        if let Some(entry) = read(shard).find(hash, &key) {
             return SeriesRef(entry.clone());
         }
         let mut table = write(shard);
-        if let Some(entry) = table.find(hash, |e| same_values(e, &key)) {
+        if let Some(entry) = table.find(hash, &key) {
             return SeriesRef(entry.clone());
         }
-        let entry = self.new_entry(&key, true);
-        table.insert_unique(hash, entry.clone(), |e| self.hash(e.values.iter().map(|v| &**v)));
+        let entry = self.new_entry(hash, &key, true);
+        table.insert(entry.clone());
         SeriesRef(entry)
     }
 
+    /// Milliseconds since the family was created, in the bits [`Entry::activity`] has for them.
     fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX).min(u64::MAX >> GENERATION_BITS)
     }
 
     /// Drops the series not updated within the TTL; returns how many were dropped.
     fn evict_idle(&self, ttl: Duration) -> usize {
         // Series touched since the previous scrape carry this generation; later touches carry the next.
-        let generation = self.generation.fetch_add(1, Ordering::Relaxed);
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) & GENERATION_MASK;
         let now = self.now_ms();
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
         let mut dropped = 0;
         for shard in self.shards.iter() {
             let mut released = 0;
             write(shard).retain(|e| {
-                if e.touched.load(Ordering::Relaxed) == generation {
-                    e.last_active.store(now, Ordering::Relaxed);
+                let activity = e.activity.load(Ordering::Relaxed);
+                if activity & GENERATION_MASK == generation {
+                    // Keeps the generation an update may be storing at the same moment.
+                    let _ = e.activity.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| {
+                        Some(now << GENERATION_BITS | a & GENERATION_MASK)
+                    });
                     return true;
                 }
-                let keep = now.saturating_sub(e.last_active.load(Ordering::Relaxed)) <= ttl_ms;
-                if !keep && !e.overflow {
+                let keep = now.saturating_sub(activity >> GENERATION_BITS) <= ttl_ms;
+                if !keep && !e.is_overflow() {
                     released += 1;
                 }
                 keep
@@ -350,12 +527,16 @@ impl<C: Metric> OpenFamily<C> {
     }
 }
 
-fn shard_of(hash: u64) -> usize {
-    (hash >> 32) as usize % SHARDS
+/// The shard of a series: the top bits of its hash.
+fn shard_of(hash: u32) -> usize {
+    (hash as usize * SHARDS) >> 32
 }
 
-fn same_values<C>(entry: &Entry<C>, values: &[&str]) -> bool {
-    entry.values.len() == values.len() && entry.values.iter().zip(values).all(|(a, b)| **a == **b)
+/// The hash a shard's table files a series under: the 32-bit hash spread over 64 bits (an odd multiplier
+/// is a bijection), so that the table's bucket index (low bits) and tag (top bits) both vary.
+#[inline]
+fn table_hash(hash: u32) -> u64 {
+    u64::from(hash).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -366,16 +547,16 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|e| e.into_inner())
 }
 
-struct OpenLabels<'a> {
-    desc: &'a Descriptor,
-    values: &'a [Box<str>],
-}
+/// The labels of a series, rendered when it was created.
+struct OpenLabels<'a>(&'a str);
 
 impl EncodeLabels for OpenLabels<'_> {
     fn encode_labels(&self, out: &mut LabelWriter<'_>) {
-        for (i, value) in self.values.iter().enumerate() {
-            out.label(self.desc.label_name(i), value);
-        }
+        out.push_rendered(self.0);
+    }
+
+    fn rendered(&self) -> Option<&str> {
+        Some(self.0)
     }
 }
 
@@ -390,8 +571,8 @@ impl<C: Metric> Collect for OpenFamily<C> {
         }
         let mut family = enc.family(&self.desc);
         for shard in self.shards.iter() {
-            for entry in read(shard).iter() {
-                let labels = OpenLabels { desc: &self.desc, values: &entry.values };
+            for entry in read(shard).entries.iter() {
+                let labels = OpenLabels(entry.rendered());
                 entry.cell.encode(&mut family, &labels, Some(entry.created));
             }
         }
@@ -427,6 +608,36 @@ mod tests {
         assert_eq!(f.get(&["planner", "ok"]).get(), 3);
         assert_eq!(f.len(), 2);
         assert_eq!(f.get(&["planner", "ok"]).label_values().collect::<Vec<_>>(), ["planner", "ok"]);
+    }
+
+    #[test]
+    fn values_that_need_escaping_round_trip() {
+        let f = family(OpenOptions::new());
+        let odd = ["a\"b", "c\\d", "e\nf", "g=\"h", "x=", "", "k,l=\"m\""];
+        for a in odd {
+            for b in ["ok", "=\"", ""] {
+                f.get(&[a, b]).inc();
+            }
+        }
+        assert_eq!(f.len(), odd.len() * 3);
+        for a in odd {
+            for b in ["ok", "=\"", ""] {
+                let series = f.get(&[a, b]);
+                assert_eq!(series.get(), 1, "{a:?} {b:?}");
+                assert_eq!(series.label_values().collect::<Vec<_>>(), [a, b]);
+                assert_eq!(series.label_values().len(), 2);
+            }
+        }
+        assert_eq!(f.len(), odd.len() * 3, "every lookup found its series");
+        let registry = crate::Registry::builder().self_metrics(false).build();
+        let f = std::sync::Arc::new(f);
+        registry.register(f.clone()).unwrap();
+        let mut buf = Vec::new();
+        registry.encode(crate::Format::Text, &mut buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        assert!(text.contains("jobs_total{agent=\"a\\\"b\",status=\"ok\"} 1\n"), "{text}");
+        assert!(text.contains("jobs_total{agent=\"e\\nf\",status=\"=\\\"\"} 1\n"), "{text}");
+        assert!(text.contains("jobs_total{agent=\"x=\",status=\"\"} 1\n"), "{text}");
     }
 
     #[test]
