@@ -165,8 +165,11 @@ impl<'a> Field<'a> {
                     Some((_, first)) => cx.error_spanned_by(
                         a.path(),
                         format!(
-                            "field `{ident}` is marked `#[{}]` already; a field is one metric family, of one type",
-                            kind_attr_name(first)
+                            "field `{ident}` is marked `#[{}]` already; a field is one metric family, of one type: \
+                             keep one of `#[{}]` and `#[{}]`",
+                            kind_attr_name(first),
+                            kind_attr_name(first),
+                            kind_attr_name(kind)
                         ),
                     ),
                 }

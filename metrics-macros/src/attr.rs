@@ -223,12 +223,22 @@ impl Parse for LabelDecl {
 
 /// The bucket bounds of a histogram as written.
 pub(crate) enum BucketsSpec {
-    /// `[0.1, 0.5, 1]`: each bound with the span of its expression.
-    List(Vec<(f64, Span)>),
-    /// `linear(start, width, count)`.
-    Linear { start: f64, width: f64, count: usize, span: Span },
-    /// `exponential(start, factor, count)`.
-    Exponential { start: f64, factor: f64, count: usize, span: Span },
+    /// `[0.1, 0.5, 1]`: each bound with the tokens of its expression, to report a bound where it is written.
+    List(Vec<(f64, TokenStream)>),
+    /// `linear(start, width, count)` or `exponential(start, factor, count)`.
+    Helper(BucketHelper),
+}
+
+/// A call of a bucket helper, with the tokens of the call and of each argument for errors.
+pub(crate) struct BucketHelper {
+    pub(crate) exponential: bool,
+    pub(crate) start: f64,
+    /// The width of linear buckets, the factor of exponential ones.
+    pub(crate) step: f64,
+    pub(crate) count: usize,
+    pub(crate) call: TokenStream,
+    /// `start`, `width` or `factor`, and `count`, as written.
+    pub(crate) args: [TokenStream; 3],
 }
 
 /// The options of a metric attribute: `#[counter(labels(...), unit = "...", ...)]`.
@@ -417,7 +427,7 @@ fn buckets_spec(cx: &Ctxt, expr: &Expr) -> Option<BucketsSpec> {
             let mut ok = true;
             for elem in &array.elems {
                 match number(elem) {
-                    Some(v) => bounds.push((v, elem.span())),
+                    Some(v) => bounds.push((v, elem.to_token_stream())),
                     None => {
                         cx.error_spanned_by(elem, "a bucket bound is a number, such as `0.25` or `10`");
                         ok = false;
@@ -430,8 +440,9 @@ fn buckets_spec(cx: &Ctxt, expr: &Expr) -> Option<BucketsSpec> {
             let helper = match strip(&call.func) {
                 Expr::Path(p) if p.path.is_ident("linear") => "linear",
                 Expr::Path(p) if p.path.is_ident("exponential") => "exponential",
-                _ => {
-                    cx.error_spanned_by(&call.func, format!("unknown bucket helper; {BUCKETS_FORMS}"));
+                other => {
+                    let name = other.to_token_stream().to_string().replace(' ', "");
+                    cx.error_spanned_by(&call.func, format!("unknown bucket helper `{name}`; {BUCKETS_FORMS}"));
                     return None;
                 }
             };
@@ -459,12 +470,14 @@ fn buckets_spec(cx: &Ctxt, expr: &Expr) -> Option<BucketsSpec> {
                 }
             }
             let (start, step, count) = (start?, step?, count?);
-            let span = call.span();
-            Some(if helper == "linear" {
-                BucketsSpec::Linear { start, width: step, count, span }
-            } else {
-                BucketsSpec::Exponential { start, factor: step, count, span }
-            })
+            Some(BucketsSpec::Helper(BucketHelper {
+                exponential: helper == "exponential",
+                start,
+                step,
+                count,
+                call: call.to_token_stream(),
+                args: [0, 1, 2].map(|i| call.args[i].to_token_stream()),
+            }))
         }
         _ => {
             cx.error_spanned_by(expr, BUCKETS_FORMS);

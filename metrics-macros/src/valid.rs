@@ -46,6 +46,9 @@ pub(crate) struct Family<'c> {
     pub(crate) buckets: Vec<f64>,
     /// How a family with an open label is bounded; `None` when every label is an enum.
     pub(crate) open: Option<Open>,
+    /// A name ending with a suffix that samples of other kinds use, reported once collisions are known: if
+    /// another family exposes that very name, one message says both.
+    suffix_error: Option<(Span, RuleError)>,
 }
 
 /// The bounds of a family with an open label.
@@ -286,6 +289,7 @@ fn family<'c>(
     };
     let unit = opts.unit.as_ref().map(LitStr::value);
     let parts = NameParts { namespace, subsystem, name: name_span, unit: opts.unit.as_ref() };
+    let mut suffix_error = None;
     let name = match metrics_naming::family_name(
         namespace.map(|(s, _)| s.as_str()),
         subsystem.map(|(s, _)| s.as_str()),
@@ -296,9 +300,16 @@ fn family<'c>(
         Ok(name) => name,
         Err(e) => {
             match &e {
+                RuleError::ReservedSuffix { .. } | RuleError::CounterTotal { .. } => {
+                    suffix_error = Some((parts.span_of(&e), e.clone()));
+                }
                 RuleError::NonBaseUnit { unit: word, base } if unit.as_deref() != Some(word.as_str()) => cx.error_at(
                     parts.span_of(&e),
-                    format!("{e}; in a name too: drop `_{word}` from the name and declare `unit = \"{base}\"`"),
+                    format!(
+                        "the name holds `{word}`, which is not a base unit: drop `_{word}` from the name, declare \
+                         `unit = \"{base}\"` and record values in {base} (Prometheus base units: seconds, bytes, \
+                         ratio, ...)"
+                    ),
                 ),
                 _ => cx.error_at(parts.span_of(&e), &e),
             }
@@ -313,7 +324,7 @@ fn family<'c>(
     let labels = labels(cx, field, enums);
     let open = open_options(cx, field, &labels);
     let buckets = if kind == Kind::Histogram { buckets(cx, field) } else { Vec::new() };
-    Family { field, accessor, cell, cell_ty, name, help, unit, labels, buckets, open }
+    Family { field, accessor, cell, cell_ty, name, help, unit, labels, buckets, open, suffix_error }
 }
 
 /// Rust keywords, which a label name may be but a parameter name may only be as a raw identifier.
@@ -421,74 +432,141 @@ fn buckets(cx: &Ctxt, field: &Field<'_>) -> Vec<f64> {
     let Some(spec) = &field.options.buckets else {
         return metrics_naming::DEFAULT_BUCKETS.to_vec();
     };
-    let result = match &spec.value {
+    match &spec.value {
         BucketsSpec::List(bounds) => {
             let values: Vec<f64> = bounds.iter().map(|(v, _)| *v).collect();
             match metrics_naming::check_buckets(&values) {
-                Ok(()) => Ok(values),
-                Err(e) => {
-                    let span = match &e {
-                        RuleError::BucketNotFinite { index } | RuleError::BucketsUnsorted { index, .. } => {
-                            bounds[*index].1
-                        }
-                        _ => spec.key,
+                Ok(()) => return values,
+                Err(e @ RuleError::BucketsEmpty) => cx.error_at(
+                    spec.key,
+                    format!(
+                        "{e}; list the bounds, such as `buckets = [0.1, 0.5, 1, 5]`, or leave `buckets` out for \
+                         the default ones (5 ms to 10 s)"
+                    ),
+                ),
+                Err(RuleError::BucketNotFinite { index }) => {
+                    let (value, tokens) = &bounds[index];
+                    let text = tokens.to_string().replace(' ', "");
+                    let msg = if value.is_nan() {
+                        format!("`{text}` cannot bound a bucket; bounds are finite numbers: give one, or remove it")
+                    } else if *value > 0.0 {
+                        format!(
+                            "remove `{text}`: the `+Inf` bucket is always added after the last bound; bounds are \
+                             finite numbers"
+                        )
+                    } else {
+                        format!(
+                            "remove `{text}`: the first bucket counts every observation up to the first bound \
+                             already; bounds are finite numbers"
+                        )
                     };
-                    Err((span, e))
+                    cx.error_spanned_by(tokens, msg);
                 }
+                Err(e @ RuleError::BucketsUnsorted { index, .. }) => cx.error_spanned_by(&bounds[index].1, e),
+                Err(e) => cx.error_at(spec.key, e),
             }
         }
-        BucketsSpec::Linear { start, width, count, span } => {
-            metrics_naming::linear_buckets(*start, *width, *count).map_err(|e| (*span, e))
-        }
-        BucketsSpec::Exponential { start, factor, count, span } => {
-            metrics_naming::exponential_buckets(*start, *factor, *count).map_err(|e| (*span, e))
-        }
-    };
-    match result {
-        Ok(bounds) => bounds,
-        Err((span, e)) => {
-            let hint = match e {
-                RuleError::BucketsEmpty => {
-                    "; list the bounds, such as `buckets = [0.1, 0.5, 1, 5]`, or leave \
-                                           `buckets` out for the default ones (5 ms to 10 s)"
-                }
-                _ => "",
+        BucketsSpec::Helper(h) => {
+            let result = if h.exponential {
+                metrics_naming::exponential_buckets(h.start, h.step, h.count)
+            } else {
+                metrics_naming::linear_buckets(h.start, h.step, h.count)
             };
-            cx.error_at(span, format!("{e}{hint}"));
-            metrics_naming::DEFAULT_BUCKETS.to_vec()
+            match result {
+                Ok(bounds) => return bounds,
+                Err(e) => {
+                    // Report a parameter the rule names on that argument, any other fault on the whole call.
+                    let reason = match &e {
+                        RuleError::BucketParams { reason } => *reason,
+                        _ => "",
+                    };
+                    let at = if reason.contains("count") {
+                        &h.args[2]
+                    } else if reason.contains("width") || reason.contains("factor") {
+                        &h.args[1]
+                    } else if reason.contains("start") {
+                        &h.args[0]
+                    } else {
+                        &h.call
+                    };
+                    cx.error_spanned_by(at, e);
+                }
+            }
         }
     }
+    metrics_naming::DEFAULT_BUCKETS.to_vec()
 }
 
-/// Reports every family whose exposed sample names clash with an earlier family's.
+/// Reports every family whose exposed sample names clash with an earlier family's, and the names that end
+/// with a suffix of another kind's samples.
+///
+/// A clash that involves such a name is reported on that name, in one message with the suffix rule; any
+/// other clash on the later family.
 fn collisions(cx: &Ctxt, families: &[Family<'_>]) {
-    for (j, b) in families.iter().enumerate() {
-        for a in &families[..j] {
-            let (a_kind, b_kind) = (a.field.kind, b.field.kind);
-            if !metrics_naming::names_collide(&a.name, a_kind, &b.name, b_kind) {
+    let mut reported = vec![false; families.len()];
+    let mut suffix_told = vec![false; families.len()];
+    for j in 0..families.len() {
+        for i in 0..j {
+            let (a, b) = (&families[i], &families[j]);
+            if !metrics_naming::names_collide(&a.name, a.field.kind, &b.name, b.field.kind) {
                 continue;
             }
-            let clash = if a.name == b.name {
-                format!("are both named `{}`", a.name)
-            } else {
-                let shared = a_kind
-                    .sample_suffixes()
-                    .iter()
-                    .map(|s| format!("{}{s}", a.name))
-                    .find(|sample| b_kind.sample_suffixes().iter().any(|s| format!("{}{s}", b.name) == *sample))
-                    .unwrap_or_else(|| a.name.clone());
-                format!("would both expose samples named `{shared}`")
+            let (fault, other) = match (&a.suffix_error, &b.suffix_error) {
+                (_, Some(_)) => (j, i),
+                (Some(_), None) => (i, j),
+                (None, None) => (j, i),
             };
-            let span = b.field.options.name.as_ref().map_or(b.field.ident.span(), LitStr::span);
-            cx.error_at(
-                span,
-                format!(
-                    "the {a_kind} `{}` and the {b_kind} `{}` {clash}; a scrape would mix them up: give one of them \
-                     another name with `name = \"...\"`",
-                    a.field.ident, b.field.ident,
-                ),
-            );
-            break;
+            if reported[fault] {
+                continue;
+            }
+            reported[fault] = true;
+            let (f, o) = (&families[fault], &families[other]);
+            let (f_kind, o_kind) = (f.field.kind, o.field.kind);
+            match f.suffix_error.as_ref().filter(|_| f.name != o.name) {
+                Some((span, e)) => {
+                    suffix_told[fault] = true;
+                    let (suffix, owner) = match e {
+                        RuleError::ReservedSuffix { suffix, owner, .. } => (*suffix, *owner),
+                        _ => ("_total", "counter"),
+                    };
+                    cx.error_at(
+                        *span,
+                        format!(
+                            "the {f_kind} `{}` is named `{}`, the name of the `{suffix}` samples of the {o_kind} \
+                             `{}` (`{}`); a scrape would mix them up, and `{suffix}` is reserved for {owner} \
+                             samples: rename the {f_kind} with `name = \"...\"`",
+                            f.field.ident, f.name, o.field.ident, o.name
+                        ),
+                    );
+                }
+                None => {
+                    let clash = if f.name == o.name {
+                        format!("are both named `{}`", f.name)
+                    } else {
+                        let shared = o_kind
+                            .sample_suffixes()
+                            .iter()
+                            .map(|s| format!("{}{s}", o.name))
+                            .find(|sample| f_kind.sample_suffixes().iter().any(|s| format!("{}{s}", f.name) == *sample))
+                            .unwrap_or_else(|| o.name.clone());
+                        format!("would both expose samples named `{shared}`")
+                    };
+                    let span = f.field.options.name.as_ref().map_or(f.field.ident.span(), LitStr::span);
+                    cx.error_at(
+                        span,
+                        format!(
+                            "the {o_kind} `{}` and the {f_kind} `{}` {clash}; a scrape would mix them up: give one \
+                             of them another name with `name = \"...\"`",
+                            o.field.ident, f.field.ident,
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for (f, told) in families.iter().zip(suffix_told) {
+        if let (Some((span, e)), false) = (&f.suffix_error, told) {
+            cx.error_at(*span, e);
         }
     }
 }

@@ -194,7 +194,12 @@ impl fmt::Display for RuleError {
                 }
             }
             RuleError::ReservedPrefix { what, name } => {
-                write!(f, "invalid {what} name `{name}`: names starting with `__` are reserved for Prometheus")
+                write!(
+                    f,
+                    "invalid {what} name `{name}`: names starting with `__` are reserved for Prometheus' internal \
+                     use; write `{}`",
+                    name.trim_start_matches('_')
+                )
             }
             RuleError::ReservedLabel { name, reason } => {
                 write!(f, "label name `{name}` is reserved: {reason}")
@@ -218,6 +223,11 @@ impl fmt::Display for RuleError {
                 "`{unit}` is not a base unit; use `{base}` and scale the values (Prometheus base units: seconds, \
                  bytes, ratio, ...)"
             ),
+            RuleError::InvalidUnit { unit } if unit.bytes().any(|b| b.is_ascii_uppercase()) => write!(
+                f,
+                "invalid unit `{unit}`: a unit is lowercase, such as `seconds` or `bytes`; write `{}`",
+                unit.to_ascii_lowercase()
+            ),
             RuleError::InvalidUnit { unit } => {
                 write!(f, "invalid unit `{unit}`: a unit is one lowercase word such as `seconds` or `bytes`")
             }
@@ -233,13 +243,18 @@ impl fmt::Display for RuleError {
             RuleError::BucketsEmpty => write!(f, "a histogram needs at least one finite bucket bound"),
             RuleError::BucketNotFinite { index } => write!(
                 f,
-                "bucket bound #{index} is not finite; bounds must be finite numbers (the `+Inf` bucket is \
-                 always added)"
+                "bucket bound at index {index} is not finite; give finite numbers only (the `+Inf` bucket is \
+                 always added after the last bound)"
+            ),
+            RuleError::BucketsUnsorted { index, previous, value } if value == previous => write!(
+                f,
+                "bucket bound {value} at index {index} repeats the bound before it; each bound is given once: \
+                 remove the duplicate"
             ),
             RuleError::BucketsUnsorted { index, previous, value } => write!(
                 f,
-                "bucket bound #{index} ({value}) is not greater than the bound before it ({previous}); bounds \
-                 must be strictly increasing"
+                "bucket bound {value} at index {index} is smaller than the bound before it ({previous}); list \
+                 the bounds in increasing order"
             ),
             RuleError::BucketParams { reason } => write!(f, "invalid bucket layout: {reason}"),
             RuleError::DuplicateLabel { name } => {
@@ -578,8 +593,13 @@ pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>, 
     if count == 0 {
         return Err(RuleError::BucketParams { reason: "linear buckets need a count of at least 1" });
     }
-    if width.is_nan() || width <= 0.0 || !width.is_finite() || !start.is_finite() {
-        return Err(RuleError::BucketParams { reason: "linear buckets need a finite start and a positive width" });
+    if !start.is_finite() {
+        return Err(RuleError::BucketParams { reason: "linear buckets need a finite start" });
+    }
+    if width.is_nan() || width <= 0.0 || !width.is_finite() {
+        return Err(RuleError::BucketParams {
+            reason: "linear buckets need a positive, finite width (the distance between two bounds)",
+        });
     }
     let bounds: Vec<f64> = (0..count).map(|i| start + width * i as f64).collect();
     check_buckets(&bounds)?;
@@ -595,7 +615,9 @@ pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<
         return Err(RuleError::BucketParams { reason: "exponential buckets need a positive, finite start" });
     }
     if factor.is_nan() || factor <= 1.0 || !factor.is_finite() {
-        return Err(RuleError::BucketParams { reason: "exponential buckets need a finite factor above 1" });
+        return Err(RuleError::BucketParams {
+            reason: "exponential buckets need a finite factor above 1 (each bound is the one before it times the factor)",
+        });
     }
     let mut bounds = Vec::with_capacity(count);
     let mut next = start;
