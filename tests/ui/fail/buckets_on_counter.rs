@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Requests.
+    #[counter(buckets = [1, 2, 3])]
+    requests: Counter,
+}
+
+fn main() {}

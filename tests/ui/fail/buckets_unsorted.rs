@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Latency.
+    #[histogram(unit = "seconds", buckets = [0.1, 1, 0.5, 5])]
+    latency: Histogram,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Requests.
+    #[cfg(feature = "extra")]
+    #[counter]
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Jobs run.
+    #[counter]
+    jobs: Counter,
+
+    /// When the jobs started.
+    #[gauge]
+    jobs_created: Gauge,
+}
+
+fn main() {}

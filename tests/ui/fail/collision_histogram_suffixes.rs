@@ -1,0 +1,22 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Payload sizes.
+    #[histogram(buckets = [100, 1000, 10000])]
+    payload: Histogram,
+
+    /// Payloads in the largest bucket.
+    #[gauge]
+    payload_bucket: Gauge,
+
+    /// Payloads seen.
+    #[gauge]
+    payload_count: Gauge,
+
+    /// Payload bytes seen.
+    #[gauge]
+    payload_sum: Gauge,
+}
+
+fn main() {}

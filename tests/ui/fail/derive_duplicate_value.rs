@@ -1,0 +1,11 @@
+use metrics_runtime::prelude::*;
+
+#[derive(Clone, Copy, LabelEnum)]
+#[label(rename_all = "lowercase")]
+pub enum Status {
+    InProgress,
+    #[label(rename = "inprogress")]
+    Running,
+}
+
+fn main() {}

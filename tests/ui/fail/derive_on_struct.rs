@@ -1,0 +1,8 @@
+use metrics_runtime::prelude::*;
+
+#[derive(Clone, Copy, LabelEnum)]
+pub struct Status {
+    code: u16,
+}
+
+fn main() {}

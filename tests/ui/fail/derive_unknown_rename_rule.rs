@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[derive(Clone, Copy, LabelEnum)]
+#[label(rename_all = "camelCase")]
+pub enum Status {
+    Ok,
+    Error,
+}
+
+fn main() {}

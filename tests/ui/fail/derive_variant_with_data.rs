@@ -1,0 +1,9 @@
+use metrics_runtime::prelude::*;
+
+#[derive(Clone, Copy, LabelEnum)]
+pub enum Status {
+    Ok,
+    Error(u16),
+}
+
+fn main() {}

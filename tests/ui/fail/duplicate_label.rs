@@ -1,0 +1,11 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+#[labels(Model { Gpt = "gpt-4o", Claude = "claude" })]
+pub struct AppMetrics {
+    /// Requests, by model.
+    #[counter(labels(model: Model, model: Model))]
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Latency.
+    #[histogram(unit = "seconds", unit = "seconds", buckets = [1, 2], buckets = [1, 2])]
+    latency: Histogram,
+}
+
+fn main() {}

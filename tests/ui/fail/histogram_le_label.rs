@@ -1,0 +1,11 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+#[labels(Tier { Fast = "fast", Slow = "slow" })]
+pub struct AppMetrics {
+    /// Latency, by tier.
+    #[histogram(labels(le: Tier), unit = "seconds")]
+    latency: Histogram,
+}
+
+fn main() {}

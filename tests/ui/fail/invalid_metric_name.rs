@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Requests.
+    #[counter(name = "httpRequests")]
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "my-app")]
+pub struct AppMetrics {
+    /// Requests.
+    #[counter]
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Sessions, by user.
+    #[gauge(labels(user: String), ttl = "30 seconds")]
+    sessions: Gauge,
+
+    /// Runs, by agent.
+    #[counter(labels(agent: String), ttl = "0s")]
+    runs: Counter,
+}
+
+fn main() {}

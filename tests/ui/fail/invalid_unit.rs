@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Latency.
+    #[gauge(unit = "Seconds")]
+    latency: Gauge,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Responses, by status code.
+    #[counter(labels(code: u16))]
+    responses: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Runs, by agent.
+    #[counter(labels(agent: String), max_series = 0)]
+    runs: Counter,
+}
+
+fn main() {}

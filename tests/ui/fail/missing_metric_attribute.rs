@@ -1,0 +1,12 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Requests.
+    requests: Counter,
+
+    /// Not a metric.
+    name: String,
+}
+
+fn main() {}

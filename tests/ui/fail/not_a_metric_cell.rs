@@ -1,0 +1,14 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Requests.
+    #[counter]
+    requests: u64,
+
+    /// Latency.
+    #[histogram(unit = "seconds")]
+    latency: Vec<Histogram>,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Requests, by agent.
+    #[counter(labels(agent: String), unit = seconds, max_series = "500", name = 5)]
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+#[labels(Status { Ok = "ok", Other = "__overflow__" })]
+pub struct AppMetrics {
+    /// Requests, by status.
+    #[counter(labels(status: Status))]
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+#[labels(Q { P50 = "0.5", P99 = "0.99" })]
+pub struct AppMetrics {
+    /// Requests, by quantile.
+    #[gauge(labels(quantile: Q))]
+    latency: Gauge,
+}
+
+fn main() {}

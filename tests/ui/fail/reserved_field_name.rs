@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// New accounts.
+    #[counter]
+    new: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+#[labels(Status { Ok = "ok", Error = "error" })]
+pub struct AppMetrics {
+    /// Requests, by status.
+    #[counter(labels(__status: Status))]
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics()]
+pub struct AppMetrics {
+    /// Requests.
+    #[counter(name = "__requests")]
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Jobs waiting.
+    #[gauge]
+    jobs_count: Gauge,
+
+    /// Requests.
+    #[gauge(name = "requests_total")]
+    requests: Gauge,
+}
+
+fn main() {}

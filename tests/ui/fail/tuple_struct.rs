@@ -1,0 +1,6 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics(#[counter] Counter);
+
+fn main() {}

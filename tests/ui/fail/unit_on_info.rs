@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Build facts.
+    #[info(unit = "seconds")]
+    build: Info,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app")]
+pub struct AppMetrics {
+    /// Latency.
+    #[histogram(unit = "seconds")]
+    latency_seconds_seconds: Histogram,
+}
+
+fn main() {}
