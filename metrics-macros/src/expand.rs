@@ -4,7 +4,7 @@
 
 use metrics_naming::Kind;
 use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens as _, format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned as _;
 
@@ -59,6 +59,31 @@ fn float(v: f64) -> TokenStream {
     if v.is_sign_negative() { quote!(-#lit) } else { quote!(#lit) }
 }
 
+/// An integer literal with `_` between groups of three digits, as clippy's `unreadable_literal` asks.
+fn int(v: u64) -> TokenStream {
+    let digits = v.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            text.push('_');
+        }
+        text.push(c);
+    }
+    text.parse().unwrap_or_else(|_| Literal::u64_unsuffixed(v).into_token_stream())
+}
+
+/// A `Duration` of `ms` milliseconds, in whole seconds where it is (as clippy's `duration_suboptimal_units`
+/// asks).
+fn duration(rt: &TokenStream, ms: u64) -> TokenStream {
+    if ms % 1000 == 0 {
+        let secs = int(ms / 1000);
+        quote!(#rt::Duration::from_secs(#secs))
+    } else {
+        let ms = int(ms);
+        quote!(#rt::Duration::from_millis(#ms))
+    }
+}
+
 fn kind_variant(kind: Kind) -> Ident {
     let name = match kind {
         Kind::Counter => "Counter",
@@ -99,10 +124,23 @@ pub(crate) fn metrics(c: &Container<'_>, checked: &Checked<'_>) -> TokenStream {
         quote!(#(#docs)* #(#attrs)* #vis #name: #ty)
     });
     let enums = checked.enums.iter().map(|e| label_set(&rt, vis, ident, e));
-    let assertions = families.iter().flat_map(|f| &f.labels).filter_map(|l| match l.ty {
-        LabelType::User(ty) => Some(quote_spanned!(ty.span()=> const _: () = #rt::assert_label_enum::<#ty>();)),
-        _ => None,
-    });
+    // One assertion per label type, however many families it labels.
+    let mut asserted: Vec<String> = Vec::new();
+    let assertions: Vec<TokenStream> = families
+        .iter()
+        .flat_map(|f| &f.labels)
+        .filter_map(|l| match l.ty {
+            LabelType::User(ty) => Some(ty),
+            _ => None,
+        })
+        .filter(|ty| {
+            let key = quote!(#ty).to_string();
+            let new = !asserted.contains(&key);
+            asserted.push(key);
+            new
+        })
+        .map(|ty| quote_spanned!(ty.span()=> const _: () = #rt::assert_label_enum::<#ty>();))
+        .collect();
     let schemas = families.iter().map(|f| schema(&rt, f));
     let inits = families.iter().map(|f| {
         let name = f.field.ident;
@@ -230,15 +268,15 @@ fn constructor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
     match &f.open {
         None => quote!(#rt::DenseFamily::new(#desc, #config)),
         Some(open) => {
-            let max = Literal::usize_unsuffixed(open.max_series);
+            let max = int(open.max_series as u64);
             let enum_labels =
                 f.labels.iter().enumerate().filter(|(_, l)| !matches!(l.ty, LabelType::Open)).map(|(i, _)| {
                     let i = Literal::usize_unsuffixed(i);
                     quote!(.enum_label(#i))
                 });
             let ttl = open.ttl_ms.map(|ms| {
-                let ms = Literal::u64_unsuffixed(ms);
-                quote!(.ttl(#rt::Duration::from_millis(#ms)))
+                let duration = duration(rt, ms);
+                quote!(.ttl(#duration))
             });
             quote!(#rt::OpenFamily::new(#desc, #config, #rt::OpenOptions::new().max_series(#max)#(#enum_labels)*#ttl))
         }
@@ -267,11 +305,11 @@ fn schema(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
         quote!(.with_buckets(&[#(#bounds),*]))
     });
     let open = f.open.as_ref().map(|open| {
-        let max = Literal::usize_unsuffixed(open.max_series);
+        let max = int(open.max_series as u64);
         let ttl = match open.ttl_ms {
             Some(ms) => {
-                let ms = Literal::u64_unsuffixed(ms);
-                quote!(#rt::Some(#rt::Duration::from_millis(#ms)))
+                let duration = duration(rt, ms);
+                quote!(#rt::Some(#duration))
             }
             None => quote!(#rt::None),
         };

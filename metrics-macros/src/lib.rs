@@ -25,10 +25,21 @@ use crate::ctxt::Ctxt;
 /// Declares a struct whose fields are metric families; see `metrics_runtime::metrics` for the syntax.
 #[proc_macro_attribute]
 pub fn metrics(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand_metrics(args.into(), input.into()).into()
+}
+
+/// Implements `LabelEnum` for a fieldless enum; see `metrics_runtime::LabelEnum` for the options.
+#[proc_macro_derive(LabelEnum, attributes(label))]
+pub fn derive_label_enum(input: TokenStream) -> TokenStream {
+    expand_label_enum(input.into()).into()
+}
+
+/// `#[metrics]` on `proc_macro2` tokens, so that tests can expand outside a compiler.
+fn expand_metrics(args: proc_macro2::TokenStream, input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let cx = Ctxt::new();
-    let item = match syn::parse::<Item>(input) {
+    let item = match syn::parse2::<Item>(input) {
         Ok(item) => item,
-        Err(e) => return e.to_compile_error().into(),
+        Err(e) => return e.to_compile_error(),
     };
     let expansion = match &item {
         Item::Struct(s)
@@ -36,13 +47,13 @@ pub fn metrics(args: TokenStream, input: TokenStream) -> TokenStream {
                 && s.generics.lt_token.is_none()
                 && s.generics.where_clause.is_none() =>
         {
-            let container = Container::from_item(&cx, args.into(), s);
+            let container = Container::from_item(&cx, args, s);
             let checked = valid::container(&cx, &container);
             expand::metrics(&container, &checked)
         }
         Item::Struct(s) => {
             // Reported by the model: a tuple, unit or generic struct.
-            Container::from_item(&cx, args.into(), s);
+            Container::from_item(&cx, args, s);
             fallback::item(item.clone())
         }
         other => {
@@ -69,16 +80,15 @@ pub fn metrics(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     let errors = cx.into_compile_errors();
-    quote!(#errors #expansion).into()
+    quote!(#errors #expansion)
 }
 
-/// Implements `LabelEnum` for a fieldless enum; see `metrics_runtime::LabelEnum` for the options.
-#[proc_macro_derive(LabelEnum, attributes(label))]
-pub fn derive_label_enum(input: TokenStream) -> TokenStream {
+/// `#[derive(LabelEnum)]` on `proc_macro2` tokens.
+fn expand_label_enum(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let cx = Ctxt::new();
-    let input = match syn::parse::<syn::DeriveInput>(input) {
+    let input = match syn::parse2::<syn::DeriveInput>(input) {
         Ok(input) => input,
-        Err(e) => return e.to_compile_error().into(),
+        Err(e) => return e.to_compile_error(),
     };
     let expansion = match LabelEnumInput::from_input(&cx, &input) {
         Some(model) if input.generics.lt_token.is_none() && input.generics.where_clause.is_none() => {
@@ -88,5 +98,8 @@ pub fn derive_label_enum(input: TokenStream) -> TokenStream {
         _ => proc_macro2::TokenStream::new(),
     };
     let errors = cx.into_compile_errors();
-    quote!(#errors #expansion).into()
+    quote!(#errors #expansion)
 }
+
+#[cfg(test)]
+mod lint_snapshot;
