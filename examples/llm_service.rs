@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use metrics_runtime::collectors::ProcessCollector;
+use metrics_runtime::collectors::{ProcessCollector, RuntimeCollector};
 use metrics_runtime::config::Config;
 use metrics_runtime::http::Server;
 use metrics_runtime::prelude::*;
@@ -243,6 +243,9 @@ async fn run() -> Result<(), Box<dyn Error>> {
     }
     if config.collectors.process {
         registry.register(ProcessCollector::new())?;
+    }
+    if config.collectors.runtime {
+        registry.register(RuntimeCollector::current())?;
     }
     if args.deterministic {
         set_deterministic_values();
