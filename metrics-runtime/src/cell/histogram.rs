@@ -1,4 +1,3 @@
-use std::cell::Cell;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -106,52 +105,77 @@ impl Line {
     }
 }
 
-/// The number of stripes of every histogram: the cores, to a power of two, at most [`MAX_STRIPES`].
-fn stripes() -> usize {
+/// The number of owned stripes of every histogram: one per core, at most [`MAX_STRIPES`].
+fn owned_stripes() -> usize {
     static STRIPES: OnceLock<usize> = OnceLock::new();
-    *STRIPES.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        cores.next_power_of_two().min(MAX_STRIPES)
-    })
+    *STRIPES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_STRIPES))
 }
 
-/// The stripe index of the calling thread: threads take consecutive numbers on their first observation,
-/// so threads running at the same time mostly land on different stripes.
-#[inline]
-fn thread_stripe() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
-    }
-    STRIPE.with(|s| {
-        let v = s.get();
-        if v != usize::MAX {
-            return v;
+/// The owned stripes taken, one bit each.
+static CLAIMED: AtomicUsize = AtomicUsize::new(0);
+
+/// The stripe a thread owns, given back when the thread exits.
+struct Claim(Option<usize>);
+
+impl Claim {
+    /// Takes the first free owned stripe, if any.
+    fn take() -> Claim {
+        let owned = owned_stripes();
+        let mut claimed = CLAIMED.load(Ordering::Acquire);
+        loop {
+            let free = (!claimed).trailing_zeros() as usize;
+            if free >= owned {
+                return Claim(None);
+            }
+            // Acquire: the stripe's last owner released it after its last update, which this thread
+            // continues from.
+            match CLAIMED.compare_exchange_weak(claimed, claimed | 1 << free, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Claim(Some(free)),
+                Err(now) => claimed = now,
+            }
         }
-        let v = NEXT.fetch_add(1, Ordering::Relaxed);
-        s.set(v);
-        v
-    })
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if let Some(stripe) = self.0 {
+            // Release: the next owner sees every update this thread made.
+            CLAIMED.fetch_and(!(1 << stripe), Ordering::Release);
+        }
+    }
+}
+
+/// The stripe the calling thread owns, or `None` if every owned stripe is taken (or the thread is exiting).
+#[inline]
+fn owned_stripe() -> Option<usize> {
+    thread_local! {
+        static CLAIM: Claim = Claim::take();
+    }
+    CLAIM.try_with(|c| c.0).ok().flatten()
 }
 
 /// Observations counted into fixed buckets: latencies, sizes.
 ///
-/// `observe` finds the bucket without a branch per bound and makes two relaxed atomic updates: the
-/// bucket's count and the sum. There is no separate total: a scrape derives `_count` and the `+Inf` bucket
-/// from the bucket counts it read, so they are always equal, and `_sum`, read after the buckets, lags them
-/// by at most the observations in flight.
+/// `observe` finds the bucket without a branch per bound and updates two relaxed atomics: the bucket's
+/// count and the sum. There is no separate total: a scrape derives `_count` and the `+Inf` bucket from the
+/// bucket counts it read, so they are always equal, and `_sum`, read after the buckets, lags them by at
+/// most the observations in flight.
 ///
-/// The counts and the sum are striped: each thread updates the stripe of its own (one per core, at most
-/// four), each stripe on cache lines of its own, and a scrape adds the stripes up. Threads observing the
-/// same series at once then do not contend on one cache line.
+/// The counts and the sum are striped, each stripe on cache lines of its own, and a scrape adds the
+/// stripes up. A thread that observes takes one of the owned stripes (one per core, at most four) for as
+/// long as it lives: no other thread writes that stripe, so its updates are a relaxed load and store, with
+/// no read-modify-write and no contention. Threads beyond those share one more stripe, updated with atomic
+/// adds.
 pub struct Histogram {
     buckets: Buckets,
-    /// `stripes` runs of `stride` slots: the bucket counts (`+Inf` last), then the sum's bits.
+    /// `owned + 1` runs of `stride` slots, the shared stripe last: the bucket counts (`+Inf` last), then
+    /// the sum's bits.
     lines: Box<[Line]>,
     /// Slots per stripe, a multiple of [`LINE_SLOTS`].
     stride: usize,
-    /// The number of stripes less one (a power of two less one).
-    stripe_mask: usize,
+    /// The number of owned stripes.
+    owned: usize,
 }
 
 impl fmt::Debug for Histogram {
@@ -169,9 +193,9 @@ impl Histogram {
     pub fn new(buckets: Buckets) -> Self {
         // The bucket counts, `+Inf` among them, and the sum.
         let stride = (buckets.len() + 2).div_ceil(LINE_SLOTS) * LINE_SLOTS;
-        let stripes = stripes();
-        let lines = (0..stripes * stride / LINE_SLOTS).map(|_| Line::new()).collect();
-        Histogram { buckets, lines, stride, stripe_mask: stripes - 1 }
+        let owned = owned_stripes();
+        let lines = (0..(owned + 1) * stride / LINE_SLOTS).map(|_| Line::new()).collect();
+        Histogram { buckets, lines, stride, owned }
     }
 
     #[inline]
@@ -182,7 +206,7 @@ impl Histogram {
     /// The first slot of stripe `stripe`.
     #[inline]
     fn stripe_start(&self, stripe: usize) -> usize {
-        (stripe & self.stripe_mask) * self.stride
+        stripe * self.stride
     }
 
     /// The slot of the sum in a stripe, after the counts.
@@ -192,7 +216,7 @@ impl Histogram {
     }
 
     fn stripe_count(&self) -> usize {
-        self.stripe_mask + 1
+        self.owned + 1
     }
 
     /// Records one observation. NaN is refused and counted in [`rejected_updates`](crate::rejected_updates).
@@ -203,9 +227,18 @@ impl Histogram {
             return;
         }
         let i = self.buckets.index_of(v);
-        let start = self.stripe_start(thread_stripe());
+        if let Some(stripe) = owned_stripe() {
+            // This thread is the stripe's only writer: a load and a store cannot lose an update, and a
+            // scrape reading at the same time sees the count before or after, never a torn value.
+            let start = self.stripe_start(stripe);
+            let count = self.slot(start + i);
+            count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            let sum = self.slot(start + self.sum_offset());
+            sum.store((f64::from_bits(sum.load(Ordering::Relaxed)) + v).to_bits(), Ordering::Relaxed);
+            return;
+        }
+        let start = self.stripe_start(self.owned);
         self.slot(start + i).fetch_add(1, Ordering::Relaxed);
-        // The stripe's sum: a compare-and-swap that almost never retries, since the stripe is this thread's.
         let sum = self.slot(start + self.sum_offset());
         let mut old = sum.load(Ordering::Relaxed);
         loop {

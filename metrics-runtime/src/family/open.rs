@@ -60,62 +60,67 @@ impl OpenOptions {
     }
 }
 
-/// One series of an [`OpenFamily`]: 48 bytes besides the cell and the label text, in one allocation.
+/// One series of an [`OpenFamily`]: 32 bytes besides the cell and the label text, in one allocation.
 struct Entry<C> {
     cell: C,
     /// The label text, rendered once when the series is created (`agent="planner",status="ok"`, values
-    /// escaped), so that a scrape copies it whole; when a value needed escaping, the raw values follow it,
-    /// each as `<len>:<value>`.
+    /// escaped), so that a scrape copies it whole. When a value needed escaping ([`ESCAPED`]), a newline
+    /// (which rendered text never holds) and the raw values follow, each as `<len>:<value>`.
     text: Box<str>,
     created: f64,
-    /// The scrape generation during which the series was last updated (low [`GENERATION_BITS`] bits), and
-    /// the milliseconds since the family's epoch at the scrape that last saw it updated (the rest).
+    /// The scrape generation during which the series was last updated (the low [`GENERATION_BITS`] bits),
+    /// the flags [`OVERFLOW`] and [`ESCAPED`], and the milliseconds since the family's epoch at the scrape
+    /// that last saw the series updated (from bit [`MS_SHIFT`]).
     activity: AtomicU64,
-    /// The 32-bit hash of the label values that places the series in its shard and table.
-    hash: u32,
-    /// The length of the rendered label text, and [`OVERFLOW_BIT`] on the overflow series.
-    meta: u32,
 }
 
 /// Bits of [`Entry::activity`] holding the generation: only its equality with the current one matters.
 const GENERATION_BITS: u32 = 20;
 const GENERATION_MASK: u64 = (1 << GENERATION_BITS) - 1;
-/// The bit of [`Entry::meta`] marking the overflow series.
-const OVERFLOW_BIT: u32 = 1 << 31;
+/// The flag of the overflow series.
+const OVERFLOW: u64 = 1 << GENERATION_BITS;
+/// The flag of a series whose label text holds its raw values after the rendered ones.
+const ESCAPED: u64 = 1 << (GENERATION_BITS + 1);
+/// The bits below the milliseconds: the generation and the flags.
+const MS_SHIFT: u32 = GENERATION_BITS + 2;
+const BELOW_MS: u64 = (1 << MS_SHIFT) - 1;
 
 impl<C> Entry<C> {
+    fn flags(&self) -> u64 {
+        self.activity.load(Ordering::Relaxed) & (OVERFLOW | ESCAPED)
+    }
+
     /// The rendered label text.
     #[inline]
     fn rendered(&self) -> &str {
-        &self.text[..(self.meta & !OVERFLOW_BIT) as usize]
+        if self.flags() & ESCAPED == 0 { &self.text } else { self.text.split_once('\n').map_or(&self.text, |(r, _)| r) }
     }
 
     fn is_overflow(&self) -> bool {
-        self.meta & OVERFLOW_BIT != 0
+        self.flags() & OVERFLOW != 0
     }
 
-    /// Whether the series' label values are `values`.
+    /// Whether the series' label values are `values`; `desc` names the labels.
     #[inline]
-    fn matches(&self, values: &[&str]) -> bool {
-        let rendered = self.rendered();
-        if rendered.len() != self.text.len() {
+    fn matches(&self, desc: &Descriptor, values: &[&str]) -> bool {
+        if self.flags() & ESCAPED != 0 {
             return LabelValues::new(self, values.len()).eq(values.iter().copied());
         }
-        // No value needed escaping: each sits between `="` and the next `"`. A value that holds `"`, `\`
-        // or a newline never matches such a series, whose values hold none.
-        let mut text = rendered.as_bytes();
-        for value in values {
-            let Some(start) = text.windows(2).position(|w| w == b"=\"") else {
-                return false;
-            };
-            text = &text[start + 2..];
+        // No value needed escaping: the text is `name="value"` pairs, so each value's place follows from
+        // the names' lengths and the values before it. A value that holds `"`, `\\` or a newline never
+        // matches such a series, whose values hold none: the byte after it would be `"`, which it cannot.
+        let text = self.text.as_bytes();
+        let mut at = 0;
+        for (i, value) in values.iter().enumerate() {
+            at += desc.label_name(i).len() + 2 + usize::from(i > 0);
             let value = value.as_bytes();
-            if text.len() <= value.len() || &text[..value.len()] != value || text[value.len()] != b'"' {
+            let end = at + value.len();
+            if text.len() <= end || &text[at..end] != value || text[end] != b'"' {
                 return false;
             }
-            text = &text[value.len() + 1..];
+            at = end + 1;
         }
-        true
+        at == text.len()
     }
 }
 
@@ -128,11 +133,11 @@ struct LabelValues<'a> {
 
 impl<'a> LabelValues<'a> {
     fn new<C>(entry: &'a Entry<C>, count: usize) -> Self {
-        let rendered = entry.rendered();
-        if rendered.len() == entry.text.len() {
-            LabelValues { text: rendered, escaped: false, remaining: count }
-        } else {
-            LabelValues { text: &entry.text[rendered.len()..], escaped: true, remaining: count }
+        match entry.text.split_once('\n') {
+            Some((_, raw)) if entry.flags() & ESCAPED != 0 => {
+                LabelValues { text: raw, escaped: true, remaining: count }
+            }
+            _ => LabelValues { text: &entry.text, escaped: false, remaining: count },
         }
     }
 }
@@ -166,27 +171,30 @@ impl<'a> Iterator for LabelValues<'a> {
 
 impl ExactSizeIterator for LabelValues<'_> {}
 
-/// The label text of a new series: the rendered labels, then the raw values if one needed escaping. Returns
-/// the text and the rendered part's length.
-fn label_text(desc: &Descriptor, values: &[&str]) -> (Box<str>, u32) {
-    let mut buf = Vec::with_capacity(values.iter().map(|v| v.len() + 4).sum::<usize>() + 16);
+/// Whether a label value is written as it is, with nothing to escape.
+fn is_plain(value: &str) -> bool {
+    !value.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n'))
+}
+
+/// The label text of a new series (see [`Entry::text`]) and whether it holds raw values after the
+/// rendered ones.
+fn label_text(desc: &Descriptor, values: &[&str]) -> (Box<str>, bool) {
+    let plain = values.iter().all(|v| is_plain(v));
+    let names: usize = (0..values.len()).map(|i| desc.label_name(i).len() + 4).sum();
+    let len = names + values.iter().map(|v| v.len()).sum::<usize>();
+    let mut buf = Vec::with_capacity(if plain { len.saturating_sub(1) } else { 2 * len });
     for (i, value) in values.iter().enumerate() {
         LabelWriter::new(&mut buf).label(desc.label_name(i), value);
     }
-    let rendered = buf.len();
-    let plain = rendered
-        == values.iter().enumerate().map(|(i, v)| desc.label_name(i).len() + v.len() + 3).sum::<usize>()
-            + values.len().saturating_sub(1);
     if !plain {
+        buf.push(b'\n');
         for value in values {
             buf.extend_from_slice(value.len().to_string().as_bytes());
             buf.push(b':');
             buf.extend_from_slice(value.as_bytes());
         }
     }
-    let rendered = u32::try_from(rendered).ok().filter(|n| n & OVERFLOW_BIT == 0).expect("label text under 2 GiB");
-    let text = String::from_utf8(buf).expect("label text is UTF-8").into_boxed_str();
-    (text, rendered)
+    (String::from_utf8(buf).expect("label text is UTF-8").into_boxed_str(), !plain)
 }
 
 /// A shared handle to one series of an [`OpenFamily`]; dereferences to the cell.
@@ -262,28 +270,30 @@ impl<C> Series<C> {
     }
 
     #[inline]
-    fn find(&self, hash: u32, values: &[&str]) -> Option<&Arc<Entry<C>>> {
+    fn find(&self, desc: &Descriptor, hash: u32, values: &[&str]) -> Option<&Arc<Entry<C>>> {
         let entries = &self.entries;
-        self.table.find(table_hash(hash), |&i| entries[i as usize].matches(values)).map(|&i| &entries[i as usize])
+        self.table.find(table_hash(hash), |&i| entries[i as usize].matches(desc, values)).map(|&i| &entries[i as usize])
     }
 
-    fn insert(&mut self, entry: Arc<Entry<C>>) {
+    /// Adds a series whose labels hash to `hash`; `rehash` gives the hash of a series already there, for
+    /// when the table grows.
+    fn insert(&mut self, entry: Arc<Entry<C>>, hash: u32, rehash: impl Fn(&Entry<C>) -> u32) {
         let index = u32::try_from(self.entries.len()).expect("under 2^32 series in a shard");
-        let hash = entry.hash;
         self.entries.push(entry);
         let entries = &self.entries;
-        self.table.insert_unique(table_hash(hash), index, |&i| table_hash(entries[i as usize].hash));
+        self.table.insert_unique(table_hash(hash), index, |&i| table_hash(rehash(&entries[i as usize])));
     }
 
     /// Keeps the series `keep` returns true for; the table is rebuilt if any went.
-    fn retain(&mut self, keep: impl FnMut(&Arc<Entry<C>>) -> bool) {
+    fn retain(&mut self, keep: impl FnMut(&Arc<Entry<C>>) -> bool, rehash: impl Fn(&Entry<C>) -> u32) {
         let before = self.entries.len();
         self.entries.retain(keep);
         if self.entries.len() != before {
             self.table.clear();
             let entries = &self.entries;
             for (i, entry) in entries.iter().enumerate() {
-                self.table.insert_unique(table_hash(entry.hash), i as u32, |&i| table_hash(entries[i as usize].hash));
+                let hash = table_hash(rehash(entry));
+                self.table.insert_unique(hash, i as u32, |&i| table_hash(rehash(&entries[i as usize])));
             }
         }
     }
@@ -376,7 +386,7 @@ impl<C: Metric> OpenFamily<C> {
         );
         let hash = self.hash(values.iter().copied());
         let shard = &self.shards[shard_of(hash)];
-        let found = read(shard).find(hash, values).cloned();
+        let found = read(shard).find(&self.desc, hash, values).cloned();
         match found {
             Some(entry) => {
                 self.touch(&entry);
@@ -387,7 +397,7 @@ impl<C: Metric> OpenFamily<C> {
     }
 
     /// The 32-bit hash of label values: the shard is its top bits, the place in the shard's table
-    /// [`table_hash`] of it. Series keep it, so a growing table moves them without hashing their labels.
+    /// [`table_hash`] of it.
     fn hash<'v>(&self, values: impl Iterator<Item = &'v str>) -> u32 {
         use std::hash::{BuildHasher, Hash, Hasher};
         let mut h = self.hasher.build_hasher();
@@ -439,28 +449,35 @@ impl<C: Metric> OpenFamily<C> {
             return self.overflow(values);
         }
         let mut table = write(&self.shards[shard_of(hash)]);
-        if let Some(entry) = table.find(hash, values) {
+        if let Some(entry) = table.find(&self.desc, hash, values) {
             let entry = entry.clone();
             drop(table);
             self.unreserve();
             self.touch(&entry);
             return SeriesRef(entry);
         }
-        let entry = self.new_entry(hash, values, false);
-        table.insert(entry.clone());
+        let entry = self.new_entry(values, false);
+        table.insert(entry.clone(), hash, |e| self.entry_hash(e));
         SeriesRef(entry)
     }
 
-    fn new_entry(&self, hash: u32, values: &[&str], overflow: bool) -> Arc<Entry<C>> {
-        let (text, rendered) = label_text(&self.desc, values);
+    /// The hash of a series' label values, read back from its text: only a growing or rebuilt table needs
+    /// it, so series do not keep it.
+    fn entry_hash(&self, entry: &Entry<C>) -> u32 {
+        self.hash(LabelValues::new(entry, self.desc.label_count()))
+    }
+
+    fn new_entry(&self, values: &[&str], overflow: bool) -> Arc<Entry<C>> {
+        let (text, escaped) = label_text(&self.desc, values);
         let generation = self.generation.load(Ordering::Relaxed) & GENERATION_MASK;
+        // Only a family with a TTL reads the time of last activity.
+        let ms = if self.options.ttl.is_some() { self.now_ms() } else { 0 };
+        let flags = if overflow { OVERFLOW } else { 0 } | if escaped { ESCAPED } else { 0 };
         Arc::new(Entry {
             cell: C::with_config(&self.config),
             text,
             created: now_epoch_seconds(),
-            activity: AtomicU64::new(self.now_ms() << GENERATION_BITS | generation),
-            hash,
-            meta: if overflow { rendered | OVERFLOW_BIT } else { rendered },
+            activity: AtomicU64::new(ms << MS_SHIFT | flags | generation),
         })
     }
 
@@ -477,21 +494,21 @@ impl<C: Metric> OpenFamily<C> {
             .collect();
         let hash = self.hash(key.iter().copied());
         let shard = &self.shards[shard_of(hash)];
-        if let Some(entry) = read(shard).find(hash, &key) {
+        if let Some(entry) = read(shard).find(&self.desc, hash, &key) {
             return SeriesRef(entry.clone());
         }
         let mut table = write(shard);
-        if let Some(entry) = table.find(hash, &key) {
+        if let Some(entry) = table.find(&self.desc, hash, &key) {
             return SeriesRef(entry.clone());
         }
-        let entry = self.new_entry(hash, &key, true);
-        table.insert(entry.clone());
+        let entry = self.new_entry(&key, true);
+        table.insert(entry.clone(), hash, |e| self.entry_hash(e));
         SeriesRef(entry)
     }
 
     /// Milliseconds since the family was created, in the bits [`Entry::activity`] has for them.
     fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX).min(u64::MAX >> GENERATION_BITS)
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX).min(u64::MAX >> MS_SHIFT)
     }
 
     /// Drops the series not updated within the TTL; returns how many were dropped.
@@ -503,21 +520,22 @@ impl<C: Metric> OpenFamily<C> {
         let mut dropped = 0;
         for shard in self.shards.iter() {
             let mut released = 0;
-            write(shard).retain(|e| {
+            let keep = |e: &Arc<Entry<C>>| {
                 let activity = e.activity.load(Ordering::Relaxed);
                 if activity & GENERATION_MASK == generation {
-                    // Keeps the generation an update may be storing at the same moment.
-                    let _ = e.activity.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| {
-                        Some(now << GENERATION_BITS | a & GENERATION_MASK)
-                    });
+                    // Keeps the generation an update may be storing at the same moment, and the flags.
+                    let _ = e
+                        .activity
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| Some(now << MS_SHIFT | a & BELOW_MS));
                     return true;
                 }
-                let keep = now.saturating_sub(activity >> GENERATION_BITS) <= ttl_ms;
-                if !keep && !e.is_overflow() {
+                let keep = now.saturating_sub(activity >> MS_SHIFT) <= ttl_ms;
+                if !keep && activity & OVERFLOW == 0 {
                     released += 1;
                 }
                 keep
-            });
+            };
+            write(shard).retain(keep, |e| self.entry_hash(e));
             for _ in 0..released {
                 self.unreserve();
             }
