@@ -133,12 +133,11 @@ struct LabelValues<'a> {
 
 impl<'a> LabelValues<'a> {
     fn new<C>(entry: &'a Entry<C>, count: usize) -> Self {
-        match entry.text.split_once('\n') {
-            Some((_, raw)) if entry.flags() & ESCAPED != 0 => {
-                LabelValues { text: raw, escaped: true, remaining: count }
-            }
-            _ => LabelValues { text: &entry.text, escaped: false, remaining: count },
+        if entry.flags() & ESCAPED == 0 {
+            return LabelValues { text: &entry.text, escaped: false, remaining: count };
         }
+        let raw = entry.text.split_once('\n').map_or("", |(_, raw)| raw);
+        LabelValues { text: raw, escaped: true, remaining: count }
     }
 }
 
@@ -464,7 +463,20 @@ impl<C: Metric> OpenFamily<C> {
     /// The hash of a series' label values, read back from its text: only a growing or rebuilt table needs
     /// it, so series do not keep it.
     fn entry_hash(&self, entry: &Entry<C>) -> u32 {
-        self.hash(LabelValues::new(entry, self.desc.label_count()))
+        let count = self.desc.label_count();
+        if entry.flags() & ESCAPED != 0 {
+            return self.hash(LabelValues::new(entry, count));
+        }
+        // Nothing escaped: each value starts where the names' lengths say and ends at the next `"`.
+        let text = &*entry.text;
+        let mut at = 0;
+        self.hash((0..count).map(|i| {
+            at += self.desc.label_name(i).len() + 2 + usize::from(i > 0);
+            let len = text[at..].find('"').unwrap_or(text.len() - at);
+            let value = &text[at..at + len];
+            at += len + 1;
+            value
+        }))
     }
 
     fn new_entry(&self, values: &[&str], overflow: bool) -> Arc<Entry<C>> {
@@ -656,6 +668,20 @@ mod tests {
         assert!(text.contains("jobs_total{agent=\"a\\\"b\",status=\"ok\"} 1\n"), "{text}");
         assert!(text.contains("jobs_total{agent=\"e\\nf\",status=\"=\\\"\"} 1\n"), "{text}");
         assert!(text.contains("jobs_total{agent=\"x=\",status=\"\"} 1\n"), "{text}");
+    }
+
+    #[test]
+    fn series_are_found_again_after_the_tables_grow() {
+        let f = family(OpenOptions::new().max_series(10_000));
+        let name = |i: usize| if i % 3 == 0 { format!("q\"{i}") } else { format!("agent-{i}") };
+        for i in 0..4000 {
+            f.get(&[&name(i), "ok"]).inc();
+        }
+        for i in 0..4000 {
+            assert_eq!(f.get(&[&name(i), "ok"]).get(), 1, "{}", name(i));
+        }
+        assert_eq!(f.len(), 4000);
+        assert_eq!(f.overflowed(), 0);
     }
 
     #[test]
