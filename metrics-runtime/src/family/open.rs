@@ -16,7 +16,13 @@ use crate::registry::Collect;
 /// The value the open labels of the overflow series read.
 pub const OVERFLOW_VALUE: &str = metrics_naming::OVERFLOW_VALUE;
 
-const SHARDS: usize = 16;
+/// Series per shard a family is sized for: a table this small moves in well under a millisecond when it
+/// grows, even when each series it rehashes is a cache miss.
+const SERIES_PER_SHARD: usize = 512;
+/// The fewest shards, so that threads updating different series rarely share a lock.
+const MIN_SHARDS: usize = 16;
+/// The most shards: a family bounded at 131,072 series or more still holds them in 256 tables.
+const MAX_SHARDS: usize = 256;
 
 /// How an [`OpenFamily`] bounds itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,8 +308,10 @@ type Shard<C> = RwLock<Series<C>>;
 
 /// The series of a family with open (string) labels, bounded.
 ///
-/// Series live in a map sharded sixteen ways, each shard behind a reader-writer lock: an update of an
-/// existing series hashes its label values and takes one shard's read lock. Past `max_series` series (or
+/// Series live in shards (16, or one per 512 series of `max_series`, at most 256), each behind a
+/// reader-writer lock: an update of an existing series hashes its label values and takes one shard's read
+/// lock. Each series keeps its label text rendered, and a scrape walks each shard's series in the order they
+/// were created, copying that text. Past `max_series` series (or
 /// the registry's total limit), an update for a new label combination goes to the overflow series, whose
 /// open labels read `__overflow__`, so totals stay exact; [`OpenFamily::overflowed`] and the registry count
 /// those updates.
@@ -341,7 +349,7 @@ impl<C: Metric> OpenFamily<C> {
             desc,
             config,
             options,
-            shards: (0..SHARDS).map(|_| RwLock::new(Series::new())).collect(),
+            shards: (0..shard_count(options.max_series)).map(|_| RwLock::new(Series::new())).collect(),
             hasher: foldhash::fast::RandomState::default(),
             len: AtomicUsize::new(0),
             overflowed: AtomicU64::new(0),
@@ -384,7 +392,7 @@ impl<C: Metric> OpenFamily<C> {
             self.desc.name()
         );
         let hash = self.hash(values.iter().copied());
-        let shard = &self.shards[shard_of(hash)];
+        let shard = &self.shards[self.shard_of(hash)];
         let found = read(shard).find(&self.desc, hash, values).cloned();
         match found {
             Some(entry) => {
@@ -405,6 +413,11 @@ impl<C: Metric> OpenFamily<C> {
         }
         let h = h.finish();
         (h ^ (h >> 32)) as u32
+    }
+
+    #[inline]
+    fn shard_of(&self, hash: u32) -> usize {
+        shard_of(hash, self.shards.len())
     }
 
     #[inline]
@@ -447,7 +460,7 @@ impl<C: Metric> OpenFamily<C> {
         if !self.reserve() {
             return self.overflow(values);
         }
-        let mut table = write(&self.shards[shard_of(hash)]);
+        let mut table = write(&self.shards[self.shard_of(hash)]);
         if let Some(entry) = table.find(&self.desc, hash, values) {
             let entry = entry.clone();
             drop(table);
@@ -505,7 +518,7 @@ impl<C: Metric> OpenFamily<C> {
             .map(|(i, v)| if i < 64 && self.options.enum_labels & (1 << i) != 0 { *v } else { OVERFLOW_VALUE })
             .collect();
         let hash = self.hash(key.iter().copied());
-        let shard = &self.shards[shard_of(hash)];
+        let shard = &self.shards[self.shard_of(hash)];
         if let Some(entry) = read(shard).find(&self.desc, hash, &key) {
             return SeriesRef(entry.clone());
         }
@@ -558,8 +571,14 @@ impl<C: Metric> OpenFamily<C> {
 }
 
 /// The shard of a series: the top bits of its hash.
-fn shard_of(hash: u32) -> usize {
-    (hash as usize * SHARDS) >> 32
+fn shard_of(hash: u32, shards: usize) -> usize {
+    (hash as usize * shards) >> 32
+}
+
+/// The shards of a family bounded at `max_series`: a power of two from [`MIN_SHARDS`] to [`MAX_SHARDS`], so
+/// that a full family holds about [`SERIES_PER_SHARD`] series in each.
+fn shard_count(max_series: usize) -> usize {
+    (max_series / SERIES_PER_SHARD).clamp(MIN_SHARDS, MAX_SHARDS).next_power_of_two()
 }
 
 /// The hash a shard's table files a series under: the 32-bit hash spread over 64 bits (an odd multiplier
