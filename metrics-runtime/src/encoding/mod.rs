@@ -74,12 +74,6 @@ impl From<f64> for Number {
 pub trait EncodeLabels {
     /// Writes every label through `out`, in order.
     fn encode_labels(&self, out: &mut LabelWriter<'_>);
-
-    /// The text [`EncodeLabels::encode_labels`] writes, if it is kept rendered (`a="x",b="y"`, values
-    /// escaped): the encoder then copies it into each sample line without rendering it again.
-    fn rendered(&self) -> Option<&str> {
-        None
-    }
 }
 
 impl EncodeLabels for () {
@@ -104,10 +98,6 @@ impl<T: EncodeLabels + ?Sized> EncodeLabels for &T {
     fn encode_labels(&self, out: &mut LabelWriter<'_>) {
         (**self).encode_labels(out)
     }
-
-    fn rendered(&self) -> Option<&str> {
-        (**self).rendered()
-    }
 }
 
 /// Appends `name="value"` pairs to a series' label text, escaping values.
@@ -116,18 +106,16 @@ pub struct LabelWriter<'b> {
     buf: &'b mut Vec<u8>,
 }
 
-impl<'b> LabelWriter<'b> {
-    /// A writer appending to `buf`.
-    pub(crate) fn new(buf: &'b mut Vec<u8>) -> Self {
-        LabelWriter { buf }
-    }
-
-    /// Appends labels rendered before (`a="x",b="y"`, values escaped).
-    pub(crate) fn push_rendered(&mut self, text: &str) {
-        if !self.buf.is_empty() && !text.is_empty() {
+impl LabelWriter<'_> {
+    /// Appends one label whose value is escaped already.
+    pub(crate) fn escaped_label(&mut self, name: &str, escaped: &str) {
+        if !self.buf.is_empty() {
             self.buf.push(b',');
         }
-        self.buf.extend_from_slice(text.as_bytes());
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(b"=\"");
+        self.buf.extend_from_slice(escaped.as_bytes());
+        self.buf.push(b'"');
     }
 
     /// Appends one label.
@@ -231,13 +219,9 @@ impl FamilyEncoder<'_, '_> {
         self.enc.format
     }
 
-    /// The series' label text: kept rendered by the series, or rendered into the scratch buffer, once for
-    /// all its sample lines.
-    fn begin_series<'l>(scratch: &'l mut Vec<u8>, series: &mut usize, labels: &'l dyn EncodeLabels) -> &'l [u8] {
+    /// Renders the series' labels into the scratch buffer, once for all its sample lines.
+    fn begin_series<'l>(scratch: &'l mut Vec<u8>, series: &mut usize, labels: &dyn EncodeLabels) -> &'l [u8] {
         *series += 1;
-        if let Some(text) = labels.rendered() {
-            return text.as_bytes();
-        }
         scratch.clear();
         labels.encode_labels(&mut LabelWriter { buf: scratch });
         scratch

@@ -10,18 +10,18 @@ use smallvec::SmallVec;
 use super::SeriesBudget;
 use crate::Descriptor;
 use crate::cell::{Gauge, Histogram, HistogramTimer, InflightGuard, Metric};
-use crate::encoding::{EncodeLabels, Encoder, LabelWriter, now_epoch_seconds};
+use crate::encoding::{EncodeLabels, Encoder, LabelWriter, now_epoch_seconds, write_escaped_label_value};
 use crate::registry::Collect;
 
 /// The value the open labels of the overflow series read.
 pub const OVERFLOW_VALUE: &str = metrics_naming::OVERFLOW_VALUE;
 
-/// Series per shard a family is sized for: a table this small moves in well under a millisecond when it
-/// grows, even when each series it rehashes is a cache miss.
-const SERIES_PER_SHARD: usize = 512;
+/// Series per shard a family is sized for: few shards keep a scrape's walk through memory close to the
+/// order the series were allocated in, and a table this size is rebuilt in well under a millisecond.
+const SERIES_PER_SHARD: usize = 8192;
 /// The fewest shards, so that threads updating different series rarely share a lock.
 const MIN_SHARDS: usize = 16;
-/// The most shards: a family bounded at 131,072 series or more still holds them in 256 tables.
+/// The most shards: a family bounded at two million series or more still holds them in 256 tables.
 const MAX_SHARDS: usize = 256;
 
 /// How an [`OpenFamily`] bounds itself.
@@ -66,12 +66,13 @@ impl OpenOptions {
     }
 }
 
-/// One series of an [`OpenFamily`]: 32 bytes besides the cell and the label text, in one allocation.
+/// One series of an [`OpenFamily`]: 32 bytes besides the cell and the label values, in one allocation.
 struct Entry<C> {
     cell: C,
-    /// The label text, rendered once when the series is created (`agent="planner",status="ok"`, values
-    /// escaped), so that a scrape copies it whole. When a value needed escaping ([`ESCAPED`]), a newline
-    /// (which rendered text never holds) and the raw values follow, each as `<len>:<value>`.
+    /// The label values, escaped for the exposition once when the series is created and joined by
+    /// newlines (which escaped values never hold), so that a scrape copies them between the label names.
+    /// Values hold nothing to escape and are not empty, unless [`ESCAPED`] is set: then the raw values come
+    /// first, each as `<len>:<value>`, then a newline, then the escaped values.
     text: Box<str>,
     created: f64,
     /// The scrape generation during which the series was last updated (the low [`GENERATION_BITS`] bits),
@@ -96,37 +97,54 @@ impl<C> Entry<C> {
         self.activity.load(Ordering::Relaxed) & (OVERFLOW | ESCAPED)
     }
 
-    /// The rendered label text.
+    /// The raw label values (`<len>:<value>` each) when some needed escaping, and the escaped values
+    /// joined by newlines.
+    fn parts(&self) -> (Option<&str>, &str) {
+        if self.flags() & ESCAPED == 0 {
+            return (None, &self.text);
+        }
+        let mut rest: &str = &self.text;
+        while let Some((len, tail)) = rest.split_once(':').filter(|_| !rest.starts_with('\n')) {
+            let len: usize = len.parse().expect("raw values are `<len>:<value>`");
+            rest = &tail[len..];
+        }
+        let raw = &self.text[..self.text.len() - rest.len()];
+        (Some(raw), rest.strip_prefix('\n').unwrap_or(rest))
+    }
+
+    /// The `count` escaped label values, as the exposition writes them.
     #[inline]
-    fn rendered(&self) -> &str {
-        if self.flags() & ESCAPED == 0 { &self.text } else { self.text.split_once('\n').map_or(&self.text, |(r, _)| r) }
+    fn escaped_values(&self, count: usize) -> std::iter::Take<std::str::Split<'_, char>> {
+        self.parts().1.split('\n').take(count)
     }
 
     fn is_overflow(&self) -> bool {
         self.flags() & OVERFLOW != 0
     }
 
-    /// Whether the series' label values are `values`; `desc` names the labels.
+    /// Whether the series' label values are `values`.
     #[inline]
-    fn matches(&self, desc: &Descriptor, values: &[&str]) -> bool {
+    fn matches(&self, values: &[&str]) -> bool {
         if self.flags() & ESCAPED != 0 {
             return LabelValues::new(self, values.len()).eq(values.iter().copied());
         }
-        // No value needed escaping: the text is `name="value"` pairs, so each value's place follows from
-        // the names' lengths and the values before it. A value that holds `"`, `\\` or a newline never
-        // matches such a series, whose values hold none: the byte after it would be `"`, which it cannot.
+        // The text is the values joined by newlines: compare it with `values` joined the same way. Equal
+        // joins mean equal values, since this series' values hold no newline.
         let text = self.text.as_bytes();
         let mut at = 0;
         for (i, value) in values.iter().enumerate() {
-            at += desc.label_name(i).len() + 2 + usize::from(i > 0);
             let value = value.as_bytes();
             let end = at + value.len();
-            if text.len() <= end || &text[at..end] != value || text[end] != b'"' {
+            let last = i + 1 == values.len();
+            if end > text.len()
+                || &text[at..end] != value
+                || (if last { end != text.len() } else { text.get(end) != Some(&b'\n') })
+            {
                 return false;
             }
             at = end + 1;
         }
-        at == text.len()
+        true
     }
 }
 
@@ -139,11 +157,20 @@ struct LabelValues<'a> {
 
 impl<'a> LabelValues<'a> {
     fn new<C>(entry: &'a Entry<C>, count: usize) -> Self {
-        if entry.flags() & ESCAPED == 0 {
-            return LabelValues { text: &entry.text, escaped: false, remaining: count };
+        match entry.parts() {
+            (Some(raw), _) => LabelValues { text: raw, escaped: true, remaining: count },
+            (None, text) => LabelValues { text, escaped: false, remaining: count },
         }
-        let raw = entry.text.split_once('\n').map_or("", |(_, raw)| raw);
-        LabelValues { text: raw, escaped: true, remaining: count }
+    }
+
+    /// The number of label values of `entry`.
+    fn count<C>(entry: &Entry<C>) -> usize {
+        match entry.parts() {
+            (Some(raw), _) => LabelValues { text: raw, escaped: true, remaining: usize::MAX }.count(),
+            // Plain values are never empty, so an empty text holds none.
+            (None, "") => 0,
+            (None, text) => text.matches('\n').count() + 1,
+        }
     }
 }
 
@@ -157,14 +184,11 @@ impl<'a> Iterator for LabelValues<'a> {
         self.remaining -= 1;
         let value;
         if self.escaped {
-            let (len, rest) = self.text.split_once(':').expect("raw values are `<len>:<value>`");
+            let (len, rest) = self.text.split_once(':')?;
             let len: usize = len.parse().expect("raw values are `<len>:<value>`");
             (value, self.text) = rest.split_at(len);
         } else {
-            let start = self.text.find("=\"").expect("rendered labels are `name=\"value\"`") + 2;
-            let len = self.text[start..].find('"').expect("a rendered value ends with `\"`");
-            value = &self.text[start..start + len];
-            self.text = &self.text[start + len + 1..];
+            (value, self.text) = self.text.split_once('\n').unwrap_or((self.text, ""));
         }
         Some(value)
     }
@@ -176,28 +200,30 @@ impl<'a> Iterator for LabelValues<'a> {
 
 impl ExactSizeIterator for LabelValues<'_> {}
 
-/// Whether a label value is written as it is, with nothing to escape.
+/// Whether a label value is written as it is, with nothing to escape (and is not empty).
 fn is_plain(value: &str) -> bool {
-    !value.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n'))
+    !value.is_empty() && !value.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n'))
 }
 
 /// The label text of a new series (see [`Entry::text`]) and whether it holds raw values after the
-/// rendered ones.
-fn label_text(desc: &Descriptor, values: &[&str]) -> (Box<str>, bool) {
+/// escaped ones.
+fn label_text(values: &[&str]) -> (Box<str>, bool) {
     let plain = values.iter().all(|v| is_plain(v));
-    let names: usize = (0..values.len()).map(|i| desc.label_name(i).len() + 4).sum();
-    let len = names + values.iter().map(|v| v.len()).sum::<usize>();
-    let mut buf = Vec::with_capacity(if plain { len.saturating_sub(1) } else { 2 * len });
-    for (i, value) in values.iter().enumerate() {
-        LabelWriter::new(&mut buf).label(desc.label_name(i), value);
-    }
+    let len = values.iter().map(|v| v.len() + 1).sum::<usize>();
+    let mut buf = Vec::with_capacity(if plain { len.saturating_sub(1) } else { 3 * len + 8 });
     if !plain {
-        buf.push(b'\n');
         for value in values {
             buf.extend_from_slice(value.len().to_string().as_bytes());
             buf.push(b':');
             buf.extend_from_slice(value.as_bytes());
         }
+        buf.push(b'\n');
+    }
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            buf.push(b'\n');
+        }
+        write_escaped_label_value(&mut buf, value);
     }
     (String::from_utf8(buf).expect("label text is UTF-8").into_boxed_str(), !plain)
 }
@@ -225,21 +251,17 @@ impl<C> Deref for SeriesRef<C> {
 
 impl<C: fmt::Debug> fmt::Debug for SeriesRef<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SeriesRef").field("labels", &self.0.rendered()).field("cell", &self.0.cell).finish()
+        f.debug_struct("SeriesRef")
+            .field("labels", &self.label_values().collect::<Vec<_>>())
+            .field("cell", &self.0.cell)
+            .finish()
     }
 }
 
 impl<C> SeriesRef<C> {
     /// The label values of the series, in declaration order.
     pub fn label_values(&self) -> impl ExactSizeIterator<Item = &str> {
-        // Read once to count: a value may hold `=` or `,`, so the text is parsed, not searched.
-        let mut all = LabelValues::new(&self.0, usize::MAX);
-        let mut count = 0;
-        while !all.text.is_empty() {
-            all.next();
-            count += 1;
-        }
-        LabelValues::new(&self.0, count)
+        LabelValues::new(&self.0, LabelValues::count(&self.0))
     }
 
     /// Whether this is the overflow series.
@@ -266,7 +288,9 @@ impl SeriesRef<Histogram> {
 /// order it was allocated, and found through a table of their positions.
 struct Series<C> {
     entries: Vec<Arc<Entry<C>>>,
-    table: HashTable<u32>,
+    /// Each series' position in `entries` and the hash of its labels: the table grows without reading
+    /// the series.
+    table: HashTable<(u32, u32)>,
 }
 
 impl<C> Series<C> {
@@ -275,31 +299,32 @@ impl<C> Series<C> {
     }
 
     #[inline]
-    fn find(&self, desc: &Descriptor, hash: u32, values: &[&str]) -> Option<&Arc<Entry<C>>> {
+    fn find(&self, hash: u32, values: &[&str]) -> Option<&Arc<Entry<C>>> {
         let entries = &self.entries;
-        self.table.find(table_hash(hash), |&i| entries[i as usize].matches(desc, values)).map(|&i| &entries[i as usize])
+        self.table
+            .find(table_hash(hash), |&(i, h)| h == hash && entries[i as usize].matches(values))
+            .map(|&(i, _)| &entries[i as usize])
     }
 
-    /// Adds a series whose labels hash to `hash`; `rehash` gives the hash of a series already there, for
-    /// when the table grows.
-    fn insert(&mut self, entry: Arc<Entry<C>>, hash: u32, rehash: impl Fn(&Entry<C>) -> u32) {
+    /// Adds a series whose labels hash to `hash`.
+    fn insert(&mut self, entry: Arc<Entry<C>>, hash: u32) {
         let index = u32::try_from(self.entries.len()).expect("under 2^32 series in a shard");
         self.entries.push(entry);
-        let entries = &self.entries;
-        self.table.insert_unique(table_hash(hash), index, |&i| table_hash(rehash(&entries[i as usize])));
+        self.table.insert_unique(table_hash(hash), (index, hash), |&(_, h)| table_hash(h));
     }
 
-    /// Keeps the series `keep` returns true for; the table is rebuilt if any went.
+    /// Keeps the series `keep` returns true for; if any went, the table is rebuilt, hashing the labels of
+    /// the series that stay with `rehash`.
     fn retain(&mut self, keep: impl FnMut(&Arc<Entry<C>>) -> bool, rehash: impl Fn(&Entry<C>) -> u32) {
         let before = self.entries.len();
         self.entries.retain(keep);
         if self.entries.len() != before {
-            self.table.clear();
-            let entries = &self.entries;
-            for (i, entry) in entries.iter().enumerate() {
-                let hash = table_hash(rehash(entry));
-                self.table.insert_unique(hash, i as u32, |&i| table_hash(rehash(&entries[i as usize])));
+            let mut table = HashTable::with_capacity(self.entries.len());
+            for (i, entry) in self.entries.iter().enumerate() {
+                let hash = rehash(entry);
+                table.insert_unique(table_hash(hash), (i as u32, hash), |&(_, h)| table_hash(h));
             }
+            self.table = table;
         }
     }
 }
@@ -308,7 +333,7 @@ type Shard<C> = RwLock<Series<C>>;
 
 /// The series of a family with open (string) labels, bounded.
 ///
-/// Series live in shards (16, or one per 512 series of `max_series`, at most 256), each behind a
+/// Series live in shards (16, or one per 8,192 series of `max_series`, at most 256), each behind a
 /// reader-writer lock: an update of an existing series hashes its label values and takes one shard's read
 /// lock. Each series keeps its label text rendered, and a scrape walks each shard's series in the order they
 /// were created, copying that text. Past `max_series` series (or
@@ -393,7 +418,7 @@ impl<C: Metric> OpenFamily<C> {
         );
         let hash = self.hash(values.iter().copied());
         let shard = &self.shards[self.shard_of(hash)];
-        let found = read(shard).find(&self.desc, hash, values).cloned();
+        let found = read(shard).find(hash, values).cloned();
         match found {
             Some(entry) => {
                 self.touch(&entry);
@@ -461,7 +486,7 @@ impl<C: Metric> OpenFamily<C> {
             return self.overflow(values);
         }
         let mut table = write(&self.shards[self.shard_of(hash)]);
-        if let Some(entry) = table.find(&self.desc, hash, values) {
+        if let Some(entry) = table.find(hash, values) {
             let entry = entry.clone();
             drop(table);
             self.unreserve();
@@ -469,31 +494,18 @@ impl<C: Metric> OpenFamily<C> {
             return SeriesRef(entry);
         }
         let entry = self.new_entry(values, false);
-        table.insert(entry.clone(), hash, |e| self.entry_hash(e));
+        table.insert(entry.clone(), hash);
         SeriesRef(entry)
     }
 
     /// The hash of a series' label values, read back from its text: only a growing or rebuilt table needs
     /// it, so series do not keep it.
     fn entry_hash(&self, entry: &Entry<C>) -> u32 {
-        let count = self.desc.label_count();
-        if entry.flags() & ESCAPED != 0 {
-            return self.hash(LabelValues::new(entry, count));
-        }
-        // Nothing escaped: each value starts where the names' lengths say and ends at the next `"`.
-        let text = &*entry.text;
-        let mut at = 0;
-        self.hash((0..count).map(|i| {
-            at += self.desc.label_name(i).len() + 2 + usize::from(i > 0);
-            let len = text[at..].find('"').unwrap_or(text.len() - at);
-            let value = &text[at..at + len];
-            at += len + 1;
-            value
-        }))
+        self.hash(LabelValues::new(entry, self.desc.label_count()))
     }
 
     fn new_entry(&self, values: &[&str], overflow: bool) -> Arc<Entry<C>> {
-        let (text, escaped) = label_text(&self.desc, values);
+        let (text, escaped) = label_text(values);
         let generation = self.generation.load(Ordering::Relaxed) & GENERATION_MASK;
         // Only a family with a TTL reads the time of last activity.
         let ms = if self.options.ttl.is_some() { self.now_ms() } else { 0 };
@@ -519,15 +531,15 @@ impl<C: Metric> OpenFamily<C> {
             .collect();
         let hash = self.hash(key.iter().copied());
         let shard = &self.shards[self.shard_of(hash)];
-        if let Some(entry) = read(shard).find(&self.desc, hash, &key) {
+        if let Some(entry) = read(shard).find(hash, &key) {
             return SeriesRef(entry.clone());
         }
         let mut table = write(shard);
-        if let Some(entry) = table.find(&self.desc, hash, &key) {
+        if let Some(entry) = table.find(hash, &key) {
             return SeriesRef(entry.clone());
         }
         let entry = self.new_entry(&key, true);
-        table.insert(entry.clone(), hash, |e| self.entry_hash(e));
+        table.insert(entry.clone(), hash);
         SeriesRef(entry)
     }
 
@@ -596,16 +608,17 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The labels of a series, rendered when it was created.
-struct OpenLabels<'a>(&'a str);
+/// The labels of a series: the family's names and the values the series keeps escaped.
+struct OpenLabels<'a, C> {
+    desc: &'a Descriptor,
+    entry: &'a Entry<C>,
+}
 
-impl EncodeLabels for OpenLabels<'_> {
+impl<C> EncodeLabels for OpenLabels<'_, C> {
     fn encode_labels(&self, out: &mut LabelWriter<'_>) {
-        out.push_rendered(self.0);
-    }
-
-    fn rendered(&self) -> Option<&str> {
-        Some(self.0)
+        for (i, value) in self.entry.escaped_values(self.desc.label_count()).enumerate() {
+            out.escaped_label(self.desc.label_name(i), value);
+        }
     }
 }
 
@@ -621,7 +634,7 @@ impl<C: Metric> Collect for OpenFamily<C> {
         let mut family = enc.family(&self.desc);
         for shard in self.shards.iter() {
             for entry in read(shard).entries.iter() {
-                let labels = OpenLabels(entry.rendered());
+                let labels = OpenLabels { desc: &self.desc, entry };
                 entry.cell.encode(&mut family, &labels, Some(entry.created));
             }
         }
