@@ -107,7 +107,8 @@ pub struct LabelWriter<'b> {
 }
 
 impl LabelWriter<'_> {
-    /// Appends one label whose value is escaped already.
+    /// Appends one label whose value is escaped already (or the text of several labels, the first name
+    /// and the last `"` left out).
     pub(crate) fn escaped_label(&mut self, name: &str, escaped: &str) {
         if !self.buf.is_empty() {
             self.buf.push(b',');

@@ -69,10 +69,11 @@ impl OpenOptions {
 /// One series of an [`OpenFamily`]: 32 bytes besides the cell and the label values, in one allocation.
 struct Entry<C> {
     cell: C,
-    /// The label values, escaped for the exposition once when the series is created and joined by
-    /// newlines (which escaped values never hold), so that a scrape copies them between the label names.
-    /// Values hold nothing to escape and are not empty, unless [`ESCAPED`] is set: then the raw values come
-    /// first, each as `<len>:<value>`, then a newline, then the escaped values.
+    /// The label text, rendered once when the series is created, less the first name and its `="` and the
+    /// last `"` (the family writes those): `planner",status="ok` for `agent="planner",status="ok"`. A
+    /// scrape copies it whole. Values hold nothing to escape and are not empty, unless [`ESCAPED`] is set:
+    /// then the raw values come first, each as `<len>:<value>`, then a newline (which rendered text never
+    /// holds), then the rendered text.
     text: Box<str>,
     created: f64,
     /// The scrape generation during which the series was last updated (the low [`GENERATION_BITS`] bits),
@@ -97,8 +98,7 @@ impl<C> Entry<C> {
         self.activity.load(Ordering::Relaxed) & (OVERFLOW | ESCAPED)
     }
 
-    /// The raw label values (`<len>:<value>` each) when some needed escaping, and the escaped values
-    /// joined by newlines.
+    /// The raw label values (`<len>:<value>` each) when some needed escaping, and the rendered text.
     fn parts(&self) -> (Option<&str>, &str) {
         if self.flags() & ESCAPED == 0 {
             return (None, &self.text);
@@ -112,37 +112,35 @@ impl<C> Entry<C> {
         (Some(raw), rest.strip_prefix('\n').unwrap_or(rest))
     }
 
-    /// The `count` escaped label values, as the exposition writes them.
-    #[inline]
-    fn escaped_values(&self, count: usize) -> std::iter::Take<std::str::Split<'_, char>> {
-        self.parts().1.split('\n').take(count)
-    }
-
     fn is_overflow(&self) -> bool {
         self.flags() & OVERFLOW != 0
     }
 
-    /// Whether the series' label values are `values`.
+    /// Whether the series' label values are `values`; `desc` names the labels.
     #[inline]
-    fn matches(&self, values: &[&str]) -> bool {
+    fn matches(&self, desc: &Descriptor, values: &[&str]) -> bool {
         if self.flags() & ESCAPED != 0 {
             return LabelValues::new(self, values.len()).eq(values.iter().copied());
         }
-        // The text is the values joined by newlines: compare it with `values` joined the same way. Equal
-        // joins mean equal values, since this series' values hold no newline.
+        // Nothing was escaped: each value's place follows from the names' lengths and the values before
+        // it, and it ends at a `"` or at the end. A value holding `"`, `\\` or a newline never matches
+        // such a series, whose values hold none.
         let text = self.text.as_bytes();
         let mut at = 0;
         for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                at += desc.label_name(i).len() + 4;
+            }
             let value = value.as_bytes();
             let end = at + value.len();
             let last = i + 1 == values.len();
             if end > text.len()
                 || &text[at..end] != value
-                || (if last { end != text.len() } else { text.get(end) != Some(&b'\n') })
+                || (if last { end != text.len() } else { text.get(end) != Some(&b'"') })
             {
                 return false;
             }
-            at = end + 1;
+            at = end;
         }
         true
     }
@@ -167,9 +165,10 @@ impl<'a> LabelValues<'a> {
     fn count<C>(entry: &Entry<C>) -> usize {
         match entry.parts() {
             (Some(raw), _) => LabelValues { text: raw, escaped: true, remaining: usize::MAX }.count(),
-            // Plain values are never empty, so an empty text holds none.
+            // Plain values are never empty, so an empty text holds none; `",` ends each value but the last,
+            // since plain values hold no `"`.
             (None, "") => 0,
-            (None, text) => text.matches('\n').count() + 1,
+            (None, text) => text.matches("\",").count() + 1,
         }
     }
 }
@@ -188,7 +187,10 @@ impl<'a> Iterator for LabelValues<'a> {
             let len: usize = len.parse().expect("raw values are `<len>:<value>`");
             (value, self.text) = rest.split_at(len);
         } else {
-            (value, self.text) = self.text.split_once('\n').unwrap_or((self.text, ""));
+            // A plain value ends at the next `"`; the next one starts after `",<name>="`.
+            let (head, rest) = self.text.split_once('"').unwrap_or((self.text, ""));
+            value = head;
+            self.text = rest.split_once("=\"").map_or("", |(_, next)| next);
         }
         Some(value)
     }
@@ -207,10 +209,11 @@ fn is_plain(value: &str) -> bool {
 
 /// The label text of a new series (see [`Entry::text`]) and whether it holds raw values after the
 /// escaped ones.
-fn label_text(values: &[&str]) -> (Box<str>, bool) {
+fn label_text(desc: &Descriptor, values: &[&str]) -> (Box<str>, bool) {
     let plain = values.iter().all(|v| is_plain(v));
-    let len = values.iter().map(|v| v.len() + 1).sum::<usize>();
-    let mut buf = Vec::with_capacity(if plain { len.saturating_sub(1) } else { 3 * len + 8 });
+    let len = (1..values.len()).map(|i| desc.label_name(i).len() + 4).sum::<usize>()
+        + values.iter().map(|v| v.len()).sum::<usize>();
+    let mut buf = Vec::with_capacity(if plain { len } else { 3 * len + 8 });
     if !plain {
         for value in values {
             buf.extend_from_slice(value.len().to_string().as_bytes());
@@ -221,7 +224,9 @@ fn label_text(values: &[&str]) -> (Box<str>, bool) {
     }
     for (i, value) in values.iter().enumerate() {
         if i > 0 {
-            buf.push(b'\n');
+            buf.extend_from_slice(b"\",");
+            buf.extend_from_slice(desc.label_name(i).as_bytes());
+            buf.extend_from_slice(b"=\"");
         }
         write_escaped_label_value(&mut buf, value);
     }
@@ -299,10 +304,10 @@ impl<C> Series<C> {
     }
 
     #[inline]
-    fn find(&self, hash: u32, values: &[&str]) -> Option<&Arc<Entry<C>>> {
+    fn find(&self, desc: &Descriptor, hash: u32, values: &[&str]) -> Option<&Arc<Entry<C>>> {
         let entries = &self.entries;
         self.table
-            .find(table_hash(hash), |&(i, h)| h == hash && entries[i as usize].matches(values))
+            .find(table_hash(hash), |&(i, h)| h == hash && entries[i as usize].matches(desc, values))
             .map(|&(i, _)| &entries[i as usize])
     }
 
@@ -418,7 +423,7 @@ impl<C: Metric> OpenFamily<C> {
         );
         let hash = self.hash(values.iter().copied());
         let shard = &self.shards[self.shard_of(hash)];
-        let found = read(shard).find(hash, values).cloned();
+        let found = read(shard).find(&self.desc, hash, values).cloned();
         match found {
             Some(entry) => {
                 self.touch(&entry);
@@ -486,7 +491,7 @@ impl<C: Metric> OpenFamily<C> {
             return self.overflow(values);
         }
         let mut table = write(&self.shards[self.shard_of(hash)]);
-        if let Some(entry) = table.find(hash, values) {
+        if let Some(entry) = table.find(&self.desc, hash, values) {
             let entry = entry.clone();
             drop(table);
             self.unreserve();
@@ -505,7 +510,7 @@ impl<C: Metric> OpenFamily<C> {
     }
 
     fn new_entry(&self, values: &[&str], overflow: bool) -> Arc<Entry<C>> {
-        let (text, escaped) = label_text(values);
+        let (text, escaped) = label_text(&self.desc, values);
         let generation = self.generation.load(Ordering::Relaxed) & GENERATION_MASK;
         // Only a family with a TTL reads the time of last activity.
         let ms = if self.options.ttl.is_some() { self.now_ms() } else { 0 };
@@ -531,11 +536,11 @@ impl<C: Metric> OpenFamily<C> {
             .collect();
         let hash = self.hash(key.iter().copied());
         let shard = &self.shards[self.shard_of(hash)];
-        if let Some(entry) = read(shard).find(hash, &key) {
+        if let Some(entry) = read(shard).find(&self.desc, hash, &key) {
             return SeriesRef(entry.clone());
         }
         let mut table = write(shard);
-        if let Some(entry) = table.find(hash, &key) {
+        if let Some(entry) = table.find(&self.desc, hash, &key) {
             return SeriesRef(entry.clone());
         }
         let entry = self.new_entry(&key, true);
@@ -616,8 +621,8 @@ struct OpenLabels<'a, C> {
 
 impl<C> EncodeLabels for OpenLabels<'_, C> {
     fn encode_labels(&self, out: &mut LabelWriter<'_>) {
-        for (i, value) in self.entry.escaped_values(self.desc.label_count()).enumerate() {
-            out.escaped_label(self.desc.label_name(i), value);
+        if self.desc.label_count() > 0 {
+            out.escaped_label(self.desc.label_name(0), self.entry.parts().1);
         }
     }
 }
