@@ -5,106 +5,15 @@
 mod http_support;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::net::SocketAddr;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use http_support::programs::{
+    Running, Scratch, build_example, encode_query, free_port, poll, require_program, start_serving,
+};
 use http_support::{PROMETHEUS_2_ACCEPT, SeriesKey, get, gunzip, samples};
 use serde_json::Value;
-
-/// A child process killed when dropped.
-struct Process {
-    name: &'static str,
-    child: Child,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        let _ = self.name;
-    }
-}
-
-/// A fresh temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let dir = std::env::temp_dir().join(format!("metrics-{tag}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Builds the example with the cargo running this test, into this test's target directory and profile,
-/// and returns the binary.
-fn example_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).expect("the test runs from <target>/<profile>/deps");
-    let target_dir = profile_dir.parent().unwrap();
-    let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
-        "debug" => "dev",
-        other => other,
-    };
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", name, "--profile", profile, "--target-dir"])
-        .arg(target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "cargo build --example {name} failed");
-    let binary = profile_dir.join("examples").join(name);
-    assert!(binary.exists(), "{} was not built", binary.display());
-    binary
-}
-
-/// Starts the example on a free loopback port and returns it with its address (read from its first line).
-fn start_example(binary: &Path, config: &Path) -> (Process, SocketAddr) {
-    let mut child = Command::new(binary)
-        .args(["--listen", "127.0.0.1:0", "--deterministic", "--config"])
-        .arg(config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the example");
-    let stdout = child.stdout.take().unwrap();
-    let process = Process { name: "llm_service", child };
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx.recv_timeout(Duration::from_secs(20)).expect("the example prints its address within 20 s");
-    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("unexpected line {line:?}"));
-    (process, addr.parse().unwrap())
-}
-
-fn free_loopback_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn require_tool(name: &str) {
-    let found = Command::new(name).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
-    assert!(
-        found.is_ok_and(|s| s.success()),
-        "`{name}` is not installed: run bash scripts/install-tools (it installs Debian's prometheus package)"
-    );
-}
 
 /// GETs a Prometheus API path and returns its `data`.
 async fn api(prometheus: SocketAddr, path_and_query: &str) -> Value {
@@ -113,17 +22,6 @@ async fn api(prometheus: SocketAddr, path_and_query: &str) -> Value {
     let json: Value = serde_json::from_slice(&reply.body).expect("JSON");
     assert_eq!(json["status"], "success", "{json}");
     json["data"].clone()
-}
-
-fn encode_query(query: &str) -> String {
-    let mut out = String::new();
-    for b in query.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// The instant vector of a PromQL query, by series (without `job` and `instance`).
@@ -151,19 +49,7 @@ async fn query(prometheus: SocketAddr, promql: &str) -> BTreeMap<SeriesKey, f64>
     out
 }
 
-/// Polls `check` every 250 ms until it returns `Some` or `timeout` passes.
-async fn wait_for<T, F: Future<Output = Option<T>>>(what: &str, timeout: Duration, mut check: impl FnMut() -> F) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-fn sigterm(process: &mut Process) -> std::process::ExitStatus {
+fn sigterm(process: &mut Running) -> std::process::ExitStatus {
     let pid = process.child.id().to_string();
     let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
     assert!(sent.success());
@@ -179,19 +65,25 @@ fn sigterm(process: &mut Process) -> std::process::ExitStatus {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
-    require_tool("prometheus");
-    let binary = example_binary("llm_service");
-    let tmp = TempDir::new("e2e");
+    require_program("prometheus", "prometheus");
+    let binary = build_example("llm_service");
+    let tmp = Scratch::new("e2e");
 
     // Two instances of the example: one never compresses, the other compresses every body.
     let plain_config = tmp.0.join("plain.yaml");
     std::fs::write(&plain_config, "prometheus_metrics:\n  compression: { enabled: false }\n").unwrap();
     let gzip_config = tmp.0.join("gzip.yaml");
     std::fs::write(&gzip_config, "prometheus_metrics:\n  compression: { enabled: true, min_size_bytes: 0 }\n").unwrap();
-    let (mut plain, plain_addr) = start_example(&binary, &plain_config);
-    let (mut gzip, gzip_addr) = start_example(&binary, &gzip_config);
+    let (mut plain, plain_addr) = start_serving(
+        &binary,
+        &["--listen", "127.0.0.1:0", "--deterministic", "--config", plain_config.to_str().unwrap()],
+    );
+    let (mut gzip, gzip_addr) = start_serving(
+        &binary,
+        &["--listen", "127.0.0.1:0", "--deterministic", "--config", gzip_config.to_str().unwrap()],
+    );
 
-    let port = free_loopback_port();
+    let port = free_port();
     let prometheus_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let prometheus_yml = tmp.0.join("prometheus.yml");
     std::fs::write(
@@ -204,8 +96,7 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
     )
     .unwrap();
     let log = std::fs::File::create(tmp.0.join("prometheus.log")).unwrap();
-    let _prometheus = Process {
-        name: "prometheus",
+    let _prometheus = Running {
         child: Command::new("prometheus")
             .arg(format!("--config.file={}", prometheus_yml.display()))
             .arg(format!("--storage.tsdb.path={}", tmp.0.join("data").display()))
@@ -217,7 +108,7 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
     };
 
     // Both targets up, scraped without error.
-    let targets = wait_for("both targets up", Duration::from_secs(40), || async {
+    let targets = poll("both targets up", Duration::from_secs(40), || async {
         let Ok(reply) = tokio::time::timeout(Duration::from_secs(2), async {
             match tokio::net::TcpStream::connect(prometheus_addr).await {
                 Ok(_) => Some(api(prometheus_addr, "/api/v1/targets?state=active").await),
@@ -302,7 +193,7 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
 
     // The gzip instance answered Prometheus with gzip bodies; the plain one never did.
     let gzipped = "metrics_runtime_http_scrapes_total{job=\"gzip\",format=\"openmetrics\",encoding=\"gzip\"}";
-    wait_for("a gzip scrape counted by the gzip instance", Duration::from_secs(10), || async {
+    poll("a gzip scrape counted by the gzip instance", Duration::from_secs(10), || async {
         let v = query(prometheus_addr, gzipped).await;
         v.values().next().is_some_and(|v| *v >= 1.0).then_some(())
     })
@@ -311,7 +202,7 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
         query(prometheus_addr, "metrics_runtime_http_scrapes_total{job=\"plain\",encoding=\"gzip\"}").await;
     assert!(plain_gzip.values().all(|v| *v == 0.0), "{plain_gzip:?}");
     let plain_om = "metrics_runtime_http_scrapes_total{job=\"plain\",format=\"openmetrics\",encoding=\"identity\"}";
-    wait_for("an OpenMetrics scrape counted by the plain instance", Duration::from_secs(10), || async {
+    poll("an OpenMetrics scrape counted by the plain instance", Duration::from_secs(10), || async {
         let v = query(prometheus_addr, plain_om).await;
         v.values().next().is_some_and(|v| *v >= 1.0).then_some(())
     })
@@ -324,8 +215,8 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
 
 #[test]
 fn the_example_refuses_an_invalid_config_naming_the_key() {
-    let binary = example_binary("llm_service");
-    let tmp = TempDir::new("bad-config");
+    let binary = build_example("llm_service");
+    let tmp = Scratch::new("bad-config");
     let config = tmp.0.join("bad.yaml");
     std::fs::write(&config, "prometheus_metrics:\n  cache: { ttl_ms: soon }\n").unwrap();
     let out = Command::new(&binary)
