@@ -10,6 +10,7 @@ mod escape;
 mod openmetrics;
 mod text;
 
+use std::ops::Range;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::Descriptor;
@@ -104,27 +105,32 @@ impl<T: EncodeLabels + ?Sized> EncodeLabels for &T {
 #[derive(Debug)]
 pub struct LabelWriter<'b> {
     buf: &'b mut Vec<u8>,
+    /// Where the labels start in `buf`: a label written past it follows another and takes a comma.
+    start: usize,
 }
 
 impl LabelWriter<'_> {
-    /// Appends one label whose value is escaped already (or the text of several labels, the first name
-    /// and the last `"` left out).
-    pub(crate) fn escaped_label(&mut self, name: &str, escaped: &str) {
-        if !self.buf.is_empty() {
+    fn separate(&mut self) {
+        if self.buf.len() > self.start {
             self.buf.push(b',');
         }
+    }
+
+    /// Appends one label whose value is escaped already (or the text of several labels, the first name
+    /// and the last `"` left out).
+    pub(crate) fn escaped_label(&mut self, name: &str, escaped: &[u8]) {
+        self.separate();
+        self.buf.reserve(name.len() + escaped.len() + 3);
         self.buf.extend_from_slice(name.as_bytes());
         self.buf.extend_from_slice(b"=\"");
-        self.buf.extend_from_slice(escaped.as_bytes());
+        self.buf.extend_from_slice(escaped);
         self.buf.push(b'"');
     }
 
     /// Appends one label.
     pub fn label(&mut self, name: &str, value: &str) {
         debug_assert!(metrics_naming::check_label_name(name, MetricType::Gauge).is_ok(), "bad label name {name:?}");
-        if !self.buf.is_empty() {
-            self.buf.push(b',');
-        }
+        self.separate();
         self.buf.extend_from_slice(name.as_bytes());
         self.buf.extend_from_slice(b"=\"");
         write_escaped_label_value(self.buf, value);
@@ -135,7 +141,6 @@ impl LabelWriter<'_> {
 /// Buffers an [`Encoder`] reuses between series; keep one per scraper to encode with no allocation.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    labels: Vec<u8>,
     counts: Vec<u64>,
 }
 
@@ -220,37 +225,30 @@ impl FamilyEncoder<'_, '_> {
         self.enc.format
     }
 
-    /// Renders the series' labels into the scratch buffer, once for all its sample lines.
-    fn begin_series<'l>(scratch: &'l mut Vec<u8>, series: &mut usize, labels: &dyn EncodeLabels) -> &'l [u8] {
-        *series += 1;
-        scratch.clear();
-        labels.encode_labels(&mut LabelWriter { buf: scratch });
-        scratch
-    }
-
     /// A counter series: `_total`, and in OpenMetrics `_created` (seconds since the epoch) when given.
     pub fn counter(&mut self, labels: &dyn EncodeLabels, value: Number, created: Option<f64>) {
-        let Encoder { buf, format, scratch, series } = &mut *self.enc;
-        let labels = Self::begin_series(&mut scratch.labels, series, labels);
+        let Encoder { buf, format, series, .. } = &mut *self.enc;
+        *series += 1;
         let name = self.desc.name();
-        sample(buf, name, "_total", labels, None, value);
+        let labels = first_sample(buf, name, "_total", labels, value);
         if let (Format::OpenMetrics, Some(ts)) = (*format, created) {
-            sample(buf, name, "_created", labels, None, Number::F64(ts));
+            sample_head(buf, name, "_created", labels.clone(), None);
+            end_timestamp(buf, ts);
         }
     }
 
     /// A gauge series.
     pub fn gauge(&mut self, labels: &dyn EncodeLabels, value: Number) {
-        let Encoder { buf, scratch, series, .. } = &mut *self.enc;
-        let labels = Self::begin_series(&mut scratch.labels, series, labels);
-        sample(buf, self.desc.name(), "", labels, None, value);
+        let Encoder { buf, series, .. } = &mut *self.enc;
+        *series += 1;
+        first_sample(buf, self.desc.name(), "", labels, value);
     }
 
     /// An info series: `<name>_info{labels} 1` (a gauge in the text format).
     pub fn info(&mut self, labels: &dyn EncodeLabels) {
-        let Encoder { buf, scratch, series, .. } = &mut *self.enc;
-        let labels = Self::begin_series(&mut scratch.labels, series, labels);
-        sample(buf, self.desc.name(), "_info", labels, None, Number::U64(1));
+        let Encoder { buf, series, .. } = &mut *self.enc;
+        *series += 1;
+        first_sample(buf, self.desc.name(), "_info", labels, Number::U64(1));
     }
 
     /// A histogram series from a snapshot: every bucket, `_sum`, `_count`, and in OpenMetrics `_created`.
@@ -259,19 +257,31 @@ impl FamilyEncoder<'_, '_> {
     pub fn histogram(&mut self, labels: &dyn EncodeLabels, snapshot: HistogramSnapshot<'_>, created: Option<f64>) {
         let HistogramSnapshot { buckets, cumulative, sum } = snapshot;
         debug_assert_eq!(cumulative.len(), buckets.len() + 1);
-        let Encoder { buf, format, scratch, series } = &mut *self.enc;
-        let labels = Self::begin_series(&mut scratch.labels, series, labels);
+        let Encoder { buf, format, series, .. } = &mut *self.enc;
+        *series += 1;
         let name = self.desc.name();
-        for (le, count) in buckets.le_texts().iter().map(|s| &**s).chain(["+Inf"]).zip(cumulative) {
-            sample(buf, name, "_bucket", labels, Some(("le", le)), Number::U64(*count));
-        }
+        // The labels are rendered into the first bucket's line and copied from there into the others.
+        let mut les = buckets.le_texts().iter().map(|s| &**s).chain(["+Inf"]).zip(cumulative);
         let count = cumulative.last().copied().unwrap_or(0);
-        if *format == Format::Text || !buckets.has_negative() {
-            sample(buf, name, "_sum", labels, None, Number::F64(sum));
-            sample(buf, name, "_count", labels, None, Number::U64(count));
+        let with_sum = *format == Format::Text || !buckets.has_negative();
+        let (le, first) = les.next().expect("a histogram has the +Inf bucket");
+        buf.extend_from_slice(name.as_bytes());
+        buf.extend_from_slice(b"_bucket");
+        let labels = labels_in_braces(buf, labels, Some(("le", le)));
+        end_sample(buf, Number::U64(*first));
+        for (le, count) in les {
+            sample_head(buf, name, "_bucket", labels.clone(), Some(("le", le)));
+            end_sample(buf, Number::U64(*count));
+        }
+        if with_sum {
+            sample_head(buf, name, "_sum", labels.clone(), None);
+            end_sample(buf, Number::F64(sum));
+            sample_head(buf, name, "_count", labels.clone(), None);
+            end_sample(buf, Number::U64(count));
         }
         if let (Format::OpenMetrics, Some(ts)) = (*format, created) {
-            sample(buf, name, "_created", labels, None, Number::F64(ts));
+            sample_head(buf, name, "_created", labels, None);
+            end_timestamp(buf, ts);
         }
     }
 
@@ -286,17 +296,49 @@ impl FamilyEncoder<'_, '_> {
     }
 }
 
-/// Writes one sample line: `name<suffix>{labels[,extra]} value`.
+/// Writes the first sample line of a series, `name<suffix>{labels} value`, rendering `labels` into it;
+/// returns where the labels' text is in `buf`, for the series' other lines to copy.
 #[inline]
-fn sample(buf: &mut Vec<u8>, name: &str, suffix: &str, labels: &[u8], extra: Option<(&str, &str)>, value: Number) {
+fn first_sample(buf: &mut Vec<u8>, name: &str, suffix: &str, labels: &dyn EncodeLabels, value: Number) -> Range<usize> {
+    buf.reserve(name.len() + suffix.len() + 48);
+    buf.extend_from_slice(name.as_bytes());
+    buf.extend_from_slice(suffix.as_bytes());
+    let labels = labels_in_braces(buf, labels, None);
+    end_sample(buf, value);
+    labels
+}
+
+/// Writes `{labels[,extra]}` (nothing when both are empty); returns where `labels`' text landed.
+#[inline]
+fn labels_in_braces(buf: &mut Vec<u8>, labels: &dyn EncodeLabels, extra: Option<(&str, &str)>) -> Range<usize> {
+    let brace = buf.len();
+    buf.push(b'{');
+    labels.encode_labels(&mut LabelWriter { buf, start: brace + 1 });
+    let rendered = brace + 1..buf.len();
+    if let Some((name, value)) = extra {
+        LabelWriter { buf, start: brace + 1 }.escaped_label(name, value.as_bytes());
+    }
+    if buf.len() == brace + 1 {
+        buf.truncate(brace);
+    } else {
+        buf.push(b'}');
+    }
+    rendered
+}
+
+/// Writes `name<suffix>{labels[,extra]}` for a series' later lines, copying the labels' text from
+/// `labels`, a range of `buf` written by its first line.
+#[inline]
+fn sample_head(buf: &mut Vec<u8>, name: &str, suffix: &str, labels: Range<usize>, extra: Option<(&str, &str)>) {
     buf.reserve(name.len() + suffix.len() + labels.len() + 48);
     buf.extend_from_slice(name.as_bytes());
     buf.extend_from_slice(suffix.as_bytes());
     if !labels.is_empty() || extra.is_some() {
         buf.push(b'{');
-        buf.extend_from_slice(labels);
+        let has_labels = !labels.is_empty();
+        buf.extend_from_within(labels);
         if let Some((name, value)) = extra {
-            if !labels.is_empty() {
+            if has_labels {
                 buf.push(b',');
             }
             buf.extend_from_slice(name.as_bytes());
@@ -306,9 +348,43 @@ fn sample(buf: &mut Vec<u8>, name: &str, suffix: &str, labels: &[u8], extra: Opt
         }
         buf.push(b'}');
     }
+}
+
+/// Ends a sample line: ` value` and the newline.
+#[inline]
+fn end_sample(buf: &mut Vec<u8>, value: Number) {
     buf.push(b' ');
     write_number(buf, value);
     buf.push(b'\n');
+}
+
+/// Ends a `_created` line: ` seconds` and the newline (see [`write_timestamp`]).
+#[inline]
+fn end_timestamp(buf: &mut Vec<u8>, seconds: f64) {
+    buf.push(b' ');
+    write_timestamp(buf, seconds);
+    buf.push(b'\n');
+}
+
+/// Writes seconds since the epoch. A time of whole milliseconds, as [`now_epoch_seconds`] reads them, is
+/// written as seconds and three decimals (`1763781234.567`) with integer formatting; any other as a float.
+fn write_timestamp(buf: &mut Vec<u8>, seconds: f64) {
+    // Below 2^53 milliseconds every count is exact in a float. The decimal text written is the exact value
+    // `ms / 1000`, and the division gives the float nearest to it, so a parser reads back `seconds` itself.
+    // The cast saturates (and reads NaN as 0): the check below sends whatever it mangled to the float path.
+    let ms = (seconds * 1000.0 + 0.5) as u64;
+    if ms < 9_000_000_000_000_000 && ms as f64 / 1000.0 == seconds {
+        buf.extend_from_slice(itoa::Buffer::new().format(ms / 1000).as_bytes());
+        let frac = (ms % 1000) as u16;
+        buf.extend_from_slice(&[
+            b'.',
+            b'0' + (frac / 100) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ]);
+    } else {
+        write_f64(buf, seconds);
+    }
 }
 
 /// Writes a value in Go float syntax (integers as integers).
@@ -385,9 +461,15 @@ pub fn canonical_float(v: f64) -> String {
     }
 }
 
-/// Seconds since the Unix epoch, for `_created` samples.
+/// Seconds since the Unix epoch, for `_created` samples: whole milliseconds (the resolution Prometheus keeps
+/// of created timestamps), so that a scrape writes them with integer formatting (see [`write_timestamp`]).
 pub(crate) fn now_epoch_seconds() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs().saturating_mul(1000).saturating_add(u64::from(d.subsec_millis())));
+    // Exact: a float holds every integer below 2^53, and milliseconds since 1970 stay below it for 285,000
+    // years.
+    (ms as f64) / 1000.0
 }
 
 #[cfg(test)]
@@ -419,6 +501,32 @@ mod tests {
         for (v, want) in cases {
             assert_eq!(canonical_float(v), want, "{v}");
         }
+    }
+
+    #[test]
+    fn timestamps_of_whole_milliseconds_round_trip_with_three_decimals() {
+        let text = |seconds: f64| {
+            let mut buf = Vec::new();
+            write_timestamp(&mut buf, seconds);
+            String::from_utf8(buf).unwrap()
+        };
+        let mut ms: u64 = 1_763_781_234_567;
+        for _ in 0..100_000 {
+            let seconds = ms as f64 / 1000.0;
+            let written = text(seconds);
+            assert_eq!(written, format!("{}.{:03}", ms / 1000, ms % 1000));
+            assert_eq!(written.parse::<f64>().unwrap(), seconds, "{written}");
+            ms = ms.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) % 4_102_444_800_000;
+        }
+        assert_eq!(text(0.0), "0.000");
+        assert_eq!(text(1.5), "1.500");
+        // Anything else is written as a float, and still reads back exactly.
+        for seconds in [1_763_781_234.567_891_2, 0.000_1, -1.5, 1e300, f64::INFINITY] {
+            assert_eq!(text(seconds).replace("inf", "Inf").parse::<f64>().unwrap(), seconds, "{seconds}");
+        }
+        assert_eq!(text(f64::NAN), "NaN");
+        let now = now_epoch_seconds();
+        assert_eq!(text(now).len(), text(now.trunc()).len(), "{now}: three decimals");
     }
 
     #[test]

@@ -1,4 +1,5 @@
 use std::fmt;
+use std::num::NonZeroU8;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -66,7 +67,8 @@ impl OpenOptions {
     }
 }
 
-/// One series of an [`OpenFamily`]: 32 bytes besides the cell and the label values, in one allocation.
+/// One series of an [`OpenFamily`]: 40 bytes besides the cell, in one allocation with the label text when
+/// that is [`INLINE_TEXT`] bytes or shorter.
 struct Entry<C> {
     cell: C,
     /// The label text, rendered once when the series is created, less the first name and its `="` and the
@@ -74,12 +76,57 @@ struct Entry<C> {
     /// scrape copies it whole. Values hold nothing to escape and are not empty, unless [`ESCAPED`] is set:
     /// then the raw values come first, each as `<len>:<value>`, then a newline (which rendered text never
     /// holds), then the rendered text.
-    text: Box<str>,
+    text: LabelText,
     created: f64,
     /// The scrape generation during which the series was last updated (the low [`GENERATION_BITS`] bits),
     /// the flags [`OVERFLOW`] and [`ESCAPED`], and the milliseconds since the family's epoch at the scrape
     /// that last saw the series updated (from bit [`MS_SHIFT`]).
     activity: AtomicU64,
+}
+
+/// Label text up to this many bytes is kept inside the series: most are that short (two labels with values
+/// of a dozen bytes), and a series then takes one allocation instead of two.
+const INLINE_TEXT: usize = 23;
+
+/// The label text of a series ([`Entry::text`]): inside the series when short, else on the heap.
+enum LabelText {
+    /// `len` is the text's length plus one: never zero, which leaves the enum a value to tell the
+    /// variants apart by, so that it takes 24 bytes like the text and its length.
+    Inline {
+        len: NonZeroU8,
+        bytes: [u8; INLINE_TEXT],
+    },
+    Heap(Box<str>),
+}
+
+impl LabelText {
+    /// The text of `bytes`, which are UTF-8.
+    fn new(bytes: &[u8]) -> Self {
+        match u8::try_from(bytes.len() + 1).ok().and_then(NonZeroU8::new) {
+            Some(len) if bytes.len() <= INLINE_TEXT => {
+                let mut inline = [0; INLINE_TEXT];
+                inline[..bytes.len()].copy_from_slice(bytes);
+                LabelText::Inline { len, bytes: inline }
+            }
+            _ => LabelText::Heap(std::str::from_utf8(bytes).expect("label text is UTF-8").into()),
+        }
+    }
+
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            LabelText::Inline { len, bytes } => &bytes[..usize::from(len.get()) - 1],
+            LabelText::Heap(text) => text.as_bytes(),
+        }
+    }
+
+    /// The text as a string, for reading label values back (not on the paths of updates and scrapes).
+    fn as_str(&self) -> &str {
+        match self {
+            LabelText::Inline { .. } => std::str::from_utf8(self.as_bytes()).expect("label text is UTF-8"),
+            LabelText::Heap(text) => text,
+        }
+    }
 }
 
 /// Bits of [`Entry::activity`] holding the generation: only its equality with the current one matters.
@@ -100,16 +147,23 @@ impl<C> Entry<C> {
 
     /// The raw label values (`<len>:<value>` each) when some needed escaping, and the rendered text.
     fn parts(&self) -> (Option<&str>, &str) {
+        let text = self.text.as_str();
         if self.flags() & ESCAPED == 0 {
-            return (None, &self.text);
+            return (None, text);
         }
-        let mut rest: &str = &self.text;
+        let mut rest = text;
         while let Some((len, tail)) = rest.split_once(':').filter(|_| !rest.starts_with('\n')) {
             let len: usize = len.parse().expect("raw values are `<len>:<value>`");
             rest = &tail[len..];
         }
-        let raw = &self.text[..self.text.len() - rest.len()];
+        let raw = &text[..text.len() - rest.len()];
         (Some(raw), rest.strip_prefix('\n').unwrap_or(rest))
+    }
+
+    /// The rendered label text, what a scrape copies.
+    #[inline]
+    fn rendered(&self) -> &[u8] {
+        if self.flags() & ESCAPED == 0 { self.text.as_bytes() } else { self.parts().1.as_bytes() }
     }
 
     fn is_overflow(&self) -> bool {
@@ -209,14 +263,32 @@ fn is_plain(value: &str) -> bool {
 
 /// The label text of a new series (see [`Entry::text`]) and whether it holds raw values after the
 /// escaped ones.
-fn label_text(desc: &Descriptor, values: &[&str]) -> (Box<str>, bool) {
+fn label_text(desc: &Descriptor, values: &[&str]) -> (LabelText, bool) {
     let plain = values.iter().all(|v| is_plain(v));
     let len = (1..values.len()).map(|i| desc.label_name(i).len() + 4).sum::<usize>()
         + values.iter().map(|v| v.len()).sum::<usize>();
+    if plain && len <= INLINE_TEXT {
+        // The common case, written straight into the series' bytes.
+        let mut bytes = [0; INLINE_TEXT];
+        let mut at = 0;
+        let mut put = |part: &[u8]| {
+            bytes[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        };
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                put(b"\",");
+                put(desc.label_name(i).as_bytes());
+                put(b"=\"");
+            }
+            put(value.as_bytes());
+        }
+        return (LabelText::new(&bytes[..len]), false);
+    }
     let mut buf = Vec::with_capacity(if plain { len } else { 3 * len + 8 });
     if !plain {
         for value in values {
-            buf.extend_from_slice(value.len().to_string().as_bytes());
+            buf.extend_from_slice(itoa::Buffer::new().format(value.len()).as_bytes());
             buf.push(b':');
             buf.extend_from_slice(value.as_bytes());
         }
@@ -230,7 +302,7 @@ fn label_text(desc: &Descriptor, values: &[&str]) -> (Box<str>, bool) {
         }
         write_escaped_label_value(&mut buf, value);
     }
-    (String::from_utf8(buf).expect("label text is UTF-8").into_boxed_str(), !plain)
+    (LabelText::new(&buf), !plain)
 }
 
 /// A shared handle to one series of an [`OpenFamily`]; dereferences to the cell.
@@ -622,7 +694,7 @@ struct OpenLabels<'a, C> {
 impl<C> EncodeLabels for OpenLabels<'_, C> {
     fn encode_labels(&self, out: &mut LabelWriter<'_>) {
         if self.desc.label_count() > 0 {
-            out.escaped_label(self.desc.label_name(0), self.entry.parts().1);
+            out.escaped_label(self.desc.label_name(0), self.entry.rendered());
         }
     }
 }
@@ -705,6 +777,26 @@ mod tests {
         assert!(text.contains("jobs_total{agent=\"a\\\"b\",status=\"ok\"} 1\n"), "{text}");
         assert!(text.contains("jobs_total{agent=\"e\\nf\",status=\"=\\\"\"} 1\n"), "{text}");
         assert!(text.contains("jobs_total{agent=\"x=\",status=\"\"} 1\n"), "{text}");
+    }
+
+    #[test]
+    fn short_label_text_is_kept_inside_the_series() {
+        assert_eq!(std::mem::size_of::<LabelText>(), 24);
+        assert_eq!(std::mem::size_of::<Entry<Counter>>(), 48);
+        let f = family(OpenOptions::new());
+        // `agent-0",status="ok` is 19 bytes, inside; from 24 bytes on, on the heap.
+        let long = "a-rather-long-agent-name".repeat(3);
+        for (agent, inline) in [("agent-0", true), ("agent-0-xyz", true), ("agent-0-xyzw", false), (&long, false)] {
+            f.get(&[agent, "ok"]).inc();
+            let series = f.get(&[agent, "ok"]);
+            assert_eq!(matches!(series.0.text, LabelText::Inline { .. }), inline, "{agent}");
+            assert_eq!(series.get(), 1);
+            assert_eq!(series.label_values().collect::<Vec<_>>(), [agent, "ok"]);
+        }
+        // Raw values and rendered text: `1:"2:ok` and a newline, then `\"",status="ok`.
+        assert!(matches!(f.get(&["\"", "ok"]).0.text, LabelText::Inline { .. }));
+        assert_eq!(f.get(&["\"", "ok"]).label_values().collect::<Vec<_>>(), ["\"", "ok"]);
+        assert_eq!(f.len(), 5);
     }
 
     #[test]
