@@ -372,8 +372,10 @@ fn write_timestamp(buf: &mut Vec<u8>, seconds: f64) {
     // Below 2^53 milliseconds every count is exact in a float. The decimal text written is the exact value
     // `ms / 1000`, and the division gives the float nearest to it, so a parser reads back `seconds` itself.
     // The cast saturates (and reads NaN as 0): the check below sends whatever it mangled to the float path.
-    let ms = (seconds * 1000.0 + 0.5) as u64;
-    if ms < 9_000_000_000_000_000 && ms as f64 / 1000.0 == seconds {
+    // Through `i64`, a single instruction each way where `u64` takes several.
+    let ms = (seconds * 1000.0 + 0.5) as i64;
+    if (0..9_000_000_000_000_000).contains(&ms) && ms as f64 / 1000.0 == seconds {
+        let ms = ms as u64;
         buf.extend_from_slice(itoa::Buffer::new().format(ms / 1000).as_bytes());
         let frac = (ms % 1000) as u16;
         buf.extend_from_slice(&[
@@ -464,12 +466,24 @@ pub fn canonical_float(v: f64) -> String {
 /// Seconds since the Unix epoch, for `_created` samples: whole milliseconds (the resolution Prometheus keeps
 /// of created timestamps), so that a scrape writes them with integer formatting (see [`write_timestamp`]).
 pub(crate) fn now_epoch_seconds() -> f64 {
-    let ms = SystemTime::now()
+    epoch_millis_to_seconds(now_epoch_millis())
+}
+
+/// Milliseconds since the Unix epoch: what a series keeps of its creation time, converted to seconds
+/// ([`epoch_millis_to_seconds`]) only when scraped.
+pub(crate) fn now_epoch_millis() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs().saturating_mul(1000).saturating_add(u64::from(d.subsec_millis())));
-    // Exact: a float holds every integer below 2^53, and milliseconds since 1970 stay below it for 285,000
-    // years.
-    (ms as f64) / 1000.0
+        .map_or(0, |d| d.as_secs().saturating_mul(1000).saturating_add(u64::from(d.subsec_millis())))
+}
+
+/// Seconds of a count of milliseconds, exactly `ms / 1000` rounded once: a float holds every integer below
+/// 2^53, and milliseconds since 1970 stay below it for 285,000 years.
+#[inline]
+pub(crate) fn epoch_millis_to_seconds(ms: u64) -> f64 {
+    // Through `i64`, one instruction where `u64` takes several; no count of milliseconds a clock reads
+    // reaches 2^63.
+    ms as i64 as f64 / 1000.0
 }
 
 #[cfg(test)]

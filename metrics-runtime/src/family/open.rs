@@ -11,7 +11,9 @@ use smallvec::SmallVec;
 use super::SeriesBudget;
 use crate::Descriptor;
 use crate::cell::{Gauge, Histogram, HistogramTimer, InflightGuard, Metric};
-use crate::encoding::{EncodeLabels, Encoder, LabelWriter, now_epoch_seconds, write_escaped_label_value};
+use crate::encoding::{
+    EncodeLabels, Encoder, LabelWriter, epoch_millis_to_seconds, now_epoch_millis, write_escaped_label_value,
+};
 use crate::registry::Collect;
 
 /// The value the open labels of the overflow series read.
@@ -77,7 +79,9 @@ struct Entry<C> {
     /// then the raw values come first, each as `<len>:<value>`, then a newline (which rendered text never
     /// holds), then the rendered text.
     text: LabelText,
-    created: f64,
+    /// Milliseconds since the Unix epoch: an integer is cheaper to make than seconds as a float, which
+    /// only a scrape needs.
+    created_ms: u64,
     /// The scrape generation during which the series was last updated (the low [`GENERATION_BITS`] bits),
     /// the flags [`OVERFLOW`] and [`ESCAPED`], and the milliseconds since the family's epoch at the scrape
     /// that last saw the series updated (from bit [`MS_SHIFT`]).
@@ -189,7 +193,7 @@ impl<C> Entry<C> {
             let end = at + value.len();
             let last = i + 1 == values.len();
             if end > text.len()
-                || &text[at..end] != value
+                || !same_bytes(&text[at..end], value)
                 || (if last { end != text.len() } else { text.get(end) != Some(&b'"') })
             {
                 return false;
@@ -257,34 +261,42 @@ impl<'a> Iterator for LabelValues<'a> {
 impl ExactSizeIterator for LabelValues<'_> {}
 
 /// Whether a label value is written as it is, with nothing to escape (and is not empty).
+///
+/// Checked a word at a time (overlapping words at the end), since every new series checks its values.
 fn is_plain(value: &str) -> bool {
-    !value.is_empty() && !value.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n'))
+    let v = value.as_bytes();
+    match v.len() {
+        0 => false,
+        1..4 => !v.iter().any(|b| matches!(b, b'\\' | b'"' | b'\n')),
+        4..8 => !needs_escape(half_word(v, 0)) && !needs_escape(half_word(v, v.len() - 4)),
+        _ => {
+            !v.chunks_exact(8).any(|w| needs_escape(u64::from_le_bytes(w.try_into().expect("eight bytes"))))
+                && !needs_escape(word(v, v.len() - 8))
+        }
+    }
+}
+
+/// Whether a word holds a byte a label value escapes: `\`, `"` or a newline. A byte `b` of `x ^ c` is zero
+/// where `x` holds `c`, and `(y - 0x01..) & !y & 0x80..` is not zero exactly when some byte of `y` is zero.
+#[inline]
+fn needs_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let zero_byte = |y: u64| y.wrapping_sub(ONES) & !y & (ONES << 7);
+    zero_byte(x ^ (ONES * u64::from(b'\\')))
+        | zero_byte(x ^ (ONES * u64::from(b'"')))
+        | zero_byte(x ^ (ONES * u64::from(b'\n')))
+        != 0
 }
 
 /// The label text of a new series (see [`Entry::text`]) and whether it holds raw values after the
 /// escaped ones.
 fn label_text(desc: &Descriptor, values: &[&str]) -> (LabelText, bool) {
-    let plain = values.iter().all(|v| is_plain(v));
     let len = (1..values.len()).map(|i| desc.label_name(i).len() + 4).sum::<usize>()
         + values.iter().map(|v| v.len()).sum::<usize>();
-    if plain && len <= INLINE_TEXT {
-        // The common case, written straight into the series' bytes.
-        let mut bytes = [0; INLINE_TEXT];
-        let mut at = 0;
-        let mut put = |part: &[u8]| {
-            bytes[at..at + part.len()].copy_from_slice(part);
-            at += part.len();
-        };
-        for (i, value) in values.iter().enumerate() {
-            if i > 0 {
-                put(b"\",");
-                put(desc.label_name(i).as_bytes());
-                put(b"=\"");
-            }
-            put(value.as_bytes());
-        }
-        return (LabelText::new(&bytes[..len]), false);
+    if let Some(inline) = inline_plain_text(desc, values, len) {
+        return (inline, false);
     }
+    let plain = values.iter().all(|v| is_plain(v));
     let mut buf = Vec::with_capacity(if plain { len } else { 3 * len + 8 });
     if !plain {
         for value in values {
@@ -303,6 +315,30 @@ fn label_text(desc: &Descriptor, values: &[&str]) -> (LabelText, bool) {
         write_escaped_label_value(&mut buf, value);
     }
     (LabelText::new(&buf), !plain)
+}
+
+/// The label text of `values`, `len` bytes, inside the series, when it is short enough and no value needs
+/// escaping: the common case.
+#[inline]
+fn inline_plain_text(desc: &Descriptor, values: &[&str], len: usize) -> Option<LabelText> {
+    if len > INLINE_TEXT || !values.iter().all(|v| is_plain(v)) {
+        return None;
+    }
+    let mut bytes = [0; INLINE_TEXT];
+    let mut at = 0;
+    let mut put = |part: &[u8]| {
+        bytes[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
+    };
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            put(b"\",");
+            put(desc.label_name(i).as_bytes());
+            put(b"=\"");
+        }
+        put(value.as_bytes());
+    }
+    Some(LabelText::Inline { len: NonZeroU8::new(u8::try_from(len + 1).ok()?)?, bytes })
 }
 
 /// A shared handle to one series of an [`OpenFamily`]; dereferences to the cell.
@@ -368,11 +404,14 @@ struct Series<C> {
     /// Each series' position in `entries` and the hash of its labels: the table grows without reading
     /// the series.
     table: HashTable<(u32, u32)>,
+    /// Series added so far: a thread that found no series under the read lock need not look again under
+    /// the write lock if none was added in between (series that go cannot make a lookup succeed).
+    added: u64,
 }
 
 impl<C> Series<C> {
     fn new() -> Self {
-        Series { entries: Vec::new(), table: HashTable::new() }
+        Series { entries: Vec::new(), table: HashTable::new(), added: 0 }
     }
 
     #[inline]
@@ -388,6 +427,7 @@ impl<C> Series<C> {
         let index = u32::try_from(self.entries.len()).expect("under 2^32 series in a shard");
         self.entries.push(entry);
         self.table.insert_unique(table_hash(hash), (index, hash), |&(_, h)| table_hash(h));
+        self.added = self.added.wrapping_add(1);
     }
 
     /// Keeps the series `keep` returns true for; if any went, the table is rebuilt, hashing the labels of
@@ -422,7 +462,9 @@ pub struct OpenFamily<C: Metric> {
     config: C::Config,
     options: OpenOptions,
     shards: Box<[Shard<C>]>,
-    hasher: foldhash::fast::RandomState,
+    /// The keys of [`label_hash`], drawn for each family, so that label values chosen to collide in one
+    /// process do not collide in another.
+    keys: [u64; 2],
     len: AtomicUsize,
     overflowed: AtomicU64,
     budget: OnceLock<SeriesBudget>,
@@ -452,7 +494,11 @@ impl<C: Metric> OpenFamily<C> {
             config,
             options,
             shards: (0..shard_count(options.max_series)).map(|_| RwLock::new(Series::new())).collect(),
-            hasher: foldhash::fast::RandomState::default(),
+            keys: {
+                use std::hash::BuildHasher;
+                let random = foldhash::fast::RandomState::default();
+                [random.hash_one(1u64), random.hash_one(2u64)]
+            },
             len: AtomicUsize::new(0),
             overflowed: AtomicU64::new(0),
             budget: OnceLock::new(),
@@ -495,26 +541,27 @@ impl<C: Metric> OpenFamily<C> {
         );
         let hash = self.hash(values.iter().copied());
         let shard = &self.shards[self.shard_of(hash)];
-        let found = read(shard).find(&self.desc, hash, values).cloned();
-        match found {
+        let series = read(shard);
+        match series.find(&self.desc, hash, values) {
             Some(entry) => {
+                let entry = entry.clone();
+                drop(series);
                 self.touch(&entry);
                 SeriesRef(entry)
             }
-            None => self.insert(hash, values),
+            None => {
+                let added = series.added;
+                drop(series);
+                self.insert(hash, values, added)
+            }
         }
     }
 
     /// The 32-bit hash of label values: the shard is its top bits, the place in the shard's table
     /// [`table_hash`] of it.
+    #[inline]
     fn hash<'v>(&self, values: impl Iterator<Item = &'v str>) -> u32 {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut h = self.hasher.build_hasher();
-        for v in values {
-            v.hash(&mut h);
-        }
-        let h = h.finish();
-        (h ^ (h >> 32)) as u32
+        label_hash(self.keys, values)
     }
 
     #[inline]
@@ -558,12 +605,13 @@ impl<C: Metric> OpenFamily<C> {
     }
 
     #[cold]
-    fn insert(&self, hash: u32, values: &[&str]) -> SeriesRef<C> {
+    /// Adds the series of `values`, not found when the shard had had `added` series added.
+    fn insert(&self, hash: u32, values: &[&str], added: u64) -> SeriesRef<C> {
         if !self.reserve() {
             return self.overflow(values);
         }
         let mut table = write(&self.shards[self.shard_of(hash)]);
-        if let Some(entry) = table.find(&self.desc, hash, values) {
+        if let Some(entry) = (table.added != added).then(|| table.find(&self.desc, hash, values)).flatten() {
             let entry = entry.clone();
             drop(table);
             self.unreserve();
@@ -590,7 +638,7 @@ impl<C: Metric> OpenFamily<C> {
         Arc::new(Entry {
             cell: C::with_config(&self.config),
             text,
-            created: now_epoch_seconds(),
+            created_ms: now_epoch_millis(),
             activity: AtomicU64::new(ms << MS_SHIFT | flags | generation),
         })
     }
@@ -659,6 +707,65 @@ impl<C: Metric> OpenFamily<C> {
     }
 }
 
+/// The 32-bit hash of label values under `keys`: each value's bytes, read as at most two overlapping words
+/// when it has 16 or fewer (most have), folded into the state with its length by a widening multiply, as
+/// `foldhash` does. Cheaper than a general `Hasher`, which pays per value for its buffering and a separator.
+#[inline]
+fn label_hash<'v>(keys: [u64; 2], values: impl Iterator<Item = &'v str>) -> u32 {
+    let mut h = keys[0];
+    for value in values {
+        let mut v = value.as_bytes();
+        let len = v.len() as u64;
+        while v.len() > 16 {
+            h = folded_multiply(word(v, 0) ^ h, word(v, 8) ^ keys[1]);
+            v = &v[16..];
+        }
+        let (a, b) = match v.len() {
+            8.. => (word(v, 0), word(v, v.len() - 8)),
+            4.. => (half_word(v, 0), half_word(v, v.len() - 4)),
+            1.. => (u64::from(v[0]) | u64::from(v[v.len() / 2]) << 8, u64::from(v[v.len() - 1])),
+            0 => (0, 0),
+        };
+        h = folded_multiply(a ^ h, b ^ keys[1] ^ len.rotate_left(32));
+    }
+    let h = folded_multiply(h, keys[1]);
+    (h ^ (h >> 32)) as u32
+}
+
+/// Whether `a` and `b`, of the same length, hold the same bytes: up to 16 bytes in two overlapping word
+/// compares, without the call a slice compare makes.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let len = a.len();
+    match len {
+        17.. => a == b,
+        8.. => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+        4.. => half_word(a, 0) == half_word(b, 0) && half_word(a, len - 4) == half_word(b, len - 4),
+        _ => a.iter().zip(b).all(|(x, y)| x == y),
+    }
+}
+
+/// The eight bytes of `v` from `at` as a word.
+#[inline]
+fn word(v: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(v[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// The four bytes of `v` from `at` as a word.
+#[inline]
+fn half_word(v: &[u8], at: usize) -> u64 {
+    u64::from(u32::from_le_bytes(v[at..at + 4].try_into().expect("four bytes")))
+}
+
+/// The product of `a` and `b` in 128 bits, its halves xored: every bit of the result depends on every bit
+/// of both.
+#[inline]
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let full = u128::from(a) * u128::from(b);
+    (full as u64) ^ ((full >> 64) as u64)
+}
+
 /// The shard of a series: the top bits of its hash.
 fn shard_of(hash: u32, shards: usize) -> usize {
     (hash as usize * shards) >> 32
@@ -712,7 +819,7 @@ impl<C: Metric> Collect for OpenFamily<C> {
         for shard in self.shards.iter() {
             for entry in read(shard).entries.iter() {
                 let labels = OpenLabels { desc: &self.desc, entry };
-                entry.cell.encode(&mut family, &labels, Some(entry.created));
+                entry.cell.encode(&mut family, &labels, Some(epoch_millis_to_seconds(entry.created_ms)));
             }
         }
     }
@@ -777,6 +884,42 @@ mod tests {
         assert!(text.contains("jobs_total{agent=\"a\\\"b\",status=\"ok\"} 1\n"), "{text}");
         assert!(text.contains("jobs_total{agent=\"e\\nf\",status=\"=\\\"\"} 1\n"), "{text}");
         assert!(text.contains("jobs_total{agent=\"x=\",status=\"\"} 1\n"), "{text}");
+    }
+
+    #[test]
+    fn byte_compares_and_hashes_see_every_byte() {
+        let base: Vec<u8> = (0..40).map(|i| b'a' + i % 26).collect();
+        let keys = [0x1234_5678_9abc_def0, 0x0fed_cba9_8765_4321];
+        for len in 0..base.len() {
+            let a = &base[..len];
+            assert!(same_bytes(a, a));
+            let text = std::str::from_utf8(a).unwrap();
+            let h = label_hash(keys, [text].into_iter());
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] = b'#';
+                assert!(!same_bytes(a, &b), "{len} {at}");
+                let other = String::from_utf8(b).unwrap();
+                assert_ne!(label_hash(keys, [other.as_str()].into_iter()), h, "{len} {at}");
+            }
+        }
+        // Plainness, against the byte-by-byte rule, for each escaped byte at each place.
+        for len in 0..base.len() {
+            for at in 0..len {
+                for odd in [b'\\', b'"', b'\n', b'[', b'\x7f', b'\x00'] {
+                    let mut v = base[..len].to_vec();
+                    v[at] = odd;
+                    let v = String::from_utf8(v).unwrap();
+                    let naive = !v.is_empty() && !v.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n'));
+                    assert_eq!(is_plain(&v), naive, "{v:?}");
+                }
+            }
+            assert_eq!(is_plain(std::str::from_utf8(&base[..len]).unwrap()), len > 0);
+        }
+        // Where one value ends and the next starts matters.
+        let split = |a: &str, b: &str| label_hash(keys, [a, b].into_iter());
+        assert_ne!(split("ab", "c"), split("a", "bc"));
+        assert_ne!(split("", "abc"), split("abc", ""));
     }
 
     #[test]
