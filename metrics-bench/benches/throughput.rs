@@ -17,7 +17,22 @@ use metrics_bench::{
     ours::Ours, prometheus::Prometheus, prometheus_client::PrometheusClient,
 };
 
-/// Runs `op(thread, i)` for `i` in `0..iters` on two threads at once; the slower thread's time.
+/// Pins the calling thread to CPU `cpu` (modulo the CPUs there are), so that two threads of a two-thread
+/// workload run on two CPUs at once: left to the scheduler, they often share one, take turns and never
+/// contend, and the figure measures the scheduler.
+fn pin_to_cpu(cpu: usize) {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // SAFETY: `set` is a zeroed, then filled, cpu_set_t owned by this frame; pid 0 is the calling thread.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu % cpus, &mut set);
+        // Where the affinity cannot be set (a container that forbids it), the thread runs unpinned.
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
+/// Runs `op(thread, i)` for `i` in `0..iters` on two threads at once, each on a CPU of its own; the slower
+/// thread's time.
 fn two_threads(iters: u64, op: impl Fn(usize, usize) + Sync) -> Duration {
     let barrier = Barrier::new(2);
     std::thread::scope(|s| {
@@ -25,6 +40,7 @@ fn two_threads(iters: u64, op: impl Fn(usize, usize) + Sync) -> Duration {
             .map(|t| {
                 let (barrier, op) = (&barrier, &op);
                 s.spawn(move || {
+                    pin_to_cpu(t);
                     barrier.wait();
                     let start = Instant::now();
                     for i in 0..iters as usize {
@@ -38,16 +54,25 @@ fn two_threads(iters: u64, op: impl Fn(usize, usize) + Sync) -> Duration {
     })
 }
 
+/// Runs `f` on a thread of its own that exits when `f` returns: a one-thread workload times a worker
+/// thread, as the two-thread workloads do, so that no thread keeps what it took from one benchmark to the
+/// next (an owned stripe of this project's striped cells stays with a thread for as long as it lives).
+fn on_worker<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|s| s.spawn(f).join().unwrap())
+}
+
 const SEEDS: [u64; 2] = [0x9e37_79b9, 0x85eb_ca6b];
 
 fn counter_1t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
     let (counter, keys) = (L::counter(), Keys::new(SEEDS[0]));
     g.bench_function(L::NAME, |b| {
-        let mut i = 0;
-        b.iter(|| {
-            let (route, kind, _) = keys.get(i);
-            i += 1;
-            L::inc(&counter, black_box(route), black_box(kind));
+        on_worker(|| {
+            let mut i = 0;
+            b.iter(|| {
+                let (route, kind, _) = keys.get(i);
+                i += 1;
+                L::inc(&counter, black_box(route), black_box(kind));
+            })
         })
     });
 }
@@ -76,11 +101,13 @@ fn counter_hot_2t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
 fn histogram_1t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
     let (histogram, keys) = (L::histogram(), Keys::new(SEEDS[0]));
     g.bench_function(L::NAME, |b| {
-        let mut i = 0;
-        b.iter(|| {
-            let (route, kind, value) = keys.get(i);
-            i += 1;
-            L::observe(&histogram, black_box(route), black_box(kind), black_box(value));
+        on_worker(|| {
+            let mut i = 0;
+            b.iter(|| {
+                let (route, kind, value) = keys.get(i);
+                i += 1;
+                L::observe(&histogram, black_box(route), black_box(kind), black_box(value));
+            })
         })
     });
 }
@@ -119,12 +146,14 @@ fn open_1t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
         }
     }
     g.bench_function(L::NAME, |b| {
-        let mut i = 0;
-        b.iter(|| {
-            let (_, kind, _) = keys.get(i);
-            let agent = &agents[(i * 37) % agents.len()];
-            i += 1;
-            L::inc_open(&open, black_box(agent), black_box(kind));
+        on_worker(|| {
+            let mut i = 0;
+            b.iter(|| {
+                let (_, kind, _) = keys.get(i);
+                let agent = &agents[(i * 37) % agents.len()];
+                i += 1;
+                L::inc_open(&open, black_box(agent), black_box(kind));
+            })
         })
     });
 }

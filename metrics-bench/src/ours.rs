@@ -70,7 +70,10 @@ impl Library for Ours {
     type Dense = DenseFamily<(Digit, Digit, Digit), Counter>;
 
     fn dense() -> Self::Dense {
-        DenseFamily::new(counter_desc("requests", &["a", "b", "c"]), ())
+        // A static descriptor, as the `#[metrics]` expansion builds it: the family's only heap block is
+        // its series.
+        let desc = Descriptor::from_static("requests", MetricType::Counter, "Requests.", None, &["a", "b", "c"]);
+        DenseFamily::new(desc, ())
     }
 
     type Exposition = Exposition;

@@ -8,7 +8,7 @@ use quote::{ToTokens as _, format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned as _;
 
-use crate::ast::{Container, LabelEnumInput};
+use crate::ast::{Cell, Container, LabelEnumInput};
 use crate::valid::{Checked, EnumDef, Family, LabelType};
 
 /// `<crate>::__private`, the module every generated path goes through.
@@ -364,7 +364,9 @@ fn accessor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
     let (ret, body) = match &f.open {
         None => {
             let args = f.labels.iter().map(|l| &l.param);
-            (quote!(&#cell), at_user_label(f, quote!(#rt::DenseFamily::get(&self.#name, (#(#args,)*)))))
+            // A dense family hands out `&Cell`, but for counters, which it stripes: a `CounterRef`.
+            let ret = if f.cell == Cell::Counter { quote!(#rt::CounterRef<'_>) } else { quote!(&#cell) };
+            (ret, at_user_label(f, quote!(#rt::DenseFamily::get(&self.#name, (#(#args,)*)))))
         }
         Some(_) => {
             let values = f.labels.iter().map(|l| {

@@ -50,8 +50,8 @@ pub mod testing;
 pub mod __private;
 
 pub use cell::{
-    Buckets, Counter, FloatCounter, FloatGauge, Gauge, Histogram, HistogramTimer, InflightGuard, Info, Metric,
-    rejected_updates,
+    Buckets, Counter, CounterRef, FloatCounter, FloatGauge, Gauge, Histogram, HistogramTimer, InflightGuard, Info,
+    Metric, rejected_updates,
 };
 pub use descriptor::Descriptor;
 pub use encoding::{Encoder, Format};
@@ -65,7 +65,8 @@ pub use schema::{FamilySchema, LabelSchema};
 /// What a user of `#[metrics]` imports: the macros, the cells, [`Registry`] and [`Format`].
 pub mod prelude {
     pub use crate::{
-        Buckets, Counter, FloatCounter, FloatGauge, Format, Gauge, Histogram, Info, LabelEnum, Registry, metrics,
+        Buckets, Counter, CounterRef, FloatCounter, FloatGauge, Format, Gauge, Histogram, Info, LabelEnum, Registry,
+        metrics,
     };
     pub use std::sync::LazyLock;
 }

@@ -252,7 +252,7 @@ impl LintMetrics {
     #[doc = " Exposed as the counter `lint_check_requests_total` with the labels `region` and `outcome`."]
     #[inline]
     #[must_use]
-    pub fn requests(&self, region: Region, outcome: Outcome) -> &Counter {
+    pub fn requests(&self, region: Region, outcome: Outcome) -> ::metrics_runtime::__private::CounterRef<'_> {
         ::metrics_runtime::__private::DenseFamily::get(&self.requests, (region, outcome))
     }
     #[doc = " Spend."]

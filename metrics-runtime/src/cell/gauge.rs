@@ -64,6 +64,7 @@ impl Gauge {
 
 impl Metric for Gauge {
     type Config = ();
+    type Dense = Box<[Self]>;
     const KIND: MetricType = MetricType::Gauge;
 
     fn with_config(_: &()) -> Self {
@@ -137,6 +138,7 @@ impl FloatGauge {
 
 impl Metric for FloatGauge {
     type Config = ();
+    type Dense = Box<[Self]>;
     const KIND: MetricType = MetricType::Gauge;
 
     fn with_config(_: &()) -> Self {

@@ -1,11 +1,12 @@
 use std::fmt;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use metrics_naming::RuleError;
 
+use super::stripe::{owned_stripe, owned_stripes};
 use super::{Metric, reject_update};
 use crate::MetricType;
 use crate::encoding::{EncodeLabels, FamilyEncoder, HistogramSnapshot, canonical_float};
@@ -88,9 +89,6 @@ impl Default for Buckets {
     }
 }
 
-/// The most stripes a histogram spreads its updates over.
-const MAX_STRIPES: usize = 4;
-
 /// The slots of one [`Line`].
 const LINE_SLOTS: usize = 16;
 
@@ -105,56 +103,6 @@ impl Line {
     }
 }
 
-/// The number of owned stripes of every histogram: one per core, at most [`MAX_STRIPES`].
-fn owned_stripes() -> usize {
-    static STRIPES: OnceLock<usize> = OnceLock::new();
-    *STRIPES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_STRIPES))
-}
-
-/// The owned stripes taken, one bit each.
-static CLAIMED: AtomicUsize = AtomicUsize::new(0);
-
-/// The stripe a thread owns, given back when the thread exits.
-struct Claim(Option<usize>);
-
-impl Claim {
-    /// Takes the first free owned stripe, if any.
-    fn take() -> Claim {
-        let owned = owned_stripes();
-        let mut claimed = CLAIMED.load(Ordering::Acquire);
-        loop {
-            let free = (!claimed).trailing_zeros() as usize;
-            if free >= owned {
-                return Claim(None);
-            }
-            // Acquire: the stripe's last owner released it after its last update, which this thread
-            // continues from.
-            match CLAIMED.compare_exchange_weak(claimed, claimed | 1 << free, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Claim(Some(free)),
-                Err(now) => claimed = now,
-            }
-        }
-    }
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        if let Some(stripe) = self.0 {
-            // Release: the next owner sees every update this thread made.
-            CLAIMED.fetch_and(!(1 << stripe), Ordering::Release);
-        }
-    }
-}
-
-/// The stripe the calling thread owns, or `None` if every owned stripe is taken (or the thread is exiting).
-#[inline]
-fn owned_stripe() -> Option<usize> {
-    thread_local! {
-        static CLAIM: Claim = Claim::take();
-    }
-    CLAIM.try_with(|c| c.0).ok().flatten()
-}
-
 /// Observations counted into fixed buckets: latencies, sizes.
 ///
 /// `observe` finds the bucket without a branch per bound and updates two relaxed atomics: the bucket's
@@ -163,10 +111,10 @@ fn owned_stripe() -> Option<usize> {
 /// most the observations in flight.
 ///
 /// The counts and the sum are striped, each stripe on cache lines of its own, and a scrape adds the
-/// stripes up. A thread that observes takes one of the owned stripes (one per core, at most four) for as
-/// long as it lives: no other thread writes that stripe, so its updates are a relaxed load and store, with
-/// no read-modify-write and no contention. Threads beyond those share one more stripe, updated with atomic
-/// adds.
+/// stripes up. A thread that has made a thousand updates to striped cells takes one of the owned stripes
+/// (one per core, at most four) for as long as it lives: no other thread writes that stripe, so its
+/// updates are a relaxed load and store, with no read-modify-write and no contention. Other threads share
+/// one more stripe, updated with atomic adds.
 pub struct Histogram {
     buckets: Buckets,
     /// `owned + 1` runs of `stride` slots, the shared stripe last: the bucket counts (`+Inf` last), then
@@ -299,6 +247,7 @@ impl Histogram {
 
 impl Metric for Histogram {
     type Config = Buckets;
+    type Dense = Box<[Self]>;
     const KIND: MetricType = MetricType::Histogram;
 
     fn with_config(buckets: &Buckets) -> Self {

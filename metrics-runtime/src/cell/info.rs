@@ -52,6 +52,7 @@ impl Info {
 
 impl Metric for Info {
     type Config = ();
+    type Dense = Box<[Self]>;
     const KIND: MetricType = MetricType::Info;
 
     fn with_config(_: &()) -> Self {

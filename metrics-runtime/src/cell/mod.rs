@@ -4,17 +4,19 @@ mod counter;
 mod gauge;
 mod histogram;
 mod info;
+mod stripe;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use counter::{Counter, FloatCounter};
+pub use counter::{Counter, CounterRef, FloatCounter, StripedCounters};
 pub use gauge::{FloatGauge, Gauge, InflightGuard};
 pub use histogram::{Buckets, Histogram, HistogramTimer};
 pub use info::Info;
 
 use crate::MetricType;
 use crate::encoding::{EncodeLabels, FamilyEncoder};
+use crate::family::DenseStorage;
 
 /// The value a series holds: what a family stores per label combination.
 ///
@@ -23,6 +25,10 @@ use crate::encoding::{EncodeLabels, FamilyEncoder};
 pub trait Metric: Send + Sync + 'static {
     /// What every cell of a family shares and needs to be built: the bucket layout of a histogram.
     type Config: Clone + Send + Sync + fmt::Debug + 'static;
+
+    /// How a [`DenseFamily`](crate::DenseFamily) of this cell stores its series: a plain
+    /// [`Box<[Self]>`](Box) for most cells, [`StripedCounters`] for [`Counter`].
+    type Dense: DenseStorage<Config = Self::Config>;
 
     /// The metric type this cell exposes.
     const KIND: MetricType;

@@ -4,18 +4,84 @@ use std::marker::PhantomData;
 use super::SeriesBudget;
 use crate::Descriptor;
 use crate::cell::Metric;
-use crate::encoding::{EncodeLabels, Encoder, LabelWriter, now_epoch_seconds};
+use crate::encoding::{EncodeLabels, Encoder, FamilyEncoder, LabelWriter, now_epoch_seconds};
 use crate::label::LabelSet;
 use crate::registry::Collect;
+
+/// How a [`DenseFamily`] lays out its cells: one per label combination, all built at once, reached by
+/// index. Named by [`Metric::Dense`].
+///
+/// Most cells live in a plain array ([`Box<[C]>`](Box), whose handle is `&C`); counters are striped
+/// ([`StripedCounters`](crate::cell::StripedCounters), whose handle is a [`CounterRef`](crate::CounterRef)).
+pub trait DenseStorage: Send + Sync + 'static {
+    /// What every cell shares: the cell's [`Metric::Config`].
+    type Config;
+
+    /// The handle [`DenseFamily::get`] returns for one series.
+    type Ref<'a>: Copy;
+
+    /// `len` fresh cells built from `config`.
+    fn with_len(len: usize, config: &Self::Config) -> Self;
+
+    /// The number of cells.
+    fn len(&self) -> usize;
+
+    /// Whether there are no cells.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The cell at `index`.
+    ///
+    /// # Panics
+    /// If `index >= self.len()`.
+    fn get(&self, index: usize) -> Self::Ref<'_>;
+
+    /// Writes the cell at `index` as one series with `labels`, like [`Metric::encode`].
+    fn encode(&self, index: usize, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>);
+}
+
+impl<C: Metric> DenseStorage for Box<[C]> {
+    type Config = C::Config;
+    type Ref<'a> = &'a C;
+
+    fn with_len(len: usize, config: &C::Config) -> Self {
+        (0..len).map(|_| C::with_config(config)).collect()
+    }
+
+    fn len(&self) -> usize {
+        <[C]>::len(self)
+    }
+
+    #[inline]
+    fn get(&self, index: usize) -> &C {
+        &self[index]
+    }
+
+    fn encode(
+        &self,
+        index: usize,
+        family: &mut FamilyEncoder<'_, '_>,
+        labels: &dyn EncodeLabels,
+        created: Option<f64>,
+    ) {
+        self[index].encode(family, labels, created);
+    }
+}
+
+/// The handle of one series of a `DenseFamily<_, C>`: `&C`, or [`CounterRef`](crate::CounterRef) for a
+/// [`Counter`](crate::Counter).
+pub type DenseRef<'a, C> = <<C as Metric>::Dense as DenseStorage>::Ref<'a>;
 
 /// Every series of a family whose labels are all enums, in one flat array indexed by the ordinals.
 ///
 /// `L` is the tuple of label enums (`()` for a family without labels), `C` the cell. An update is an
-/// index computation and one relaxed atomic operation. Every combination exists from the start, so each
-/// is exposed, at zero until updated.
+/// index computation and one relaxed atomic operation (for a counter, on the thread that owns its
+/// stripe, a plain load and store: see [`CounterRef`](crate::CounterRef)). Every combination exists from
+/// the start, so each is exposed, at zero until updated.
 pub struct DenseFamily<L: LabelSet, C: Metric> {
     desc: Descriptor,
-    cells: Box<[C]>,
+    cells: C::Dense,
     created: f64,
     labels: PhantomData<fn(L)>,
 }
@@ -28,14 +94,14 @@ impl<L: LabelSet, C: Metric> DenseFamily<L, C> {
     pub fn new(desc: Descriptor, config: C::Config) -> Self {
         assert_eq!(desc.label_count(), L::ARITY, "family `{}`: label names do not match the label set", desc.name());
         assert_eq!(desc.kind(), C::KIND, "family `{}`: descriptor type does not match the cell", desc.name());
-        let cells = (0..L::CARDINALITY).map(|_| C::with_config(&config)).collect();
+        let cells = C::Dense::with_len(L::CARDINALITY, &config);
         DenseFamily { desc, cells, created: now_epoch_seconds(), labels: PhantomData }
     }
 
     /// The series for `labels`.
     #[inline]
-    pub fn get(&self, labels: L) -> &C {
-        &self.cells[labels.index()]
+    pub fn get(&self, labels: L) -> DenseRef<'_, C> {
+        self.cells.get(labels.index())
     }
 
     /// The family's descriptor.
@@ -44,8 +110,8 @@ impl<L: LabelSet, C: Metric> DenseFamily<L, C> {
     }
 
     /// Every series, in exposition order, with its index (see [`LabelSet::value_at`]).
-    pub fn iter(&self) -> impl Iterator<Item = (usize, &C)> {
-        self.cells.iter().enumerate()
+    pub fn iter(&self) -> impl Iterator<Item = (usize, DenseRef<'_, C>)> {
+        (0..self.cells.len()).map(|index| (index, self.cells.get(index)))
     }
 }
 
@@ -77,9 +143,9 @@ impl<L: LabelSet, C: Metric> Collect for DenseFamily<L, C> {
 
     fn collect(&self, enc: &mut Encoder<'_>) {
         let mut family = enc.family(&self.desc);
-        for (index, cell) in self.cells.iter().enumerate() {
+        for index in 0..self.cells.len() {
             let labels = DenseLabels::<L> { desc: &self.desc, index, labels: PhantomData };
-            cell.encode(&mut family, &labels, Some(self.created));
+            self.cells.encode(index, &mut family, &labels, Some(self.created));
         }
     }
 

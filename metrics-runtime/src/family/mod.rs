@@ -11,7 +11,7 @@ mod open;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-pub use dense::DenseFamily;
+pub use dense::{DenseFamily, DenseRef, DenseStorage};
 pub use open::{OVERFLOW_VALUE, OpenFamily, OpenOptions, SeriesRef};
 
 /// The series budget of a registry: the total series limit shared by every family registered in it.
