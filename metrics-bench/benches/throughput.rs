@@ -98,6 +98,42 @@ fn counter_hot_2t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
     });
 }
 
+/// Runs `f` while four other threads, idle, hold every owned stripe of this project's striped cells: each
+/// made enough updates to take one, then waits for `f` to return. For the peers, which keep nothing per
+/// thread, this is [`counter_hot_2t`] again; for this project it is the case where the threads doing the
+/// work find no stripe free and share one, with atomic adds, as every peer's threads do.
+fn with_stripes_held<L: Library, R>(f: impl FnOnce() -> R) -> R {
+    const HOLDERS: usize = 4;
+    let (ready, done) = (Barrier::new(HOLDERS + 1), Barrier::new(HOLDERS + 1));
+    std::thread::scope(|s| {
+        for _ in 0..HOLDERS {
+            s.spawn(|| {
+                let counter = L::counter();
+                for _ in 0..4096 {
+                    L::inc(&counter, black_box(Route::Users), black_box(Kind::User));
+                }
+                ready.wait();
+                done.wait();
+            });
+        }
+        ready.wait();
+        let result = f();
+        done.wait();
+        result
+    })
+}
+
+fn counter_hot_2t_no_stripe<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let counter = L::counter();
+    g.bench_function(L::NAME, |b| {
+        b.iter_custom(|iters| {
+            with_stripes_held::<L, _>(|| {
+                two_threads(iters, |_, _| L::inc(&counter, black_box(Route::Users), black_box(Kind::User)))
+            })
+        })
+    });
+}
+
 fn histogram_1t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
     let (histogram, keys) = (L::histogram(), Keys::new(SEEDS[0]));
     g.bench_function(L::NAME, |b| {
@@ -197,6 +233,7 @@ fn all(c: &mut Criterion) {
     workload!(c, counter_1t);
     workload!(c, counter_2t);
     workload!(c, counter_hot_2t);
+    workload!(c, counter_hot_2t_no_stripe);
     workload!(c, histogram_1t);
     workload!(c, histogram_2t);
     workload!(c, histogram_hot_2t);
