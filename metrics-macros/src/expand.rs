@@ -365,7 +365,11 @@ fn accessor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
         None => {
             let args = f.labels.iter().map(|l| &l.param);
             // A dense family hands out `&Cell`, but for counters, which it stripes: a `CounterRef`.
-            let ret = if f.cell == Cell::Counter { quote!(#rt::CounterRef<'_>) } else { quote!(&#cell) };
+            let ret = match f.cell {
+                Cell::Counter => quote!(#rt::CounterRef<'_>),
+                Cell::FloatCounter => quote!(#rt::CounterRef<'_, f64>),
+                _ => quote!(&#cell),
+            };
             (ret, at_user_label(f, quote!(#rt::DenseFamily::get(&self.#name, (#(#args,)*)))))
         }
         Some(_) => {

@@ -260,7 +260,7 @@ impl LintMetrics {
     #[doc = " Exposed as the counter `lint_check_spend_dollars_total`."]
     #[inline]
     #[must_use]
-    pub fn spend(&self) -> &FloatCounter {
+    pub fn spend(&self) -> ::metrics_runtime::__private::CounterRef<'_, f64> {
         ::metrics_runtime::__private::DenseFamily::get(&self.spend, ())
     }
     #[doc = " Queue depth."]

@@ -5,14 +5,16 @@ mod gauge;
 mod histogram;
 mod info;
 mod stripe;
+mod striped;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use counter::{Counter, CounterRef, FloatCounter, StripedCounters};
+pub use counter::{Counter, FloatCounter};
 pub use gauge::{FloatGauge, Gauge, InflightGuard};
 pub use histogram::{Buckets, Histogram, HistogramTimer};
 pub use info::Info;
+pub use striped::{CounterRef, CounterValue, StripedCounters};
 
 use crate::MetricType;
 use crate::encoding::{EncodeLabels, FamilyEncoder};
@@ -27,7 +29,7 @@ pub trait Metric: Send + Sync + 'static {
     type Config: Clone + Send + Sync + fmt::Debug + 'static;
 
     /// How a [`DenseFamily`](crate::DenseFamily) of this cell stores its series: a plain
-    /// [`Box<[Self]>`](Box) for most cells, [`StripedCounters`] for [`Counter`].
+    /// [`Box<[Self]>`](Box) for most cells, [`StripedCounters`] for [`Counter`] and [`FloatCounter`].
     type Dense: DenseStorage<Config = Self::Config>;
 
     /// The metric type this cell exposes.

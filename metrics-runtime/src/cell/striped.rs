@@ -1,0 +1,313 @@
+//! The counters of a dense family, striped: the thread that owns stripe 0 updates with a plain load and
+//! store, every other thread with an atomic add on another cache line.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::FloatCounter;
+use super::stripe::owned_stripe;
+use crate::encoding::{EncodeLabels, FamilyEncoder};
+use crate::family::DenseStorage;
+
+/// The series of one cache-line pair: the owned stripe of each in the first line, the shared stripe in
+/// the second. Eight to a pair keeps a series at 16 bytes with no padding.
+const SERIES_PER_CHUNK: usize = 8;
+
+#[repr(align(128))]
+struct Chunk {
+    owned: [AtomicU64; SERIES_PER_CHUNK],
+    shared: [AtomicU64; SERIES_PER_CHUNK],
+}
+
+impl Chunk {
+    const fn new() -> Self {
+        Chunk {
+            owned: [const { AtomicU64::new(0) }; SERIES_PER_CHUNK],
+            shared: [const { AtomicU64::new(0) }; SERIES_PER_CHUNK],
+        }
+    }
+}
+
+/// The value a striped counter holds: `u64` for a [`Counter`](crate::Counter), `f64` for a [`FloatCounter`]. Sealed.
+pub trait CounterValue: Copy + Send + Sync + fmt::Debug + 'static + sealed::Sealed {}
+
+impl CounterValue for u64 {}
+impl CounterValue for f64 {}
+
+mod sealed {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use crate::encoding::Number;
+
+    /// How a counter value lives in the bits of an `AtomicU64`.
+    pub trait Sealed: Sized {
+        /// The stripe's value plus `n`, as bits: what its only writer stores.
+        fn added(bits: u64, n: Self) -> u64;
+        /// Adds `n` to a stripe that other threads update too.
+        fn add_atomic(stripe: &AtomicU64, n: Self);
+        /// The value of two stripes' bits together.
+        fn total(owned: u64, shared: u64) -> Self;
+        /// The value as the encoder writes it.
+        fn number(self) -> Number;
+    }
+
+    impl Sealed for u64 {
+        #[inline]
+        fn added(bits: u64, n: u64) -> u64 {
+            bits.wrapping_add(n)
+        }
+
+        #[inline]
+        fn add_atomic(stripe: &AtomicU64, n: u64) {
+            stripe.fetch_add(n, Ordering::Relaxed);
+        }
+
+        #[inline]
+        fn total(owned: u64, shared: u64) -> u64 {
+            owned.wrapping_add(shared)
+        }
+
+        fn number(self) -> Number {
+            Number::U64(self)
+        }
+    }
+
+    impl Sealed for f64 {
+        #[inline]
+        fn added(bits: u64, v: f64) -> u64 {
+            (f64::from_bits(bits) + v).to_bits()
+        }
+
+        #[inline]
+        fn add_atomic(stripe: &AtomicU64, v: f64) {
+            let mut old = stripe.load(Ordering::Relaxed);
+            loop {
+                match stripe.compare_exchange_weak(old, f64::added(old, v), Ordering::Relaxed, Ordering::Relaxed) {
+                    Ok(_) => return,
+                    Err(now) => old = now,
+                }
+            }
+        }
+
+        #[inline]
+        fn total(owned: u64, shared: u64) -> f64 {
+            f64::from_bits(owned) + f64::from_bits(shared)
+        }
+
+        fn number(self) -> Number {
+            Number::F64(self)
+        }
+    }
+}
+
+/// The counters of a [`DenseFamily`](crate::DenseFamily), each in two stripes: 16 bytes a series, summed
+/// when read. `V` is `u64` for [`Counter`](crate::Counter)s, `f64` for [`FloatCounter`]s.
+///
+/// One thread at a time owns stripe 0 of every dense counter: a thread takes it once it has made a
+/// thousand updates to striped cells, if no other thread holds it, and keeps it for as long as it lives.
+/// It is the stripe's only writer, so its update is a relaxed load and store, with no read-modify-write.
+/// Every other thread adds to the shared stripe atomically, as a plain [`Counter`](crate::Counter) does. The two stripes
+/// of a series are on different cache lines, so the owner and the other threads do not contend, even on
+/// one hot series. A read adds the two stripes: exact, and monotonic since each stripe only grows.
+pub struct StripedCounters<V: CounterValue> {
+    chunks: Box<[Chunk]>,
+    len: usize,
+    value: PhantomData<V>,
+}
+
+impl<V: CounterValue> fmt::Debug for StripedCounters<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries((0..self.len).map(|i| self.get(i).value())).finish()
+    }
+}
+
+impl<V: CounterValue> StripedCounters<V> {
+    /// `len` counters at zero.
+    pub fn new(len: usize) -> Self {
+        let chunks = (0..len.div_ceil(SERIES_PER_CHUNK)).map(|_| Chunk::new()).collect();
+        StripedCounters { chunks, len, value: PhantomData }
+    }
+}
+
+impl<V: CounterValue> DenseStorage for StripedCounters<V> {
+    type Config = ();
+    type Ref<'a> = CounterRef<'a, V>;
+
+    fn with_len(len: usize, _: &()) -> Self {
+        StripedCounters::new(len)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn get(&self, index: usize) -> CounterRef<'_, V> {
+        assert!(index < self.len, "counter {index} of {}", self.len);
+        CounterRef { chunk: &self.chunks[index / SERIES_PER_CHUNK], slot: index % SERIES_PER_CHUNK, value: PhantomData }
+    }
+
+    fn encode(
+        &self,
+        index: usize,
+        family: &mut FamilyEncoder<'_, '_>,
+        labels: &dyn EncodeLabels,
+        created: Option<f64>,
+    ) {
+        family.counter(labels, self.get(index).value().number(), created);
+    }
+}
+
+/// One counter series of a [`DenseFamily`](crate::DenseFamily): what the accessor `#[metrics]` generates
+/// for an enum-labelled (or unlabelled) counter returns.
+///
+/// A copyable handle with the methods of [`Counter`](crate::Counter) (`V = u64`) or of [`FloatCounter`] (`V = f64`). An
+/// update from the thread that owns the first stripe is a relaxed load and store; from any other thread,
+/// one relaxed atomic add (see [`StripedCounters`]).
+pub struct CounterRef<'a, V: CounterValue = u64> {
+    chunk: &'a Chunk,
+    slot: usize,
+    value: PhantomData<V>,
+}
+
+impl<V: CounterValue> Clone for CounterRef<'_, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<V: CounterValue> Copy for CounterRef<'_, V> {}
+
+impl<V: CounterValue> fmt::Debug for CounterRef<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CounterRef").field("value", &self.value()).finish()
+    }
+}
+
+impl<V: CounterValue> CounterRef<'_, V> {
+    #[inline]
+    fn add(&self, n: V) {
+        let slot = self.slot % SERIES_PER_CHUNK;
+        if owned_stripe() == Some(0) {
+            // This thread is the only writer of stripe 0: a load and a store cannot lose an update, and a
+            // read at the same time sees the value before or after, never a torn one.
+            let owned = &self.chunk.owned[slot];
+            owned.store(V::added(owned.load(Ordering::Relaxed), n), Ordering::Relaxed);
+        } else {
+            V::add_atomic(&self.chunk.shared[slot], n);
+        }
+    }
+
+    /// Both stripes added up.
+    #[inline]
+    fn value(&self) -> V {
+        let slot = self.slot % SERIES_PER_CHUNK;
+        V::total(self.chunk.owned[slot].load(Ordering::Relaxed), self.chunk.shared[slot].load(Ordering::Relaxed))
+    }
+}
+
+impl CounterRef<'_, u64> {
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.add(1);
+    }
+
+    /// Adds `n`.
+    #[inline]
+    pub fn inc_by(&self, n: u64) {
+        self.add(n);
+    }
+
+    /// The current value.
+    #[inline]
+    pub fn get(&self) -> u64 {
+        self.value()
+    }
+}
+
+impl CounterRef<'_, f64> {
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.add(1.0);
+    }
+
+    /// Adds `v` if it is finite and not negative; returns whether it was applied. Like
+    /// [`FloatCounter::inc_by`], a refused increment is counted in [`rejected_updates`](crate::rejected_updates).
+    #[inline]
+    pub fn inc_by(&self, v: f64) -> bool {
+        let accepted = FloatCounter::accepts(v);
+        if accepted {
+            self.add(v);
+        }
+        accepted
+    }
+
+    /// The current value.
+    #[inline]
+    pub fn get(&self) -> f64 {
+        self.value()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn striped_counters_add_up_across_threads() {
+        let counters = StripedCounters::<u64>::new(19);
+        // More threads than stripes, each well past the updates that earn a stripe: the owner's plain
+        // stores and the others' atomic adds land on different stripes and add up exactly.
+        std::thread::scope(|s| {
+            for t in 0..6 {
+                let counters = &counters;
+                s.spawn(move || {
+                    for i in 0..20_000 {
+                        counters.get(i % 19).inc();
+                        counters.get(18).inc_by(t);
+                    }
+                });
+            }
+        });
+        let per_series = 6 * 20_000 / 19;
+        for i in 0..18 {
+            assert!(counters.get(i).get().abs_diff(per_series) <= 6, "series {i}: {}", counters.get(i).get());
+        }
+        let total: u64 = (0..19).map(|i| counters.get(i).get()).sum();
+        assert_eq!(total, 6 * 20_000 + 20_000 * (1 + 2 + 3 + 4 + 5));
+        assert_eq!(counters.len(), 19);
+    }
+
+    #[test]
+    #[should_panic(expected = "counter 3 of 3")]
+    fn striped_counters_refuse_an_index_out_of_range() {
+        let _ = StripedCounters::<u64>::new(3).get(3);
+    }
+
+    #[test]
+    fn striped_float_counters_add_up_and_refuse_what_would_break_them() {
+        let counters = StripedCounters::<f64>::new(2);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                let counters = &counters;
+                s.spawn(move || {
+                    for _ in 0..5_000 {
+                        counters.get(0).inc();
+                        assert!(counters.get(1).inc_by(0.5));
+                    }
+                });
+            }
+        });
+        assert_eq!(counters.get(0).get(), 20_000.0);
+        assert_eq!(counters.get(1).get(), 10_000.0);
+        let before = crate::rejected_updates();
+        for v in [-1.0, f64::NAN, f64::INFINITY] {
+            assert!(!counters.get(1).inc_by(v));
+        }
+        assert_eq!(counters.get(1).get(), 10_000.0);
+        assert!(crate::rejected_updates() >= before + 3);
+    }
+}
