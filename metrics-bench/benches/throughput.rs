@@ -34,9 +34,15 @@ fn pin_to_cpu(cpu: usize) {
 /// Runs `op(thread, i)` for `i` in `0..iters` on two threads at once, each on a CPU of its own; the slower
 /// thread's time.
 fn two_threads(iters: u64, op: impl Fn(usize, usize) + Sync) -> Duration {
-    let barrier = Barrier::new(2);
+    threads(2, iters, op)
+}
+
+/// Runs `op(thread, i)` for `i` in `0..iters` on `n` threads at once, thread `t` on CPU `t` (modulo the
+/// CPUs there are); the slowest thread's time.
+fn threads(n: usize, iters: u64, op: impl Fn(usize, usize) + Sync) -> Duration {
+    let barrier = Barrier::new(n);
     std::thread::scope(|s| {
-        let threads: Vec<_> = (0..2)
+        let threads: Vec<_> = (0..n)
             .map(|t| {
                 let (barrier, op) = (&barrier, &op);
                 s.spawn(move || {
@@ -214,6 +220,64 @@ fn encode_openmetrics<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
     encode::<L>(g, Format::OpenMetrics)
 }
 
+/// The thread counts of the sweep (`BENCH_THREADS`, a comma-separated list such as `1,2,4,8,16`; none
+/// by default): on a machine with that many cores, how each library scales past two threads.
+fn sweep_threads() -> Vec<usize> {
+    let list = std::env::var("BENCH_THREADS").unwrap_or_default();
+    list.split(',').filter_map(|n| n.trim().parse().ok()).filter(|n| *n > 0).collect()
+}
+
+/// The counter of [`counter_2t`] (random series) and of [`counter_hot_2t`] (one series) on each thread
+/// count of the sweep: groups `sweep_counter` and `sweep_counter_hot`, parameter the thread count.
+fn sweep_counter<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>, hot: bool) {
+    let (counter, keys) = (L::counter(), Keys::new(SEEDS[0]));
+    for n in sweep_threads() {
+        g.bench_with_input(BenchmarkId::new(L::NAME, n), &n, |b, &n| {
+            b.iter_custom(|iters| {
+                threads(n, iters, |t, i| {
+                    let (route, kind, _) = if hot { (Route::Users, Kind::User, 0.0) } else { keys.get(i + 977 * t) };
+                    L::inc(&counter, black_box(route), black_box(kind));
+                })
+            })
+        });
+    }
+}
+
+/// The histogram of [`histogram_2t`] and [`histogram_hot_2t`] on each thread count of the sweep: groups
+/// `sweep_histogram` and `sweep_histogram_hot`.
+fn sweep_histogram<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>, hot: bool) {
+    let (histogram, keys) = (L::histogram(), Keys::new(SEEDS[1]));
+    for n in sweep_threads() {
+        g.bench_with_input(BenchmarkId::new(L::NAME, n), &n, |b, &n| {
+            b.iter_custom(|iters| {
+                threads(n, iters, |t, i| {
+                    let (mut route, mut kind, value) = keys.get(i + 977 * t);
+                    if hot {
+                        (route, kind) = (Route::Users, Kind::User);
+                    }
+                    L::observe(&histogram, black_box(route), black_box(kind), black_box(value));
+                })
+            })
+        });
+    }
+}
+
+fn sweep_counter_random<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    sweep_counter::<L>(g, false)
+}
+
+fn sweep_counter_hot<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    sweep_counter::<L>(g, true)
+}
+
+fn sweep_histogram_random<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    sweep_histogram::<L>(g, false)
+}
+
+fn sweep_histogram_hot<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    sweep_histogram::<L>(g, true)
+}
+
 /// Runs one workload for every library, one after the other, so that they are measured close in time.
 macro_rules! workload {
     ($c:expr, $workload:ident $(, $setting:ident($value:expr))*) => {{
@@ -240,6 +304,12 @@ fn all(c: &mut Criterion) {
     workload!(c, open_1t);
     workload!(c, encode_text, sample_size(10));
     workload!(c, encode_openmetrics, sample_size(10));
+    if !sweep_threads().is_empty() {
+        workload!(c, sweep_counter_random);
+        workload!(c, sweep_counter_hot);
+        workload!(c, sweep_histogram_random);
+        workload!(c, sweep_histogram_hot);
+    }
 }
 
 criterion_group!(benches, all);
