@@ -5,11 +5,12 @@
 //! `criterion/http_gzip/<library>/<series>/<baseline>/estimates.json` holds each figure `scripts/bench`
 //! reports. One iteration is one `GET /metrics` on a keep-alive connection, its whole body read: the time
 //! a scraper waits for a scrape, the server's encoding and compression included. The servers run on a
-//! two-worker tokio runtime, the client on the bench's thread.
+//! two-worker tokio runtime, the client on the bench's thread. Each benchmark's throughput is the size of
+//! its body, which `bench-report` prints beside the times.
 
 use std::net::SocketAddr;
 
-use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use metrics_bench::http::{
     Client, Encoding, OURS_CACHED, check, runtime, serve_library, serve_metrics_listener, serve_ours,
 };
@@ -54,6 +55,9 @@ fn all(c: &mut Criterion) {
             g.sample_size(10).sampling_mode(SamplingMode::Flat);
             for (name, addrs) in &served {
                 let mut client = Client::connect(addrs[encoding as usize]).expect("a connection");
+                // The body's size, in criterion's record of the benchmark, for the tables.
+                let bytes = client.scrape(encoding).expect("a scrape");
+                g.throughput(Throughput::Bytes(bytes as u64));
                 g.bench_with_input(BenchmarkId::new(*name, series), &series, |b, _| {
                     b.iter(|| client.scrape(encoding).expect("a scrape"))
                 });
