@@ -3,6 +3,9 @@
 //! Every time figure is criterion's median for the benchmark; every ratio divides it by the fastest peer's
 //! median in the same workload (the peers: every library but this project and the bare-atomics baseline),
 //! so `0.50x` is twice as fast as the best peer and `2.00x` half as fast.
+//!
+//! The HTTP tables add a column for this project's server with its cache on ([`crate::http::OURS_CACHED`]),
+//! and print the body sizes the HTTP bench records as each benchmark's throughput.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -24,8 +27,15 @@ pub const LIBRARIES: [&str; 6] = [
 
 /// The peers: the libraries ratios are taken against.
 fn is_peer(library: &str) -> bool {
-    library != LIBRARIES[0] && library != LIBRARIES[5]
+    LIBRARIES[1..5].contains(&library)
 }
+
+/// The columns of the HTTP tables: the libraries, then this project's server with its cache on.
+const HTTP_COLUMNS: [&str; 7] =
+    [LIBRARIES[0], LIBRARIES[1], LIBRARIES[2], LIBRARIES[3], LIBRARIES[4], LIBRARIES[5], crate::http::OURS_CACHED];
+
+/// The registry sizes of the HTTP bench.
+const HTTP_SERIES: [&str; 3] = ["1000", "10000", "100000"];
 
 /// Update workloads in table order, with what each row means.
 const UPDATES: [(&str, &str); 7] = [
@@ -38,22 +48,34 @@ const UPDATES: [(&str, &str); 7] = [
     ("open_1t", "counter, open string label, existing series (of 300), 1 thread"),
 ];
 
-/// Medians in nanoseconds by group, library and parameter (the series count of an encoding).
+/// A benchmark: its group, library and parameter (the series count of an encoding, "" for none).
+type Key = (String, String, String);
+
+/// Medians in nanoseconds by group, library and parameter, and the bytes of the benchmarks that record
+/// them as their throughput.
 #[derive(Debug, Default)]
-pub struct Estimates(BTreeMap<(String, String, String), f64>);
+pub struct Estimates {
+    medians: BTreeMap<Key, f64>,
+    bytes: BTreeMap<Key, u64>,
+}
 
 impl Estimates {
     /// Reads `<dir>/<group>/<benchmark>[/<parameter>]/<baseline>/{benchmark,estimates}.json` for every
     /// benchmark.
     pub fn read(dir: &Path, baseline: &str) -> std::io::Result<Self> {
-        let mut out = BTreeMap::new();
+        let mut out = Estimates::default();
         read_into(dir, baseline, 0, &mut out)?;
-        Ok(Estimates(out))
+        Ok(out)
     }
 
     /// The median of `library` in `group` at `param` ("" for none).
     pub fn get(&self, group: &str, library: &str, param: &str) -> Option<f64> {
-        self.0.get(&(group.to_owned(), library.to_owned(), param.to_owned())).copied()
+        self.medians.get(&(group.to_owned(), library.to_owned(), param.to_owned())).copied()
+    }
+
+    /// The bytes `library` recorded as its throughput in `group` at `param`, if it did.
+    pub fn bytes(&self, group: &str, library: &str, param: &str) -> Option<u64> {
+        self.bytes.get(&(group.to_owned(), library.to_owned(), param.to_owned())).copied()
     }
 
     /// The fastest peer's median in `group` at `param`.
@@ -63,18 +85,13 @@ impl Estimates {
 
     /// Whether any figure was read.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.medians.is_empty()
     }
 }
 
 /// Reads the benchmarks under `dir`, `depth` folders below criterion's: a benchmark's folder holds one
 /// folder per baseline, a group's one per benchmark (and per parameter).
-fn read_into(
-    dir: &Path,
-    baseline: &str,
-    depth: usize,
-    out: &mut BTreeMap<(String, String, String), f64>,
-) -> std::io::Result<()> {
+fn read_into(dir: &Path, baseline: &str, depth: usize, out: &mut Estimates) -> std::io::Result<()> {
     let run = dir.join(baseline);
     if let (Ok(meta), Ok(estimates)) =
         (std::fs::read_to_string(run.join("benchmark.json")), std::fs::read_to_string(run.join("estimates.json")))
@@ -82,8 +99,11 @@ fn read_into(
         let (meta, estimates): (Value, Value) = (serde_json::from_str(&meta)?, serde_json::from_str(&estimates)?);
         let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
         let key = (text(&meta["group_id"]), text(&meta["function_id"]), text(&meta["value_str"]));
+        if let Some(bytes) = meta["throughput"]["Bytes"].as_u64() {
+            out.bytes.insert(key.clone(), bytes);
+        }
         if let Some(median) = estimates["median"]["point_estimate"].as_f64() {
-            out.insert(key, median);
+            out.medians.insert(key, median);
         }
         return Ok(());
     }
@@ -125,6 +145,19 @@ fn header(out: &mut String, first: &str) {
     let _ = writeln!(out, "|---|{}", "---:|".repeat(LIBRARIES.len()));
 }
 
+/// A byte count with thousands separators.
+fn bytes(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// The time tables: updates, then encoding in each format.
 pub fn time_tables(est: &Estimates) -> String {
     let mut out = String::new();
@@ -143,6 +176,37 @@ pub fn time_tables(est: &Estimates) -> String {
             let cells: Vec<String> = LIBRARIES.iter().map(|l| cell(est.get(group, l, series), best)).collect();
             let _ = writeln!(out, "| {series} | {} |", cells.join(" | "));
         }
+    }
+    out
+}
+
+/// The HTTP tables, if the HTTP bench ran: time per scrape with its ratio to the fastest peer, then the
+/// bytes of each body.
+pub fn http_tables(est: &Estimates) -> String {
+    let mut out = String::new();
+    if !est.medians.keys().any(|(group, _, _)| group.starts_with("http_")) {
+        return out;
+    }
+    let rows = || HTTP_SERIES.iter().flat_map(|s| ["identity", "gzip"].map(|e| (*s, e)));
+    let header = |out: &mut String| {
+        let _ = writeln!(out, "| series | encoding | {} |", HTTP_COLUMNS.join(" | "));
+        let _ = writeln!(out, "|---:|---|{}", "---:|".repeat(HTTP_COLUMNS.len()));
+    };
+    let _ = writeln!(out, "### Scrape over HTTP: time per scrape (ratio to the fastest peer)\n");
+    header(&mut out);
+    for (series, encoding) in rows() {
+        let group = format!("http_{encoding}");
+        let best = est.best_peer(&group, series);
+        let cells: Vec<String> = HTTP_COLUMNS.iter().map(|l| cell(est.get(&group, l, series), best)).collect();
+        let _ = writeln!(out, "| {series} | {encoding} | {} |", cells.join(" | "));
+    }
+    let _ = writeln!(out, "\n### Scrape over HTTP: body bytes\n");
+    header(&mut out);
+    for (series, encoding) in rows() {
+        let group = format!("http_{encoding}");
+        let cells: Vec<String> =
+            HTTP_COLUMNS.iter().map(|l| est.bytes(&group, l, series).map_or("n/a".to_owned(), bytes)).collect();
+        let _ = writeln!(out, "| {series} | {encoding} | {} |", cells.join(" | "));
     }
     out
 }
@@ -199,7 +263,7 @@ pub fn footprint_tables(footprint: &Value) -> String {
 /// This project's medians in `before` and `after`, workload by workload: the record of a change.
 pub fn compare(before: &Estimates, after: &Estimates) -> String {
     let mut out = String::from("| benchmark | before | after | after/before |\n|---|---:|---:|---:|\n");
-    for ((group, library, param), b) in &before.0 {
+    for ((group, library, param), b) in &before.medians {
         if library != LIBRARIES[0] {
             continue;
         }
@@ -229,10 +293,42 @@ mod tests {
         let mut est = Estimates::default();
         for (library, ns) in [("metrics-runtime", 5.0), ("measured", 10.0), ("prometheus", 40.0), ("bare atomics", 1.0)]
         {
-            est.0.insert(("counter_1t".into(), library.into(), String::new()), ns);
+            est.medians.insert(("counter_1t".into(), library.into(), String::new()), ns);
         }
         assert_eq!(est.best_peer("counter_1t", ""), Some(10.0));
         let tables = time_tables(&est);
         assert!(tables.contains("| 5.0 ns (0.50x) | 10.0 ns (1.00x) | 40.0 ns (4.00x) | n/a | n/a | 1.0 ns (0.10x) |"));
+        assert_eq!(http_tables(&est), "", "no HTTP table without the HTTP bench");
+    }
+
+    #[test]
+    fn http_tables_have_the_cached_column_and_the_body_bytes() {
+        let mut est = Estimates::default();
+        let key = |group: &str, library: &str| (group.to_owned(), library.to_owned(), "10000".to_owned());
+        for (library, us, body) in [
+            ("metrics-runtime", 300.0, 278_890),
+            ("measured", 600.0, 278_890),
+            ("prometheus", 4_000.0, 278_890),
+            (crate::http::OURS_CACHED, 30.0, 278_890),
+        ] {
+            est.medians.insert(key("http_identity", library), us * 1e3);
+            est.bytes.insert(key("http_identity", library), body);
+        }
+        let tables = http_tables(&est);
+        assert!(tables.contains("| metrics-runtime, 1 s cache |"), "{tables}");
+        assert!(
+            tables.contains(
+                "| 10000 | identity | 300.0 µs (0.50x) | 600.0 µs (1.00x) | 4.00 ms (6.67x) | n/a | n/a | n/a | 30.0 µs (0.05x) |"
+            ),
+            "{tables}"
+        );
+        assert!(tables.contains("| 10000 | gzip | n/a | n/a | n/a | n/a | n/a | n/a | n/a |"), "{tables}");
+        assert!(
+            tables.contains("| 10000 | identity | 278,890 | 278,890 | 278,890 | n/a | n/a | n/a | 278,890 |"),
+            "{tables}"
+        );
+        assert_eq!(bytes(999), "999");
+        assert_eq!(bytes(1_000), "1,000");
+        assert_eq!(bytes(9_852_247), "9,852,247");
     }
 }
