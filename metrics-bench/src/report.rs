@@ -193,6 +193,12 @@ pub fn http_tables(est: &Estimates) -> String {
         let _ = writeln!(out, "|---:|---|{}", "---:|".repeat(HTTP_COLUMNS.len()));
     };
     let _ = writeln!(out, "### Scrape over HTTP: time per scrape (ratio to the fastest peer)\n");
+    let _ = writeln!(
+        out,
+        "Every server encodes on every scrape but the last column's. `metrics` is served by its exporter's \
+         listener, which does not compress: its gzip cells are the hyper service of the libraries that ship no \
+         server. `prometheus-client` writes OpenMetrics, the others the text format 0.0.4.\n"
+    );
     header(&mut out);
     for (series, encoding) in rows() {
         let group = format!("http_{encoding}");
