@@ -38,10 +38,11 @@ const HTTP_COLUMNS: [&str; 7] =
 const HTTP_SERIES: [&str; 3] = ["1000", "10000", "100000"];
 
 /// Update workloads in table order, with what each row means.
-const UPDATES: [(&str, &str); 7] = [
+const UPDATES: [(&str, &str); 8] = [
     ("counter_1t", "counter, 2 enum labels, 18 series, random key, 1 thread"),
     ("counter_2t", "counter, 2 enum labels, 18 series, random key, 2 threads"),
     ("counter_hot_2t", "counter, one hot series, 2 threads"),
+    ("counter_hot_2t_no_stripe", "counter, one hot series, 2 threads, every owned stripe held by other threads"),
     ("histogram_1t", "histogram, 2 labels, 18 series, 10 buckets, 1 thread"),
     ("histogram_2t", "histogram, 2 labels, 18 series, 10 buckets, 2 threads"),
     ("histogram_hot_2t", "histogram, one hot series, 2 threads"),
@@ -180,6 +181,45 @@ pub fn time_tables(est: &Estimates) -> String {
     out
 }
 
+/// The thread sweeps of `BENCH_THREADS`, in table order, with what each table times.
+const SWEEPS: [(&str, &str); 4] = [
+    ("sweep_counter_random", "counter, 2 enum labels, 18 series, random key"),
+    ("sweep_counter_hot", "counter, one hot series"),
+    ("sweep_histogram_random", "histogram, 2 labels, 18 series, 10 buckets"),
+    ("sweep_histogram_hot", "histogram, one hot series"),
+];
+
+/// The thread-sweep tables, if the sweep ran: time per operation by thread count.
+pub fn sweep_tables(est: &Estimates) -> String {
+    let mut out = String::new();
+    for (group, what) in SWEEPS {
+        let mut counts: Vec<usize> = est
+            .medians
+            .keys()
+            .filter(|(g, _, _)| g == group)
+            .filter_map(|(_, _, threads)| threads.parse().ok())
+            .collect();
+        counts.sort_unstable();
+        counts.dedup();
+        if counts.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "### Thread sweep, {what}: time per operation (ratio to the fastest peer)
+"
+        );
+        header(&mut out, "threads");
+        for threads in counts.iter().map(usize::to_string) {
+            let best = est.best_peer(group, &threads);
+            let cells: Vec<String> = LIBRARIES.iter().map(|l| cell(est.get(group, l, &threads), best)).collect();
+            let _ = writeln!(out, "| {threads} | {} |", cells.join(" | "));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The HTTP tables, if the HTTP bench ran: time per scrape with its ratio to the fastest peer, then the
 /// bytes of each body.
 pub fn http_tables(est: &Estimates) -> String {
@@ -305,6 +345,27 @@ mod tests {
         let tables = time_tables(&est);
         assert!(tables.contains("| 5.0 ns (0.50x) | 10.0 ns (1.00x) | 40.0 ns (4.00x) | n/a | n/a | 1.0 ns (0.10x) |"));
         assert_eq!(http_tables(&est), "", "no HTTP table without the HTTP bench");
+        assert_eq!(sweep_tables(&est), "", "no sweep table without the sweep");
+    }
+
+    #[test]
+    fn sweep_tables_have_a_row_per_thread_count_in_order() {
+        let mut est = Estimates::default();
+        for (threads, ours, measured) in [("16", 9.0, 90.0), ("2", 4.0, 8.0), ("4", 5.0, 20.0)] {
+            est.medians.insert(("sweep_counter_hot".into(), "metrics-runtime".into(), threads.into()), ours);
+            est.medians.insert(("sweep_counter_hot".into(), "measured".into(), threads.into()), measured);
+        }
+        let tables = sweep_tables(&est);
+        assert!(tables.starts_with("### Thread sweep, counter, one hot series:"), "{tables}");
+        let rows: Vec<&str> = tables.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| threads")).collect();
+        assert_eq!(
+            rows,
+            [
+                "| 2 | 4.0 ns (0.50x) | 8.0 ns (1.00x) | n/a | n/a | n/a | n/a |",
+                "| 4 | 5.0 ns (0.25x) | 20.0 ns (1.00x) | n/a | n/a | n/a | n/a |",
+                "| 16 | 9.0 ns (0.10x) | 90.0 ns (1.00x) | n/a | n/a | n/a | n/a |",
+            ]
+        );
     }
 
     #[test]

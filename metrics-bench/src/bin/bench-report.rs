@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use metrics_bench::report::{Estimates, compare, footprint_tables, http_tables, time_tables};
+use metrics_bench::report::{Estimates, compare, footprint_tables, http_tables, sweep_tables, time_tables};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,6 +23,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 return Err(format!("no estimates for baseline `{baseline}` under {}", dir.display()).into());
             }
             print!("{}", time_tables(&estimates));
+            let sweep = sweep_tables(&estimates);
+            if !sweep.is_empty() {
+                print!("\n{sweep}");
+            }
             let http = http_tables(&estimates);
             if !http.is_empty() {
                 print!("\n{http}");
