@@ -12,7 +12,7 @@ use super::SeriesBudget;
 use crate::Descriptor;
 use crate::cell::{Gauge, Histogram, HistogramTimer, InflightGuard, Metric};
 use crate::encoding::{
-    EncodeLabels, Encoder, LabelWriter, epoch_millis_to_seconds, now_epoch_millis, write_escaped_label_value,
+    EncodeLabels, Encoder, LabelWriter, coarse_epoch_millis, epoch_millis_to_seconds, write_escaped_label_value,
 };
 use crate::registry::Collect;
 
@@ -638,7 +638,7 @@ impl<C: Metric> OpenFamily<C> {
         Arc::new(Entry {
             cell: C::with_config(&self.config),
             text,
-            created_ms: now_epoch_millis(),
+            created_ms: coarse_epoch_millis(),
             activity: AtomicU64::new(ms << MS_SHIFT | flags | generation),
         })
     }
