@@ -2,7 +2,7 @@
 //!
 //! A striped cell keeps one copy of its value per *owned* stripe, plus one shared stripe that any thread
 //! updates with atomic read-modify-writes; a scrape adds the stripes up. A thread takes an owned stripe
-//! the first time it updates a striped cell and keeps it for as long as it lives: it is then the only
+//! once it has updated striped cells a while, and keeps it for as long as it lives: it is then the only
 //! writer of that stripe in every striped cell, so its update needs no read-modify-write and contends with
 //! no other core. When the thread exits the stripe is given back, with everything the thread wrote, to
 //! the next thread that asks.
@@ -41,8 +41,12 @@ struct Claim {
 
 /// Takes the first free owned stripe, if any.
 fn take() -> Option<usize> {
-    let owned = owned_stripes();
-    let mut claimed = CLAIMED.load(Ordering::Acquire);
+    take_from(&CLAIMED, owned_stripes())
+}
+
+/// Takes the first of `owned` stripes whose bit in `claimed` is clear.
+fn take_from(claimed_bits: &AtomicUsize, owned: usize) -> Option<usize> {
+    let mut claimed = claimed_bits.load(Ordering::Acquire);
     loop {
         let free = (!claimed).trailing_zeros() as usize;
         if free >= owned {
@@ -50,7 +54,7 @@ fn take() -> Option<usize> {
         }
         // Acquire: the stripe's last owner released it after its last update, which this thread continues
         // from.
-        match CLAIMED.compare_exchange_weak(claimed, claimed | 1 << free, Ordering::AcqRel, Ordering::Acquire) {
+        match claimed_bits.compare_exchange_weak(claimed, claimed | 1 << free, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => return Some(free),
             Err(now) => claimed = now,
         }
@@ -80,11 +84,16 @@ impl Claim {
     }
 }
 
+/// Gives `stripe` back to `claimed_bits`.
+fn release_to(claimed_bits: &AtomicUsize, stripe: usize) {
+    // Release: the next owner sees every update this thread made.
+    claimed_bits.fetch_and(!(1 << stripe), Ordering::Release);
+}
+
 impl Drop for Claim {
     fn drop(&mut self) {
         if let Some(stripe) = self.stripe.get() {
-            // Release: the next owner sees every update this thread made.
-            CLAIMED.fetch_and(!(1 << stripe), Ordering::Release);
+            release_to(&CLAIMED, stripe);
         }
     }
 }
@@ -116,5 +125,15 @@ mod tests {
         assert_eq!(early, None, "no stripe before {UPDATES_BEFORE_CLAIM} updates");
         assert!(kept, "a thread keeps its stripe");
         assert!(late.is_none_or(|s| s < owned_stripes() && owned_stripes() <= MAX_OWNED));
+    }
+
+    #[test]
+    fn stripes_are_taken_lowest_first_until_none_is_free_and_taken_again_once_given_back() {
+        let claimed = AtomicUsize::new(0);
+        assert_eq!((0..4).map(|_| take_from(&claimed, 3)).collect::<Vec<_>>(), [Some(0), Some(1), Some(2), None]);
+        release_to(&claimed, 1);
+        assert_eq!(take_from(&claimed, 3), Some(1), "a stripe given back is taken again");
+        assert_eq!(take_from(&claimed, 3), None);
+        assert_eq!(claimed.load(Ordering::Relaxed), 0b111);
     }
 }

@@ -29,7 +29,8 @@ impl Chunk {
     }
 }
 
-/// The value a striped counter holds: `u64` for a [`Counter`](crate::Counter), `f64` for a [`FloatCounter`]. Sealed.
+/// The value a striped counter holds: `u64` for a [`Counter`](crate::Counter), `f64` for a
+/// [`FloatCounter`]. Sealed.
 pub trait CounterValue: Copy + Send + Sync + fmt::Debug + 'static + sealed::Sealed {}
 
 impl CounterValue for u64 {}
@@ -107,9 +108,9 @@ mod sealed {
 /// One thread at a time owns stripe 0 of every dense counter: a thread takes it once it has made a
 /// thousand updates to striped cells, if no other thread holds it, and keeps it for as long as it lives.
 /// It is the stripe's only writer, so its update is a relaxed load and store, with no read-modify-write.
-/// Every other thread adds to the shared stripe atomically, as a plain [`Counter`](crate::Counter) does. The two stripes
-/// of a series are on different cache lines, so the owner and the other threads do not contend, even on
-/// one hot series. A read adds the two stripes: exact, and monotonic since each stripe only grows.
+/// Every other thread adds to the shared stripe atomically, as a plain [`Counter`](crate::Counter) does.
+/// The two stripes of a series are on different cache lines, so the owner and the other threads do not
+/// contend, even on one hot series. A read adds the two stripes: exact, and monotonic since each stripe only grows.
 pub struct StripedCounters<V: CounterValue> {
     chunks: Box<[Chunk]>,
     len: usize,
@@ -162,9 +163,9 @@ impl<V: CounterValue> DenseStorage for StripedCounters<V> {
 /// One counter series of a [`DenseFamily`](crate::DenseFamily): what the accessor `#[metrics]` generates
 /// for an enum-labelled (or unlabelled) counter returns.
 ///
-/// A copyable handle with the methods of [`Counter`](crate::Counter) (`V = u64`) or of [`FloatCounter`] (`V = f64`). An
-/// update from the thread that owns the first stripe is a relaxed load and store; from any other thread,
-/// one relaxed atomic add (see [`StripedCounters`]).
+/// A copyable handle with the methods of [`Counter`](crate::Counter) (`V = u64`) or of [`FloatCounter`]
+/// (`V = f64`). An update from the thread that owns the first stripe is a relaxed load and store; from any
+/// other thread, one relaxed atomic add (see [`StripedCounters`]).
 pub struct CounterRef<'a, V: CounterValue = u64> {
     chunk: &'a Chunk,
     slot: usize,
@@ -188,8 +189,15 @@ impl<V: CounterValue> fmt::Debug for CounterRef<'_, V> {
 impl<V: CounterValue> CounterRef<'_, V> {
     #[inline]
     fn add(&self, n: V) {
+        self.add_as(owned_stripe() == Some(0), n);
+    }
+
+    /// Adds `n` to the owned stripe if `owner` (the calling thread owns stripe 0), else to the shared one.
+    /// (`slot` is below `SERIES_PER_CHUNK` already; the remainder lets the compiler drop the bounds checks.)
+    #[inline]
+    fn add_as(&self, owner: bool, n: V) {
         let slot = self.slot % SERIES_PER_CHUNK;
-        if owned_stripe() == Some(0) {
+        if owner {
             // This thread is the only writer of stripe 0: a load and a store cannot lose an update, and a
             // read at the same time sees the value before or after, never a torn one.
             let owned = &self.chunk.owned[slot];
@@ -279,6 +287,27 @@ mod tests {
         let total: u64 = (0..19).map(|i| counters.get(i).get()).sum();
         assert_eq!(total, 6 * 20_000 + 20_000 * (1 + 2 + 3 + 4 + 5));
         assert_eq!(counters.len(), 19);
+    }
+
+    #[test]
+    fn the_owner_stores_into_its_stripe_the_others_add_to_the_shared_one_and_a_read_sums_both() {
+        let counters = StripedCounters::<u64>::new(10);
+        let (series, neighbour) = (counters.get(9), counters.get(8));
+        series.add_as(true, 5);
+        series.add_as(true, 2);
+        series.add_as(false, 30);
+        series.add_as(false, 400);
+        assert_eq!(series.chunk.owned[1].load(Ordering::Relaxed), 7);
+        assert_eq!(series.chunk.shared[1].load(Ordering::Relaxed), 430);
+        assert_eq!(series.get(), 437);
+        assert_eq!(neighbour.get(), 0, "the series next to it is untouched");
+        let float_counters = StripedCounters::<f64>::new(1);
+        let floats = float_counters.get(0);
+        floats.add_as(true, 0.25);
+        floats.add_as(false, 1.5);
+        floats.add_as(false, 1.5);
+        assert_eq!(f64::from_bits(floats.chunk.owned[0].load(Ordering::Relaxed)), 0.25);
+        assert_eq!(floats.get(), 3.25);
     }
 
     #[test]

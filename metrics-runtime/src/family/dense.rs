@@ -26,11 +26,6 @@ pub trait DenseStorage: Send + Sync + 'static {
     /// The number of cells.
     fn len(&self) -> usize;
 
-    /// Whether there are no cells.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The cell at `index`.
     ///
     /// # Panics
