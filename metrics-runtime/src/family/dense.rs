@@ -26,6 +26,11 @@ pub trait DenseStorage: Send + Sync + 'static {
     /// The number of cells.
     fn len(&self) -> usize;
 
+    /// Whether there are no cells (a family whose label set has an enum with no values).
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The cell at `index`.
     ///
     /// # Panics
