@@ -6,11 +6,30 @@
 //! cargo run --example llm_service -- --deterministic    # fixed values, no traffic (for tests)
 //! ```
 //!
-//! The metrics are declared with `#[metrics]` as in DESIGN.md; a background task plays requests to three
-//! models and runs of a few agents. `--config FILE` reads the `prometheus_metrics` schema (environment
-//! variables `PROMETHEUS_METRICS_*` override it) and `--listen ADDR` overrides its address; port 0 picks a
-//! free one. The first line on stdout is `listening on http://ADDR`. SIGTERM or Ctrl-C stops the server
-//! after in-flight scrapes finish. `RUST_LOG=metrics_runtime=debug` shows a line per scrape.
+//! The families are those of seed 000's data-flow diagram, declared with `#[metrics]` as in DESIGN.md, in
+//! its two collector adapters:
+//!
+//! ```text
+//! LLM collector    llmdevops_llm_requests_total{model,status}            counter
+//!                  llmdevops_llm_tokens_total{model,type}                counter
+//!                  llmdevops_llm_request_duration_seconds{model}         histogram
+//! Agent collector  llmdevops_agent_executions_total{agent,status}        counter
+//!                  llmdevops_agent_steps_total{agent,step_type}          counter
+//!                  llmdevops_agent_tool_calls_total{agent,tool}          counter
+//! ```
+//!
+//! with DESIGN.md's label values (`model` gpt-4o, claude-3-5-sonnet, llama-3-70b; `status` ok, error,
+//! timeout; `type` input, output) and buckets (0.1 to 60 seconds); `step_type` is plan, act or reflect, and
+//! `agent` and `tool` are open sets bounded to 500 series. Beside them: requests in flight
+//! (`llmdevops_llm_inflight`), estimated spend (`llmdevops_llm_cost_dollars_total{model}`) and agent runs in
+//! progress (`llmdevops_agent_active_runs`), and the process and tokio runtime collectors. A background task
+//! plays requests to the three models and runs of four agents, every label value among them.
+//!
+//! `--config FILE` reads the `prometheus_metrics` schema (environment variables `PROMETHEUS_METRICS_*`
+//! override it; `collectors.llm` and `collectors.agent` switch the two groups) and `--listen ADDR`
+//! overrides its address; port 0 picks a free one. The first line on stdout is `listening on http://ADDR`.
+//! SIGTERM or Ctrl-C stops the server after in-flight scrapes finish. `RUST_LOG=metrics_runtime=debug`
+//! shows a line per scrape.
 
 use std::error::Error;
 use std::net::SocketAddr;
@@ -23,54 +42,64 @@ use metrics_runtime::config::Config;
 use metrics_runtime::http::Server;
 use metrics_runtime::prelude::*;
 
-/// The LLM calls of the gateway.
+/// The outcome of an LLM request or an agent execution: both collectors' `status` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, LabelEnum)]
+pub enum Status {
+    /// Completed.
+    Ok,
+    /// Failed.
+    Error,
+    /// Gave up waiting.
+    Timeout,
+}
+
+/// The LLM collector: what the LLM engine emits when a request completes.
 #[metrics(namespace = "llmdevops")]
 #[labels(
     Model { Gpt = "gpt-4o", Claude = "claude-3-5-sonnet", Llama = "llama-3-70b" },
-    Status { Ok = "ok", Error = "error", Timeout = "timeout" },
-    Direction { Input = "input", Output = "output" },
+    TokenType { Input = "input", Output = "output" },
 )]
 pub struct LlmMetrics {
     /// LLM requests, by model and outcome.
     #[counter(labels(model: Model, status: Status))]
-    llm_requests: Counter,
+    llm_requests: Counter, // llmdevops_llm_requests_total
 
-    /// Tokens processed, by model and direction.
-    #[counter(labels(model: Model, direction: Direction))]
-    llm_tokens: Counter,
+    /// Tokens processed, by model and type (input or output).
+    #[counter(labels(model: Model, r#type: TokenType))]
+    llm_tokens: Counter, // llmdevops_llm_tokens_total
 
     /// End-to-end request latency.
     #[histogram(labels(model: Model), unit = "seconds", buckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60])]
-    llm_request_duration: Histogram,
+    llm_request_duration: Histogram, // llmdevops_llm_request_duration_seconds
 
     /// Requests in flight.
     #[gauge]
-    llm_inflight: Gauge,
+    llm_inflight: Gauge, // llmdevops_llm_inflight
 
     /// Estimated spend.
     #[counter(labels(model: Model), unit = "dollars")]
-    llm_cost: FloatCounter,
-
-    /// Agent executions, by agent name (an open set, bounded).
-    #[counter(labels(agent: String, status: Status), max_series = 500)]
-    agent_executions: Counter,
+    llm_cost: FloatCounter, // llmdevops_llm_cost_dollars_total
 }
 
-/// What the agents do inside one execution.
+/// The agent collector: what the agent runtime emits as executions, steps and tool calls finish.
 #[metrics(namespace = "llmdevops")]
-#[labels(Step { Plan = "plan", Act = "act", Reflect = "reflect" })]
+#[labels(StepType { Plan = "plan", Act = "act", Reflect = "reflect" })]
 pub struct AgentMetrics {
-    /// Agent steps, by agent and kind of step.
-    #[counter(labels(agent: String, step: Step), max_series = 500)]
-    agent_steps: Counter,
+    /// Agent executions, by agent name (an open set, bounded) and outcome.
+    #[counter(labels(agent: String, status: Status), max_series = 500)]
+    agent_executions: Counter, // llmdevops_agent_executions_total
+
+    /// Agent steps, by agent and step type.
+    #[counter(labels(agent: String, step_type: StepType), max_series = 500)]
+    agent_steps: Counter, // llmdevops_agent_steps_total
 
     /// Tool calls made by agents, by agent and tool.
     #[counter(labels(agent: String, tool: String), max_series = 500)]
-    agent_tool_calls: Counter,
+    agent_tool_calls: Counter, // llmdevops_agent_tool_calls_total
 
     /// Agent runs in progress.
     #[gauge]
-    agent_active_runs: Gauge,
+    agent_active_runs: Gauge, // llmdevops_agent_active_runs
 }
 
 static LLM: LazyLock<LlmMetrics> = LazyLock::new(LlmMetrics::default);
@@ -112,22 +141,31 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// The fixed values of `--deterministic`, which the end-to-end test compares with what Prometheus stored.
+/// The fixed values of `--deterministic`, which the end-to-end tests compare with what Prometheus stored.
+/// Every label value the example uses appears on at least one series.
 fn set_deterministic_values() {
     LLM.llm_requests(Model::Gpt, Status::Ok).inc_by(42);
     LLM.llm_requests(Model::Claude, Status::Error).inc_by(3);
     LLM.llm_requests(Model::Llama, Status::Timeout).inc();
-    LLM.llm_tokens(Model::Gpt, Direction::Input).inc_by(1200);
-    LLM.llm_tokens(Model::Gpt, Direction::Output).inc_by(812);
+    LLM.llm_tokens(Model::Gpt, TokenType::Input).inc_by(1200);
+    LLM.llm_tokens(Model::Gpt, TokenType::Output).inc_by(812);
+    LLM.llm_tokens(Model::Claude, TokenType::Input).inc_by(640);
+    LLM.llm_tokens(Model::Llama, TokenType::Input).inc_by(90);
     for seconds in [0.2, 0.7, 3.0] {
         LLM.llm_request_duration(Model::Claude).observe(seconds);
     }
+    LLM.llm_request_duration(Model::Gpt).observe(1.5);
+    LLM.llm_request_duration(Model::Llama).observe(45.0);
     LLM.llm_inflight().set(2);
     LLM.llm_cost(Model::Gpt).inc_by(1.25);
-    LLM.agent_executions("planner", Status::Ok).inc_by(5);
-    LLM.agent_executions("coder", Status::Error).inc_by(2);
-    AGENTS.agent_steps("planner", Step::Plan).inc_by(7);
+    AGENTS.agent_executions("planner", Status::Ok).inc_by(5);
+    AGENTS.agent_executions("coder", Status::Error).inc_by(2);
+    AGENTS.agent_executions("researcher", Status::Timeout).inc();
+    AGENTS.agent_steps("planner", StepType::Plan).inc_by(7);
+    AGENTS.agent_steps("coder", StepType::Act).inc_by(6);
+    AGENTS.agent_steps("reviewer", StepType::Reflect).inc_by(2);
     AGENTS.agent_tool_calls("coder", "python").inc_by(4);
+    AGENTS.agent_tool_calls("researcher", "search").inc_by(3);
     AGENTS.agent_active_runs().set(1);
 }
 
@@ -151,8 +189,8 @@ impl Rng {
     }
 }
 
-/// One simulated LLM call: tokens, cost, latency (scaled down 100 times), outcome.
-async fn llm_call(rng: &mut Rng) {
+/// One simulated LLM call: tokens, cost, latency (scaled down 100 times), outcome, which it returns.
+async fn llm_call(rng: &mut Rng) -> Status {
     let i = rng.below(3) as usize;
     let model = MODELS[i];
     let _inflight = LLM.llm_inflight().track_inflight();
@@ -166,28 +204,45 @@ async fn llm_call(rng: &mut Rng) {
         _ => Status::Ok,
     };
     LLM.llm_requests(model, status).inc();
-    LLM.llm_tokens(model, Direction::Input).inc_by(input);
-    if status == Status::Ok {
-        LLM.llm_tokens(model, Direction::Output).inc_by(output);
-    }
+    LLM.llm_tokens(model, TokenType::Input).inc_by(input);
+    let output = if status == Status::Ok { output } else { 0 };
+    LLM.llm_tokens(model, TokenType::Output).inc_by(output);
     LLM.llm_request_duration(model).observe(latency);
     LLM.llm_cost(model).inc_by((input + output) as f64 / 1000.0 * PRICE_PER_1K[i]);
+    status
 }
 
-/// One simulated agent run: a plan, a few tool calls, a reflection.
+/// One step of an agent execution: the step counted, then its LLM call, whose outcome worsens `outcome`
+/// (a timeout over an error over success).
+async fn agent_step(rng: &mut Rng, agent: &str, step_type: StepType, outcome: &mut Status) {
+    AGENTS.agent_steps(agent, step_type).inc();
+    match llm_call(rng).await {
+        Status::Ok => {}
+        Status::Error => {
+            if *outcome == Status::Ok {
+                *outcome = Status::Error;
+            }
+        }
+        Status::Timeout => *outcome = Status::Timeout,
+    }
+}
+
+/// One simulated agent execution: a plan, a few tool calls each followed by an action, a reflection. It
+/// times out when one of its LLM calls did, and fails when one failed or, now and then, on its own.
 async fn agent_run(rng: &mut Rng) {
     let agent = AGENT_NAMES[rng.below(AGENT_NAMES.len() as u64) as usize];
     let _active = AGENTS.agent_active_runs().track_inflight();
-    AGENTS.agent_steps(agent, Step::Plan).inc();
-    llm_call(rng).await;
+    let mut outcome = Status::Ok;
+    agent_step(rng, agent, StepType::Plan, &mut outcome).await;
     for _ in 0..rng.below(4) {
-        AGENTS.agent_steps(agent, Step::Act).inc();
         AGENTS.agent_tool_calls(agent, TOOLS[rng.below(TOOLS.len() as u64) as usize]).inc();
-        llm_call(rng).await;
+        agent_step(rng, agent, StepType::Act, &mut outcome).await;
     }
-    AGENTS.agent_steps(agent, Step::Reflect).inc();
-    let status = if rng.below(10) == 0 { Status::Error } else { Status::Ok };
-    LLM.agent_executions(agent, status).inc();
+    agent_step(rng, agent, StepType::Reflect, &mut outcome).await;
+    if outcome == Status::Ok && rng.below(10) == 0 {
+        outcome = Status::Error;
+    }
+    AGENTS.agent_executions(agent, outcome).inc();
 }
 
 /// Plays traffic forever: a few concurrent workers, each alternating LLM calls and agent runs.

@@ -8,15 +8,15 @@ use metrics_runtime::prelude::*;
 #[labels(
     Model { Gpt = "gpt-4o", Claude = "claude-3-5-sonnet", Llama = "llama-3-70b" },
     Status { Ok = "ok", Error = "error", Timeout = "timeout" },
-    Direction { Input = "input", Output = "output" },
+    TokenType { Input = "input", Output = "output" },
 )]
 pub struct LlmMetrics {
     /// LLM requests, by model and outcome.
     #[counter(labels(model: Model, status: Status))]
     llm_requests: Counter, // llmdevops_llm_requests_total
 
-    /// Tokens processed, by model and direction.
-    #[counter(labels(model: Model, direction: Direction))]
+    /// Tokens processed, by model and type (input or output).
+    #[counter(labels(model: Model, r#type: TokenType))] // a Rust keyword as a label name: raw identifier
     llm_tokens: Counter, // llmdevops_llm_tokens_total
 
     /// End-to-end request latency.
@@ -54,7 +54,7 @@ fn the_design_example_compiles_and_behaves_as_written() {
     registry.register(&*METRICS).unwrap();
 
     METRICS.llm_requests(Model::Gpt, Status::Ok).inc();
-    METRICS.llm_tokens(Model::Gpt, Direction::Output).inc_by(812);
+    METRICS.llm_tokens(Model::Gpt, TokenType::Output).inc_by(812);
     let t = METRICS.llm_request_duration(Model::Claude).start_timer(); // observes on drop
     let g = METRICS.llm_inflight().track_inflight(); // +1 now, -1 on drop
     METRICS.agent_executions("planner", Status::Error).inc();
@@ -67,7 +67,7 @@ fn the_design_example_compiles_and_behaves_as_written() {
         "# TYPE llmdevops_llm_requests_total counter",
         r#"llmdevops_llm_requests_total{model="gpt-4o",status="ok"} 1"#,
         r#"llmdevops_llm_requests_total{model="llama-3-70b",status="timeout"} 0"#,
-        r#"llmdevops_llm_tokens_total{model="gpt-4o",direction="output"} 812"#,
+        r#"llmdevops_llm_tokens_total{model="gpt-4o",type="output"} 812"#,
         "# TYPE llmdevops_llm_request_duration_seconds histogram",
         r#"llmdevops_llm_request_duration_seconds_count{model="claude-3-5-sonnet"} 0"#,
         "# HELP llmdevops_llm_inflight Requests in flight.",
@@ -121,13 +121,13 @@ fn the_label_enums_carry_their_values() {
     assert_eq!(Model::Claude.as_str(), "claude-3-5-sonnet");
     assert_eq!(<Model as metrics_runtime::LabelEnum>::CARDINALITY, 3);
     assert_eq!(<Status as metrics_runtime::LabelEnum>::ALL, &[Status::Ok, Status::Error, Status::Timeout]);
-    assert_eq!(<Direction as metrics_runtime::LabelEnum>::VALUES, &["input", "output"]);
+    assert_eq!(<TokenType as metrics_runtime::LabelEnum>::VALUES, &["input", "output"]);
     assert_eq!(Status::Timeout.ordinal(), 2);
     assert_eq!(Model::from_ordinal(2), Some(Model::Llama));
     // The derives the issue lists: Debug, Clone, Copy, PartialEq, Eq, Hash.
     let set: std::collections::HashSet<Model> = [Model::Gpt, Model::Gpt, Model::Claude].into_iter().collect();
     assert_eq!(set.len(), 2);
-    assert_eq!(format!("{:?}", Direction::Input), "Input");
+    assert_eq!(format!("{:?}", TokenType::Input), "Input");
 }
 
 #[test]
@@ -156,6 +156,14 @@ fn the_static_descriptors_describe_every_family() {
     assert_eq!(requests.cardinality(), Some(9));
     assert_eq!(requests.sample_name(), "llmdevops_llm_requests_total");
     assert_eq!(requests.max_series(), None);
+
+    // The raw identifier `r#type` exposes the label `type`, with the token types' values.
+    let tokens = &f[1];
+    assert_eq!(tokens.help(), "Tokens processed, by model and type (input or output).");
+    let token_labels: Vec<&str> = tokens.labels().iter().map(|l| l.name()).collect();
+    assert_eq!(token_labels, ["model", "type"]);
+    assert_eq!(tokens.labels()[1].values(), Some(&["input", "output"][..]));
+    assert_eq!(tokens.cardinality(), Some(6));
 
     let duration = &f[2];
     assert_eq!(duration.kind(), MetricType::Histogram);

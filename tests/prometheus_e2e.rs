@@ -170,13 +170,15 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
         // And the values the example set, as a person would query them.
         for (promql, want) in [
             ("llmdevops_llm_requests_total{model=\"gpt-4o\",status=\"ok\"}", 42.0),
-            ("llmdevops_llm_tokens_total{model=\"gpt-4o\",direction=\"output\"}", 812.0),
+            ("llmdevops_llm_tokens_total{model=\"gpt-4o\",type=\"output\"}", 812.0),
             ("llmdevops_llm_request_duration_seconds_count{model=\"claude-3-5-sonnet\"}", 3.0),
             ("llmdevops_llm_request_duration_seconds_sum{model=\"claude-3-5-sonnet\"}", 3.9),
             ("llmdevops_llm_request_duration_seconds_bucket{model=\"claude-3-5-sonnet\",le=\"1.0\"}", 2.0),
             ("llmdevops_llm_inflight", 2.0),
             ("llmdevops_llm_cost_dollars_total{model=\"gpt-4o\"}", 1.25),
             ("llmdevops_agent_executions_total{agent=\"planner\",status=\"ok\"}", 5.0),
+            ("llmdevops_agent_executions_total{agent=\"researcher\",status=\"timeout\"}", 1.0),
+            ("llmdevops_agent_steps_total{agent=\"planner\",step_type=\"plan\"}", 7.0),
             ("llmdevops_agent_tool_calls_total{agent=\"coder\",tool=\"python\"}", 4.0),
             ("up", 1.0),
         ] {

@@ -5,15 +5,15 @@ use metrics_runtime::prelude::*;
 #[labels(
     Model { Gpt = "gpt-4o", Claude = "claude-3-5-sonnet", Llama = "llama-3-70b" },
     Status { Ok = "ok", Error = "error", Timeout = "timeout" },
-    Direction { Input = "input", Output = "output" },
+    TokenType { Input = "input", Output = "output" },
 )]
 pub struct LlmMetrics {
     /// LLM requests, by model and outcome.
     #[counter(labels(model: Model, status: Status))]
     llm_requests: Counter,                       // llmdevops_llm_requests_total
 
-    /// Tokens processed, by model and direction.
-    #[counter(labels(model: Model, direction: Direction))]
+    /// Tokens processed, by model and type (input or output).
+    #[counter(labels(model: Model, r#type: TokenType))]    // a Rust keyword as a label name: raw identifier
     llm_tokens: Counter,                         // llmdevops_llm_tokens_total
 
     /// End-to-end request latency.
@@ -37,7 +37,7 @@ static METRICS: LazyLock<LlmMetrics> = LazyLock::new(LlmMetrics::default);
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     METRICS.llm_requests(Model::Gpt, Status::Ok).inc();
-    METRICS.llm_tokens(Model::Gpt, Direction::Output).inc_by(812);
+    METRICS.llm_tokens(Model::Gpt, TokenType::Output).inc_by(812);
     let _t = METRICS.llm_request_duration(Model::Claude).start_timer();   // observes on drop
     let _g = METRICS.llm_inflight().track_inflight();                      // +1 now, -1 on drop
     METRICS.agent_executions("planner", Status::Error).inc();
