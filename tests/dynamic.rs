@@ -297,3 +297,48 @@ fn open_families_are_bounded_and_definitions_need_their_registry() {
     let err = set.counter(&MetricSpec::new("late", "Late.", SpecKind::Counter)).unwrap_err();
     assert_eq!(err, DefineError::RegistryDropped);
 }
+
+#[test]
+fn the_caller_chooses_the_naming_policy() {
+    use metrics_runtime::{Convention, Policy};
+
+    let registry = new_registry();
+    let set = DynamicMetrics::new(&registry).unwrap();
+    let gauge = |name: &str| MetricSpec::new(name, "Argo-style.", SpecKind::Gauge);
+    // By default the macro's conventions hold.
+    for name in ["workflows_count", "storage_bytes_total", "exec_duration_gauge", "modelScore", "job:runs:rate5m"] {
+        let err = set.gauge(&gauge(name)).unwrap_err();
+        assert!(matches!(&err, DefineError::Invalid { error, .. } if error.convention().is_some()), "{name}: {err}");
+    }
+    // Argo allows Prometheus' data model: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    for name in ["workflows_count", "storage_bytes_total", "exec_duration_gauge", "modelScore", "job:runs:rate5m"] {
+        set.gauge(&gauge(name).policy(Policy::PERMISSIVE)).unwrap_or_else(|e| panic!("{name}: {e}")).get(&[]).set(1.0);
+    }
+    let labelled = gauge("by_model").labels(["modelName"]).policy(Policy::PERMISSIVE);
+    set.gauge(&labelled).unwrap().get(&["a \"quoted\" model"]).set(2.0);
+    // Invalid names stay invalid whatever the policy.
+    for name in ["__internal", "9lives", "a-b", "naïve"] {
+        let err = set.gauge(&gauge(name).policy(Policy::PERMISSIVE)).unwrap_err();
+        assert!(matches!(&err, DefineError::Invalid { error, .. } if error.is_invalid()), "{name}: {err}");
+    }
+    let err = set.gauge(&gauge("ok_name").labels(["le:x"]).policy(Policy::PERMISSIVE)).unwrap_err();
+    assert!(matches!(err, DefineError::Invalid { .. }), "{err}");
+    // One convention allowed covers that convention only.
+    let one = Policy::STRICT.allow(Convention::ReservedSuffix);
+    assert!(set.gauge(&gauge("pods_count").policy(one)).is_ok());
+    assert!(set.gauge(&gauge("pods_gauge").policy(one)).is_err());
+    // A counter written with its `_total` is that family, exposed once with the suffix.
+    let runs =
+        set.counter(&MetricSpec::new("runs_total", "Runs.", SpecKind::Counter).policy(Policy::PERMISSIVE)).unwrap();
+    runs.get(&[]).inc();
+
+    for format in [Format::Text, Format::OpenMetrics] {
+        let exposition = scrape(&registry, format);
+        assert_eq!(exposition.value("workflows_count", &[]), Some(1.0), "{format:?}");
+        assert_eq!(exposition.value("job:runs:rate5m", &[]), Some(1.0), "{format:?}");
+        assert_eq!(exposition.value("modelScore", &[]), Some(1.0), "{format:?}");
+        assert_eq!(exposition.value("by_model", &[("modelName", "a \"quoted\" model")]), Some(2.0), "{format:?}");
+        assert_eq!(exposition.value("runs_total", &[]), Some(1.0), "{format:?}");
+        assert_eq!(exposition.value("runs_total_total", &[]), None, "{format:?}");
+    }
+}

@@ -2,7 +2,7 @@
 //! and `#[label(...)]`. Each value is parsed as loosely as syntax allows (any expression), then its shape
 //! is checked, so one malformed option is reported without hiding the options after it.
 
-use metrics_naming::Kind;
+use metrics_naming::{Convention, Kind};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::ext::IdentExt;
@@ -89,6 +89,13 @@ pub(crate) fn container_args(cx: &Ctxt, args: TokenStream) -> ContainerArgs {
                     krate.set(&meta.path, path);
                 }
             }
+        } else if meta.path.is_ident("allow") {
+            cx.error_spanned_by(
+                &meta.path,
+                "`allow(...)` goes on the field of the family that breaks a naming convention, such as \
+                 `#[gauge(allow(total_suffix))]`, never on the whole struct: each opt-out is named where it applies",
+            );
+            skip_value(&meta)?;
         } else {
             cx.error_spanned_by(
                 &meta.path,
@@ -251,15 +258,60 @@ pub(crate) struct FieldOptions {
     pub(crate) ttl: Option<Spanned<u64>>,
     pub(crate) name: Option<LitStr>,
     pub(crate) help: Option<LitStr>,
+    /// The naming conventions the family opts out of, each with the span of its name in `allow(...)`.
+    pub(crate) allow: Vec<(Convention, Span)>,
 }
 
 /// The options each kind takes, for the message about an unknown one.
 fn options_of(kind: Kind) -> &'static str {
     match kind {
-        Kind::Histogram => "`labels(...)`, `unit`, `buckets`, `name`, `help`, `max_series` and `ttl`",
-        Kind::Info => "`labels(...)`, `name`, `help`, `max_series` and `ttl`",
-        Kind::Counter | Kind::Gauge => "`labels(...)`, `unit`, `name`, `help`, `max_series` and `ttl`",
+        Kind::Histogram => "`labels(...)`, `unit`, `buckets`, `name`, `help`, `max_series`, `ttl` and `allow(...)`",
+        Kind::Info => "`labels(...)`, `name`, `help`, `max_series`, `ttl` and `allow(...)`",
+        Kind::Counter | Kind::Gauge => "`labels(...)`, `unit`, `name`, `help`, `max_series`, `ttl` and `allow(...)`",
     }
+}
+
+/// The conventions `allow(...)` takes, for messages.
+fn convention_names() -> String {
+    let names: Vec<String> = Convention::ALL.iter().map(|c| format!("`{}`", c.name())).collect();
+    names.join(", ")
+}
+
+/// `allow(total_suffix, type_word)`: the conventions named, each once; unknown names reported on the name.
+fn allow_list(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Vec<(Convention, Span)>> {
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!(
+                "`allow` names the naming conventions this family breaks in parentheses, such as \
+                 `allow(total_suffix)`; it takes {}",
+                convention_names()
+            ),
+        );
+        skip_value(meta)?;
+        return Ok(Vec::new());
+    }
+    let content;
+    parenthesized!(content in meta.input);
+    let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
+    let mut allowed: Vec<(Convention, Span)> = Vec::new();
+    for name in &names {
+        let text = name.unraw().to_string();
+        match Convention::from_name(&text) {
+            Some(c) if allowed.iter().any(|(a, _)| *a == c) => {
+                cx.error_spanned_by(name, format!("`{text}` is allowed twice; name it once"));
+            }
+            Some(c) => allowed.push((c, name.span())),
+            None => cx.error_spanned_by(
+                name,
+                format!("unknown naming convention `{text}` in `allow(...)`; it takes {}", convention_names()),
+            ),
+        }
+    }
+    if names.is_empty() {
+        cx.error_spanned_by(&meta.path, format!("`allow()` names no convention; it takes {}", convention_names()));
+    }
+    Ok(allowed)
 }
 
 /// The options of the metric attribute `attr` of a field of `kind`.
@@ -271,6 +323,7 @@ pub(crate) fn field_options(cx: &Ctxt, kind: Kind, attr: &Attribute) -> FieldOpt
     let mut ttl = Attr::none(cx, "ttl");
     let mut name = Attr::none(cx, "name");
     let mut help = Attr::none(cx, "help");
+    let mut allow = Attr::none(cx, "allow");
     let attr_name = path_text(attr.path());
     match &attr.meta {
         syn::Meta::Path(_) => return FieldOptions::default(),
@@ -333,6 +386,11 @@ pub(crate) fn field_options(cx: &Ctxt, kind: Kind, attr: &Attribute) -> FieldOpt
                 "`buckets` applies to histograms only; remove it, or make the field a `#[histogram]`",
             );
             skip_value(&meta)?;
+        } else if key.is_ident("allow") {
+            let list = allow_list(cx, &meta)?;
+            if allow.first(key) {
+                allow.set(key, list);
+            }
         } else if key.is_ident("max_series") {
             let expr = value_expr(&meta)?;
             if max_series.first(key) {
@@ -370,6 +428,7 @@ pub(crate) fn field_options(cx: &Ctxt, kind: Kind, attr: &Attribute) -> FieldOpt
         ttl: ttl.get(),
         name: name.into_value(),
         help: help.into_value(),
+        allow: allow.into_value().unwrap_or_default(),
     }
 }
 

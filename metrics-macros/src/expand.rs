@@ -2,7 +2,7 @@
 //! field holding a generic runtime family, a line in `new()`, a typed accessor, an entry in `FAMILIES` and
 //! three forwarding calls in the `Collect` implementation.
 
-use metrics_naming::Kind;
+use metrics_naming::{DEFAULT_MAX_SERIES, Kind};
 use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens as _, format_ident, quote, quote_spanned};
 use syn::Ident;
@@ -268,7 +268,10 @@ fn constructor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
     match &f.open {
         None => quote!(#rt::DenseFamily::new(#desc, #config)),
         Some(open) => {
-            let max = int(open.max_series as u64);
+            let max = open.max_series.map(|max| {
+                let max = int(max as u64);
+                quote!(.max_series(#max))
+            });
             let enum_labels =
                 f.labels.iter().enumerate().filter(|(_, l)| !matches!(l.ty, LabelType::Open)).map(|(i, _)| {
                     let i = Literal::usize_unsuffixed(i);
@@ -278,7 +281,7 @@ fn constructor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
                 let duration = duration(rt, ms);
                 quote!(.ttl(#duration))
             });
-            quote!(#rt::OpenFamily::new(#desc, #config, #rt::OpenOptions::new().max_series(#max)#(#enum_labels)*#ttl))
+            quote!(#rt::OpenFamily::new(#desc, #config, #rt::OpenOptions::new()#max #(#enum_labels)*#ttl))
         }
     }
 }
@@ -305,7 +308,7 @@ fn schema(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
         quote!(.with_buckets(&[#(#bounds),*]))
     });
     let open = f.open.as_ref().map(|open| {
-        let max = int(open.max_series as u64);
+        let max = int(open.max_series.unwrap_or(DEFAULT_MAX_SERIES) as u64);
         let ttl = match open.ttl_ms {
             Some(ms) => {
                 let duration = duration(rt, ms);
@@ -334,11 +337,15 @@ fn exposed(f: &Family<'_>) -> String {
         n => text.push_str(&format!(" with the labels {} and {}", labels[..n - 1].join(", "), labels[n - 1])),
     }
     text.push('.');
-    if let Some(open) = &f.open {
-        text.push_str(&format!(
-            " At most {} series; updates for new label values past that go to one overflow series.",
-            open.max_series
-        ));
+    match f.open.as_ref().map(|open| open.max_series) {
+        Some(Some(max)) => text.push_str(&format!(
+            " At most {max} series; updates for new label values past that go to one overflow series."
+        )),
+        Some(None) => text.push_str(&format!(
+            " At most its registry's series per family (`cardinality.max_per_metric`, default {DEFAULT_MAX_SERIES}); \
+             updates for new label values past that go to one overflow series."
+        )),
+        None => {}
     }
     text
 }

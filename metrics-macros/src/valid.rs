@@ -2,7 +2,7 @@
 //! labels against the label sets; options against the labels; families against each other. Every naming
 //! rule is a call into `metrics-naming`, the crate the runtime checks metrics defined at run time with.
 
-use metrics_naming::{Kind, RuleError};
+use metrics_naming::{Convention, Kind, Policy, RuleError};
 use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned as _;
@@ -14,9 +14,6 @@ use crate::ctxt::Ctxt;
 
 /// The most labels a family takes (dense storage is indexed by tuples of up to eight label enums).
 const MAX_LABELS: usize = 8;
-
-/// The default series bound of a family with an open label.
-const DEFAULT_MAX_SERIES: usize = 1000;
 
 /// What the expansion needs, computed and checked.
 pub(crate) struct Checked<'c> {
@@ -53,7 +50,8 @@ pub(crate) struct Family<'c> {
 
 /// The bounds of a family with an open label.
 pub(crate) struct Open {
-    pub(crate) max_series: usize,
+    /// The family's own bound; `None`: its registry's bound per family (`cardinality.max_per_metric`).
+    pub(crate) max_series: Option<usize>,
     pub(crate) ttl_ms: Option<u64>,
 }
 
@@ -289,15 +287,41 @@ fn family<'c>(
     };
     let unit = opts.unit.as_ref().map(LitStr::value);
     let parts = NameParts { namespace, subsystem, name: name_span, unit: opts.unit.as_ref() };
+    let policy = opts.allow.iter().fold(Policy::STRICT, |p, (c, _)| p.allow(*c));
+    let join = |policy| {
+        metrics_naming::family_name_with(
+            namespace.map(|(s, _)| s.as_str()),
+            subsystem.map(|(s, _)| s.as_str()),
+            &base,
+            kind,
+            unit.as_deref(),
+            policy,
+        )
+    };
     let mut suffix_error = None;
-    let name = match metrics_naming::family_name(
-        namespace.map(|(s, _)| s.as_str()),
-        subsystem.map(|(s, _)| s.as_str()),
-        &base,
-        kind,
-        unit.as_deref(),
-    ) {
-        Ok(name) => name,
+    let name = match join(policy) {
+        Ok(name) => {
+            let label_names: Vec<String> = opts.labels.iter().map(|d| d.ident.unraw().to_string()).collect();
+            let label_refs: Vec<&str> = label_names.iter().map(String::as_str).collect();
+            for (convention, span) in &opts.allow {
+                let without = policy.deny(*convention);
+                let needed = match convention {
+                    Convention::UnitSuffix => unit.as_ref().is_some_and(|u| !name.ends_with(&format!("_{u}"))),
+                    _ => {
+                        join(without).is_err()
+                            || metrics_naming::check_label_names_with(&label_refs, kind, without).is_err()
+                    }
+                };
+                if !needed {
+                    let why = match (convention, &unit) {
+                        (Convention::UnitSuffix, None) => "the family declares no `unit`".to_owned(),
+                        _ => format!("`{name}` keeps that convention ({})", convention.rule()),
+                    };
+                    cx.error_at(*span, format!("`allow({convention})` is not needed: {why}; remove it"));
+                }
+            }
+            name
+        }
         Err(e) => {
             match &e {
                 RuleError::ReservedSuffix { .. } | RuleError::CounterTotal { .. } => {
@@ -321,7 +345,7 @@ fn family<'c>(
         }
     };
 
-    let labels = labels(cx, field, enums);
+    let labels = labels(cx, field, enums, policy);
     let open = open_options(cx, field, &labels);
     let buckets = if kind == Kind::Histogram { buckets(cx, field) } else { Vec::new() };
     Family { field, accessor, cell, cell_ty, name, help, unit, labels, buckets, open, suffix_error }
@@ -335,14 +359,14 @@ const KEYWORDS: &[&str] = &[
     "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
-fn labels<'c>(cx: &Ctxt, field: &'c Field<'c>, enums: &[EnumDef<'c>]) -> Vec<Label<'c>> {
+fn labels<'c>(cx: &Ctxt, field: &'c Field<'c>, enums: &[EnumDef<'c>], policy: Policy) -> Vec<Label<'c>> {
     let decls = &field.options.labels;
     let names: Vec<String> = decls.iter().map(|d| d.ident.unraw().to_string()).collect();
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut labels = Vec::with_capacity(decls.len());
     for (i, decl) in decls.iter().enumerate() {
         let name = &names[i];
-        if let Err((at, e)) = metrics_naming::check_label_names(&name_refs[..=i], field.kind) {
+        if let Err((at, e)) = metrics_naming::check_label_names_with(&name_refs[..=i], field.kind, policy) {
             if at == i {
                 cx.error_spanned_by(&decl.ident, e);
             }
@@ -404,7 +428,7 @@ fn open_options(cx: &Ctxt, field: &Field<'_>, labels: &[Label<'_>]) -> Option<Op
     let is_open = labels.iter().any(|l| matches!(l.ty, LabelType::Open)) || labels.len() > MAX_LABELS;
     if is_open {
         return Some(Open {
-            max_series: opts.max_series.as_ref().map_or(DEFAULT_MAX_SERIES, |m| m.value),
+            max_series: opts.max_series.as_ref().map(|m| m.value),
             ttl_ms: opts.ttl.as_ref().map(|t| t.value),
         });
     }

@@ -10,6 +10,10 @@
 
 use std::fmt;
 
+mod policy;
+
+pub use policy::{Convention, Policy};
+
 /// The kind of a metric family, as far as naming is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -120,6 +124,13 @@ pub enum RuleError {
     },
     /// The name already ends with its unit, so appending it would double it.
     UnitTwice {
+        /// The name.
+        name: String,
+        /// The unit.
+        unit: String,
+    },
+    /// A family with a unit whose name does not end with `_<unit>`.
+    UnitNotInName {
         /// The name.
         name: String,
         /// The unit.
@@ -236,6 +247,11 @@ impl fmt::Display for RuleError {
                 "name `{name}` already ends with the unit `{unit}`; drop `_{unit}` from the name, the unit is \
                  appended once"
             ),
+            RuleError::UnitNotInName { name, unit } => write!(
+                f,
+                "name `{name}` does not end with its unit `{unit}`; name it `{name}_{unit}`, or opt out with \
+                 `allow(unit_suffix)` to keep the name (the unit is then not written in `# UNIT`)"
+            ),
             RuleError::UnitNotAllowed { kind: Kind::Info } => {
                 write!(f, "an info cannot have a unit: its value is always 1; remove the unit")
             }
@@ -295,15 +311,16 @@ fn to_snake_case(name: &str) -> String {
     out
 }
 
-/// Checks one name against `[a-z_][a-z0-9_]*` with no `__` prefix.
-fn check_identifier(what: &'static str, name: &str) -> Result<(), RuleError> {
+/// Checks one name against `[a-z_][a-z0-9_]*` with no `__` prefix; `policy` may allow uppercase letters
+/// and, outside label names, colons (Prometheus' data model: `[a-zA-Z_:][a-zA-Z0-9_:]*`).
+fn check_identifier(what: &'static str, name: &str, policy: Policy) -> Result<(), RuleError> {
     if name.is_empty() {
         return Err(RuleError::Empty { what });
     }
     for (at, ch) in name.char_indices() {
         let ok = ch.is_ascii_lowercase() || ch == '_' || (at > 0 && ch.is_ascii_digit());
         if !ok {
-            return Err(RuleError::InvalidChar { what, name: name.to_owned(), ch, at });
+            policy.judge(RuleError::InvalidChar { what, name: name.to_owned(), ch, at })?;
         }
     }
     if name.starts_with("__") {
@@ -314,7 +331,12 @@ fn check_identifier(what: &'static str, name: &str) -> Result<(), RuleError> {
 
 /// Checks a namespace or subsystem: the same characters as a metric name.
 pub fn check_prefix(what: &'static str, name: &str) -> Result<(), RuleError> {
-    check_identifier(what, name)
+    check_identifier(what, name, Policy::STRICT)
+}
+
+/// Checks a namespace or subsystem under `policy`.
+pub fn check_prefix_with(what: &'static str, name: &str, policy: Policy) -> Result<(), RuleError> {
+    check_identifier(what, name, policy)
 }
 
 /// Words that name a metric type; promtool lints a name holding one.
@@ -377,6 +399,12 @@ pub fn non_base_unit(word: &str) -> Option<&'static str> {
 
 /// Checks a unit: one lowercase word, a base unit.
 pub fn check_unit(unit: &str) -> Result<(), RuleError> {
+    check_unit_with(unit, Policy::STRICT)
+}
+
+/// Checks a unit under `policy`: one lowercase word always, a base unit unless the policy allows
+/// [`Convention::NonBaseUnit`].
+pub fn check_unit_with(unit: &str, policy: Policy) -> Result<(), RuleError> {
     if unit.is_empty() || !unit.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
         return Err(RuleError::InvalidUnit { unit: unit.to_owned() });
     }
@@ -385,10 +413,19 @@ pub fn check_unit(unit: &str) -> Result<(), RuleError> {
     }
     for word in unit.split('_') {
         if let Some(base) = non_base_unit(word) {
-            return Err(RuleError::NonBaseUnit { unit: unit.to_owned(), base });
+            policy.judge(RuleError::NonBaseUnit { unit: unit.to_owned(), base })?;
         }
     }
     Ok(())
+}
+
+/// Checks that the family name `name` ends with `_<unit>`, unless `policy` allows
+/// [`Convention::UnitSuffix`].
+pub fn check_unit_in_name(name: &str, unit: &str, policy: Policy) -> Result<(), RuleError> {
+    if name.strip_suffix(unit).is_some_and(|rest| rest.ends_with('_')) {
+        return Ok(());
+    }
+    policy.judge(RuleError::UnitNotInName { name: name.to_owned(), unit: unit.to_owned() })
 }
 
 /// Checks a label name: snake_case, no `__` prefix, not reserved for the given kind.
@@ -396,7 +433,13 @@ pub fn check_unit(unit: &str) -> Result<(), RuleError> {
 /// `le` is refused on histograms (the encoder writes it) and `quantile` everywhere (summaries own it, and
 /// promtool lints it elsewhere); `le` is refused on every other kind too, since promtool lints it there.
 pub fn check_label_name(name: &str, kind: Kind) -> Result<(), RuleError> {
-    check_identifier("label", name)?;
+    check_label_name_with(name, kind, Policy::STRICT)
+}
+
+/// Checks a label name under `policy`, which may allow uppercase letters; the reserved names and the
+/// characters outside `[a-zA-Z0-9_]` are refused whatever the policy.
+pub fn check_label_name_with(name: &str, kind: Kind, policy: Policy) -> Result<(), RuleError> {
+    check_identifier("label", name, policy)?;
     match name {
         "le" => Err(RuleError::ReservedLabel {
             name: name.to_owned(),
@@ -420,12 +463,18 @@ pub fn check_label_name(name: &str, kind: Kind) -> Result<(), RuleError> {
 /// without `_info`). Besides the character rules it refuses what promtool lints: a counter given `_total`,
 /// suffixes of other kinds, metric type words and non-base units in the name.
 pub fn check_family_name(name: &str, kind: Kind, unit: Option<&str>) -> Result<(), RuleError> {
-    check_identifier("metric", name)?;
+    check_family_name_with(name, kind, unit, Policy::STRICT)
+}
+
+/// Checks a family name under `policy`: the invalid rules always, each convention unless the policy
+/// allows it. The first rule broken that the policy does not allow is the error.
+pub fn check_family_name_with(name: &str, kind: Kind, unit: Option<&str>, policy: Policy) -> Result<(), RuleError> {
+    check_identifier("metric", name, policy)?;
     if kind == Kind::Counter && name.ends_with("_total") {
-        return Err(RuleError::CounterTotal { name: name.to_owned() });
+        policy.judge(RuleError::CounterTotal { name: name.to_owned() })?;
     }
     if kind == Kind::Info && name.ends_with("_info") {
-        return Err(RuleError::ReservedSuffix { name: name.to_owned(), suffix: "_info", owner: "info" });
+        policy.judge(RuleError::ReservedSuffix { name: name.to_owned(), suffix: "_info", owner: "info" })?;
     }
     let reserved: &[(&str, &str)] = &[
         ("_total", "counter"),
@@ -435,14 +484,15 @@ pub fn check_family_name(name: &str, kind: Kind, unit: Option<&str>) -> Result<(
         ("_count", "histogram"),
         ("_info", "info"),
     ];
-    for (suffix, owner) in reserved {
-        if name.ends_with(suffix) {
-            return Err(RuleError::ReservedSuffix { name: name.to_owned(), suffix, owner });
+    let counter_total = kind == Kind::Counter && name.ends_with("_total");
+    if let Some((suffix, owner)) = reserved.iter().find(|(suffix, _)| name.ends_with(suffix)) {
+        if !counter_total {
+            policy.judge(RuleError::ReservedSuffix { name: name.to_owned(), suffix, owner })?;
         }
     }
     for (i, word) in name.split('_').enumerate() {
         if let Some(t) = TYPE_WORDS.iter().find(|t| **t == word) {
-            return Err(RuleError::TypeInName { name: name.to_owned(), word: t });
+            policy.judge(RuleError::TypeInName { name: name.to_owned(), word: t })?;
         }
         // promtool reads an abbreviation only after an underscore: `ns_requests` names a namespace.
         let abbreviation = ABBREVIATIONS.iter().any(|(a, _)| *a == word);
@@ -450,14 +500,14 @@ pub fn check_family_name(name: &str, kind: Kind, unit: Option<&str>) -> Result<(
             continue;
         }
         if let Some(base) = non_base_unit(word) {
-            return Err(RuleError::NonBaseUnit { unit: word.to_owned(), base });
+            policy.judge(RuleError::NonBaseUnit { unit: word.to_owned(), base })?;
         }
     }
     if let Some(unit) = unit {
         if kind == Kind::Info {
             return Err(RuleError::UnitNotAllowed { kind });
         }
-        check_unit(unit)?;
+        check_unit_with(unit, policy)?;
     }
     Ok(())
 }
@@ -473,31 +523,52 @@ pub fn family_name(
     kind: Kind,
     unit: Option<&str>,
 ) -> Result<String, RuleError> {
+    family_name_with(namespace, subsystem, name, kind, unit, Policy::STRICT)
+}
+
+/// [`family_name`] under `policy`.
+///
+/// Where the policy allows [`Convention::UnitSuffix`], the unit is not appended: the name is kept as
+/// written. Where it allows [`Convention::TotalSuffix`], a counter written with its `_total`
+/// (`runs_total`) is the family `runs`, exposed as `runs_total`.
+pub fn family_name_with(
+    namespace: Option<&str>,
+    subsystem: Option<&str>,
+    name: &str,
+    kind: Kind,
+    unit: Option<&str>,
+    policy: Policy,
+) -> Result<String, RuleError> {
     if let Some(ns) = namespace {
-        check_prefix("namespace", ns)?;
+        check_prefix_with("namespace", ns, policy)?;
     }
     if let Some(sub) = subsystem {
-        check_prefix("subsystem", sub)?;
+        check_prefix_with("subsystem", sub, policy)?;
     }
-    check_identifier("metric", name)?;
+    check_identifier("metric", name, policy)?;
     let mut full = String::with_capacity(name.len() + 32);
     for part in [namespace, subsystem].into_iter().flatten() {
         full.push_str(part);
         full.push('_');
     }
     full.push_str(name);
+    if kind == Kind::Counter && policy.allows(Convention::TotalSuffix) {
+        if let Some(family) = full.strip_suffix("_total").filter(|f| !f.is_empty() && !f.ends_with('_')) {
+            full.truncate(family.len());
+        }
+    }
     if let Some(unit) = unit {
-        check_unit(unit)?;
+        check_unit_with(unit, policy)?;
         let suffix = format!("_{unit}");
         if full.ends_with(&suffix) {
             if full[..full.len() - suffix.len()].ends_with(&suffix) {
                 return Err(RuleError::UnitTwice { name: name.to_owned(), unit: unit.to_owned() });
             }
-        } else {
+        } else if !policy.allows(Convention::UnitSuffix) {
             full.push_str(&suffix);
         }
     }
-    check_family_name(&full, kind, unit)?;
+    check_family_name_with(&full, kind, unit, policy)?;
     Ok(full)
 }
 
@@ -520,6 +591,10 @@ pub fn names_collide(a: &str, a_kind: Kind, b: &str, b_kind: Kind) -> bool {
 /// values once a family is at its series limit.
 pub const OVERFLOW_VALUE: &str = "__overflow__";
 
+/// The most series an open family holds when neither its declaration nor its registry says otherwise
+/// (`max_series` on the family, `cardinality.max_per_metric` in the configuration).
+pub const DEFAULT_MAX_SERIES: usize = 1000;
+
 /// The default bucket bounds of the official clients, for latencies in seconds: 5 ms to 10 s.
 pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
@@ -527,8 +602,13 @@ pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 ///
 /// On error, returns the position of the first name at fault with what is wrong with it.
 pub fn check_label_names(names: &[&str], kind: Kind) -> Result<(), (usize, RuleError)> {
+    check_label_names_with(names, kind, Policy::STRICT)
+}
+
+/// [`check_label_names`] under `policy`.
+pub fn check_label_names_with(names: &[&str], kind: Kind, policy: Policy) -> Result<(), (usize, RuleError)> {
     for (i, name) in names.iter().enumerate() {
-        check_label_name(name, kind).map_err(|e| (i, e))?;
+        check_label_name_with(name, kind, policy).map_err(|e| (i, e))?;
         if names[..i].contains(name) {
             return Err((i, RuleError::DuplicateLabel { name: (*name).to_owned() }));
         }

@@ -541,7 +541,10 @@ impl Config {
     /// A registry whose total series limit is `cardinality.total_limit`, with no collector registered: see
     /// [`Config::registry_with_collectors`] for one holding the collectors the configuration switches on.
     pub fn registry(&self) -> Registry {
-        Registry::builder().total_series_limit(self.cardinality.total_limit).build()
+        Registry::builder()
+            .total_series_limit(self.cardinality.total_limit)
+            .max_series_per_family(self.cardinality.max_per_metric)
+            .build()
     }
 
     /// A registry as [`Config::registry`] builds it, with the ready-made collectors that the `collectors`

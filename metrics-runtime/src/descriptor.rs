@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::MetricType;
-use metrics_naming::RuleError;
+use metrics_naming::{Policy, RuleError};
 
 /// The metadata of one metric family: name, type, help, unit and label names.
 ///
@@ -19,6 +19,7 @@ pub struct Descriptor {
     kind: MetricType,
     label_names: Cow<'static, [&'static str]>,
     owned_labels: Vec<String>,
+    policy: Policy,
 }
 
 impl Descriptor {
@@ -28,8 +29,19 @@ impl Descriptor {
         kind: MetricType,
         help: impl Into<Cow<'static, str>>,
     ) -> Result<Self, RuleError> {
+        Descriptor::with_policy(name, kind, help, Policy::STRICT)
+    }
+
+    /// A descriptor checked under `policy`: the conventions it allows are not enforced, here or by
+    /// [`with_unit`](Self::with_unit) and [`with_labels`](Self::with_labels).
+    pub fn with_policy(
+        name: impl Into<Cow<'static, str>>,
+        kind: MetricType,
+        help: impl Into<Cow<'static, str>>,
+        policy: Policy,
+    ) -> Result<Self, RuleError> {
         let name = name.into();
-        metrics_naming::check_family_name(&name, kind, None)?;
+        metrics_naming::check_family_name_with(&name, kind, None, policy)?;
         Ok(Descriptor {
             name,
             help: help.into(),
@@ -37,6 +49,7 @@ impl Descriptor {
             kind,
             label_names: Cow::Borrowed(&[]),
             owned_labels: Vec::new(),
+            policy,
         })
     }
 
@@ -59,16 +72,17 @@ impl Descriptor {
             kind,
             label_names: Cow::Borrowed(label_names),
             owned_labels: Vec::new(),
+            policy: Policy::STRICT,
         }
     }
 
-    /// Sets the unit; the name must already end with `_<unit>`.
+    /// Sets the unit; the name must already end with `_<unit>`, unless the descriptor's policy allows
+    /// [`Convention::UnitSuffix`](metrics_naming::Convention::UnitSuffix) (the unit is then kept as
+    /// metadata and not written in `# UNIT`).
     pub fn with_unit(mut self, unit: impl Into<Cow<'static, str>>) -> Result<Self, RuleError> {
         let unit = unit.into();
-        metrics_naming::check_family_name(&self.name, self.kind, Some(&unit))?;
-        if !self.name.strip_suffix(&*unit).is_some_and(|rest| rest.ends_with('_')) {
-            return Err(RuleError::InvalidUnit { unit: unit.into_owned() });
-        }
+        metrics_naming::check_family_name_with(&self.name, self.kind, Some(&unit), self.policy)?;
+        metrics_naming::check_unit_in_name(&self.name, &unit, self.policy)?;
         self.unit = Some(unit);
         Ok(self)
     }
@@ -81,12 +95,9 @@ impl Descriptor {
     {
         let names: Vec<String> = names.into_iter().map(Into::into).collect();
         for (i, name) in names.iter().enumerate() {
-            metrics_naming::check_label_name(name, self.kind)?;
+            metrics_naming::check_label_name_with(name, self.kind, self.policy)?;
             if names[..i].contains(name) {
-                return Err(RuleError::ReservedLabel {
-                    name: name.clone(),
-                    reason: "the label is declared twice on this family",
-                });
+                return Err(RuleError::DuplicateLabel { name: name.clone() });
             }
         }
         self.label_names = Cow::Borrowed(&[]);
@@ -107,6 +118,11 @@ impl Descriptor {
     /// The unit, if any.
     pub fn unit(&self) -> Option<&str> {
         self.unit.as_deref()
+    }
+
+    /// The unit OpenMetrics writes in `# UNIT`: the unit, when the name ends with it.
+    pub fn exposed_unit(&self) -> Option<&str> {
+        self.unit().filter(|unit| self.name.strip_suffix(unit).is_some_and(|rest| rest.ends_with('_')))
     }
 
     /// The metric type.

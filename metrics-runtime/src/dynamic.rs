@@ -29,7 +29,7 @@ use crate::cell::{Buckets, FloatCounter, FloatGauge, Histogram};
 use crate::encoding::{EncodeLabels, Encoder, LabelWriter, Number};
 use crate::family::{OpenFamily, OpenOptions, SeriesBudget};
 use crate::registry::{Collect, Registry, RegistryError, RegistryInner};
-use crate::{Descriptor, MetricType, RuleError};
+use crate::{Descriptor, MetricType, Policy, RuleError};
 
 /// The type of a metric defined at run time.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,14 +79,19 @@ pub struct MetricSpec {
     pub labels: Vec<String>,
     /// The unit, a base unit (`seconds`, `bytes`, ...).
     pub unit: Option<String>,
-    /// The most series the family holds before updates go to its overflow series (default 1000).
-    pub max_series: usize,
+    /// The most series the family holds before updates go to its overflow series; `None` (the default):
+    /// the registry's bound per family, `cardinality.max_per_metric` in the configuration.
+    pub max_series: Option<usize>,
     /// Drop a series not updated for this long.
     pub ttl: Option<Duration>,
+    /// The naming conventions the name and labels may break ([`Policy::STRICT`] by default, as in
+    /// `#[metrics]`; [`Policy::PERMISSIVE`] for systems such as Argo that allow Prometheus' whole data model).
+    pub policy: Policy,
 }
 
 impl MetricSpec {
-    /// A spec with no labels, no unit, at most 1000 series, kept forever.
+    /// A spec with no labels, no unit, bounded as its registry bounds families, kept forever, under
+    /// [`Policy::STRICT`].
     pub fn new(name: impl Into<String>, help: impl Into<String>, kind: SpecKind) -> Self {
         MetricSpec {
             name: name.into(),
@@ -94,8 +99,9 @@ impl MetricSpec {
             kind,
             labels: Vec::new(),
             unit: None,
-            max_series: 1000,
+            max_series: None,
             ttl: None,
+            policy: Policy::STRICT,
         }
     }
 
@@ -113,13 +119,19 @@ impl MetricSpec {
 
     /// Sets the series bound.
     pub fn max_series(mut self, max_series: usize) -> Self {
-        self.max_series = max_series;
+        self.max_series = Some(max_series);
         self
     }
 
     /// Sets the idle TTL.
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
+        self
+    }
+
+    /// Sets the naming policy: which conventions the name and labels may break.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
         self
     }
 }
@@ -315,7 +327,8 @@ impl DynamicMetrics {
     pub fn define(&self, spec: &MetricSpec) -> Result<DynamicFamily, DefineError> {
         let invalid = |error| DefineError::Invalid { name: spec.name.clone(), error };
         let kind = spec.kind.metric_type();
-        let name = metrics_naming::family_name(None, None, &spec.name, kind, spec.unit.as_deref()).map_err(invalid)?;
+        let name = metrics_naming::family_name_with(None, None, &spec.name, kind, spec.unit.as_deref(), spec.policy)
+            .map_err(invalid)?;
         let mut defined = self.defined.write().unwrap_or_else(|e| e.into_inner());
         if let Some(existing) = defined.iter().find(|d| d.name == name) {
             return match conflict(&existing.spec, spec) {
@@ -323,12 +336,15 @@ impl DynamicMetrics {
                 Some(reason) => Err(DefineError::Conflict { name, reason }),
             };
         }
-        let mut desc = Descriptor::new(name.clone(), kind, spec.help.clone()).map_err(invalid)?;
+        let mut desc = Descriptor::with_policy(name.clone(), kind, spec.help.clone(), spec.policy).map_err(invalid)?;
         if let Some(unit) = &spec.unit {
             desc = desc.with_unit(unit.clone()).map_err(invalid)?;
         }
         let desc = desc.with_labels(spec.labels.iter().cloned()).map_err(invalid)?;
-        let mut options = OpenOptions::new().max_series(spec.max_series);
+        let mut options = OpenOptions::new();
+        if let Some(max) = spec.max_series {
+            options = options.max_series(max);
+        }
         if let Some(ttl) = spec.ttl {
             options = options.ttl(ttl);
         }

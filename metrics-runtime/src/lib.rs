@@ -58,7 +58,7 @@ pub use encoding::{Encoder, Format};
 pub use family::{DenseFamily, OpenFamily, OpenOptions, SeriesBudget, SeriesRef};
 pub use label::{LabelEnum, LabelSet};
 pub use metrics_macros::{LabelEnum, metrics};
-pub use metrics_naming::{Kind as MetricType, RuleError};
+pub use metrics_naming::{Convention, Kind as MetricType, Policy, RuleError};
 pub use registry::{Collect, EncodeError, Registry, RegistryBuilder, RegistryError};
 pub use schema::{FamilySchema, LabelSchema};
 

@@ -169,6 +169,7 @@ impl Default for Registry {
 #[derive(Debug, Clone)]
 pub struct RegistryBuilder {
     total_limit: usize,
+    per_family: usize,
     self_metrics: bool,
 }
 
@@ -178,6 +179,14 @@ impl RegistryBuilder {
     /// time past it go to their family's overflow series.
     pub fn total_series_limit(mut self, limit: usize) -> Self {
         self.total_limit = limit;
+        self
+    }
+
+    /// The most series an open family registered here holds when it sets no `max_series` of its own
+    /// (default [`DEFAULT_MAX_SERIES`](metrics_naming::DEFAULT_MAX_SERIES), 1,000): the configuration's
+    /// `cardinality.max_per_metric`. Families declared with `#[metrics]` and defined at run time alike.
+    pub fn max_series_per_family(mut self, max_series: usize) -> Self {
+        self.per_family = max_series;
         self
     }
 
@@ -197,7 +206,7 @@ impl RegistryBuilder {
         Registry(Arc::new(RegistryInner {
             collectors: RwLock::new(Vec::new()),
             families: Mutex::new(families),
-            budget: SeriesBudget::new(self.total_limit),
+            budget: SeriesBudget::with_per_family(self.total_limit, self.per_family),
             self_metrics: self.self_metrics,
             scratch: Mutex::new(Scratch::new()),
             last_scrape_nanos: AtomicU64::new(0),
@@ -231,7 +240,7 @@ impl Registry {
 
     /// A builder for a registry with other settings.
     pub fn builder() -> RegistryBuilder {
-        RegistryBuilder { total_limit: 10_000, self_metrics: true }
+        RegistryBuilder { total_limit: 10_000, per_family: metrics_naming::DEFAULT_MAX_SERIES, self_metrics: true }
     }
 
     /// Adds a collector. Refuses it, registering nothing, if one of its families would expose a sample

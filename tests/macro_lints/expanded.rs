@@ -223,7 +223,7 @@ impl LintMetrics {
                     &["kind", "outcome"],
                 ),
                 ::metrics_runtime::__private::buckets(&[100.0, 200.0, 300.0, 400.0, 500.0]),
-                ::metrics_runtime::__private::OpenOptions::new().max_series(1_000).enum_label(1),
+                ::metrics_runtime::__private::OpenOptions::new().enum_label(1),
             ),
             build: ::metrics_runtime::__private::DenseFamily::new(
                 ::metrics_runtime::__private::Descriptor::from_static(
@@ -289,7 +289,7 @@ impl LintMetrics {
     }
     #[doc = " Sizes."]
     #[doc = ""]
-    #[doc = " Exposed as the histogram `lint_check_sizes_bytes` (`_bucket`, `_sum`, `_count`) with the labels `kind` and `outcome`. At most 1000 series; updates for new label values past that go to one overflow series."]
+    #[doc = " Exposed as the histogram `lint_check_sizes_bytes` (`_bucket`, `_sum`, `_count`) with the labels `kind` and `outcome`. At most its registry's series per family (`cardinality.max_per_metric`, default 1000); updates for new label values past that go to one overflow series."]
     #[inline]
     #[must_use]
     pub fn sizes(&self, kind: &str, outcome: Outcome) -> ::metrics_runtime::__private::SeriesRef<Histogram> {

@@ -45,6 +45,24 @@ pub fn promtool_check(text: &[u8]) -> Result<(), String> {
     }
 }
 
+/// Runs `promtool check metrics` and returns its lint findings, one line each, sorted (the metric name
+/// first, then promtool's text). `Err` when promtool finds the exposition invalid rather than only linted:
+/// a test that allows some findings (families that opted out of a naming convention) lists them exactly.
+pub fn promtool_lints(text: &[u8]) -> Result<Vec<String>, String> {
+    let mut cmd = Command::new("promtool");
+    cmd.args(["check", "metrics"]);
+    match run(cmd, text, "`promtool check metrics`") {
+        (0, out) if out.trim().is_empty() => Ok(Vec::new()),
+        (3, out) => {
+            let mut lines: Vec<String> =
+                out.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+            lines.sort();
+            Ok(lines)
+        }
+        (code, out) => Err(format!("promtool exit {code}: {out}")),
+    }
+}
+
 /// One sample as a Python parser read it: name, labels (sorted), value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PySample {

@@ -11,7 +11,7 @@ pub(super) fn write_metadata(buf: &mut Vec<u8>, desc: &Descriptor) {
     buf.push(b' ');
     buf.extend_from_slice(desc.kind().as_str().as_bytes());
     buf.push(b'\n');
-    if let Some(unit) = desc.unit() {
+    if let Some(unit) = desc.exposed_unit() {
         buf.extend_from_slice(b"# UNIT ");
         buf.extend_from_slice(name);
         buf.push(b' ');

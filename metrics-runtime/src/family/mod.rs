@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 pub use dense::{DenseFamily, DenseRef, DenseStorage};
-pub use open::{OVERFLOW_VALUE, OpenFamily, OpenOptions, SeriesRef};
+pub use open::{OVERFLOW_VALUE, OVERFLOW_WARNING_INTERVAL_MS, OpenFamily, OpenOptions, SeriesRef};
 
 /// The series budget of a registry: the total series limit shared by every family registered in it.
 ///
@@ -24,14 +24,31 @@ pub struct SeriesBudget(Arc<BudgetInner>);
 #[derive(Debug)]
 struct BudgetInner {
     limit: usize,
+    per_family: usize,
     used: AtomicUsize,
     overflowed: AtomicU64,
 }
 
 impl SeriesBudget {
-    /// A budget of `limit` series.
+    /// A budget of `limit` series, open families without a bound of their own bounded at
+    /// [`DEFAULT_MAX_SERIES`](metrics_naming::DEFAULT_MAX_SERIES).
     pub fn new(limit: usize) -> Self {
-        SeriesBudget(Arc::new(BudgetInner { limit, used: AtomicUsize::new(0), overflowed: AtomicU64::new(0) }))
+        Self::with_per_family(limit, metrics_naming::DEFAULT_MAX_SERIES)
+    }
+
+    /// A budget of `limit` series, open families without a bound of their own bounded at `per_family`.
+    pub fn with_per_family(limit: usize, per_family: usize) -> Self {
+        SeriesBudget(Arc::new(BudgetInner {
+            limit,
+            per_family,
+            used: AtomicUsize::new(0),
+            overflowed: AtomicU64::new(0),
+        }))
+    }
+
+    /// The bound of an open family that sets no `max_series` of its own.
+    pub fn per_family(&self) -> usize {
+        self.0.per_family
     }
 
     /// The limit.

@@ -15,9 +15,13 @@ use crate::encoding::{
     EncodeLabels, Encoder, LabelWriter, coarse_epoch_millis, epoch_millis_to_seconds, write_escaped_label_value,
 };
 use crate::registry::Collect;
+use metrics_naming::DEFAULT_MAX_SERIES;
 
 /// The value the open labels of the overflow series read.
 pub const OVERFLOW_VALUE: &str = metrics_naming::OVERFLOW_VALUE;
+
+/// The least time between two warnings that a family is at its series limit.
+pub const OVERFLOW_WARNING_INTERVAL_MS: u64 = 60_000;
 
 /// Series per shard a family is sized for: few shards keep a scrape's walk through memory close to the
 /// order the series were allocated in, and a table this size is rebuilt in well under a millisecond.
@@ -30,26 +34,32 @@ const MAX_SHARDS: usize = 256;
 /// How an [`OpenFamily`] bounds itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenOptions {
-    max_series: usize,
+    /// `None`: the registry's bound per family ([`RegistryBuilder::max_series_per_family`], from
+    /// `cardinality.max_per_metric`), else [`DEFAULT_MAX_SERIES`].
+    ///
+    /// [`RegistryBuilder::max_series_per_family`]: crate::RegistryBuilder::max_series_per_family
+    max_series: Option<usize>,
     ttl: Option<Duration>,
     enum_labels: u64,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { max_series: 1000, ttl: None, enum_labels: 0 }
+        Self::new()
     }
 }
 
 impl OpenOptions {
-    /// At most 1000 series, kept until the process ends, every label open.
+    /// The registry's bound per family (else [`DEFAULT_MAX_SERIES`]), series kept until the process
+    /// ends, every label open.
     pub const fn new() -> Self {
-        OpenOptions { max_series: 1000, ttl: None, enum_labels: 0 }
+        OpenOptions { max_series: None, ttl: None, enum_labels: 0 }
     }
 
-    /// The most series the family holds besides its overflow series.
+    /// The most series the family holds besides its overflow series, whatever its registry's bound per
+    /// family says.
     pub const fn max_series(mut self, max_series: usize) -> Self {
-        self.max_series = max_series;
+        self.max_series = Some(max_series);
         self
     }
 
@@ -467,6 +477,10 @@ pub struct OpenFamily<C: Metric> {
     keys: [u64; 2],
     len: AtomicUsize,
     overflowed: AtomicU64,
+    /// The bound in force: the options' own, else the registry's per family once bound.
+    max_series: AtomicUsize,
+    /// When the family last warned that it is at its bound (ms since the Unix epoch; 0: never).
+    warned_ms: AtomicU64,
     budget: OnceLock<SeriesBudget>,
     generation: AtomicU64,
     epoch: Instant,
@@ -493,7 +507,11 @@ impl<C: Metric> OpenFamily<C> {
             desc,
             config,
             options,
-            shards: (0..shard_count(options.max_series)).map(|_| RwLock::new(Series::new())).collect(),
+            shards: (0..shard_count(options.max_series.unwrap_or(DEFAULT_MAX_SERIES)))
+                .map(|_| RwLock::new(Series::new()))
+                .collect(),
+            max_series: AtomicUsize::new(options.max_series.unwrap_or(DEFAULT_MAX_SERIES)),
+            warned_ms: AtomicU64::new(0),
             keys: {
                 use std::hash::BuildHasher;
                 let random = foldhash::fast::RandomState::default();
@@ -525,6 +543,30 @@ impl<C: Metric> OpenFamily<C> {
     /// Updates that went to the overflow series.
     pub fn overflowed(&self) -> u64 {
         self.overflowed.load(Ordering::Relaxed)
+    }
+
+    /// The most series the family holds besides its overflow series: its own `max_series`, else its
+    /// registry's bound per family once registered, else [`DEFAULT_MAX_SERIES`].
+    pub fn max_series(&self) -> usize {
+        self.max_series.load(Ordering::Relaxed)
+    }
+
+    /// Logs that the family is at its bound, at most once per [`OVERFLOW_WARNING_INTERVAL_MS`] (ADR-001 of
+    /// the LLM platform's design: a cardinality limit refuses new label combinations and says so).
+    #[cold]
+    fn warn_overflow(&self) {
+        let now = coarse_epoch_millis();
+        let last = self.warned_ms.load(Ordering::Relaxed);
+        let due = last == 0 || now.saturating_sub(last) >= OVERFLOW_WARNING_INTERVAL_MS;
+        if due && self.warned_ms.compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            tracing::warn!(
+                family = %self.desc.name(),
+                max_series = self.max_series(),
+                overflowed_updates = self.overflowed(),
+                "metric family is at its series limit: updates for new label values go to its overflow series \
+                 (labels `{OVERFLOW_VALUE}`); raise `max_series` or `cardinality.max_per_metric`, or drop a label"
+            );
+        }
     }
 
     /// The series for these label values, one per declared label, in order; created if new.
@@ -584,7 +626,7 @@ impl<C: Metric> OpenFamily<C> {
 
     /// Takes a slot for a new series, in the family and in the registry's budget.
     fn reserve(&self) -> bool {
-        let max = self.options.max_series;
+        let max = self.max_series();
         if self.len.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < max).then_some(n + 1)).is_err() {
             return false;
         }
@@ -649,6 +691,7 @@ impl<C: Metric> OpenFamily<C> {
         if let Some(budget) = self.budget.get() {
             budget.count_overflow();
         }
+        self.warn_overflow();
         let key: SmallVec<[&str; 8]> = values
             .iter()
             .enumerate()
@@ -826,6 +869,9 @@ impl<C: Metric> Collect for OpenFamily<C> {
 
     fn bind(&self, budget: &SeriesBudget) {
         if self.budget.set(budget.clone()).is_ok() {
+            if self.options.max_series.is_none() {
+                self.max_series.store(budget.per_family(), Ordering::Relaxed);
+            }
             for _ in 0..self.len() {
                 budget.reserve_fixed(1);
             }

@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics(namespace = "app", allow(total_suffix))]
+pub struct M {
+    /// A gauge named like a counter.
+    #[gauge(allow(total_suffix))]
+    jobs_total: Gauge,
+}
+
+fn main() {}

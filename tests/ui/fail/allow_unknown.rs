@@ -1,0 +1,10 @@
+use metrics_runtime::prelude::*;
+
+#[metrics]
+pub struct M {
+    /// A gauge named like a counter.
+    #[gauge(allow(total, total_suffix))]
+    jobs_total: Gauge,
+}
+
+fn main() {}
