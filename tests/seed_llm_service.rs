@@ -314,3 +314,85 @@ async fn the_simulated_traffic_moves_every_label_value_the_documents_list() {
     promtool_check(body.as_bytes()).unwrap_or_else(|e| panic!("promtool: {e}\n{body}"));
     check_python(&scrape_openmetrics(addr).await);
 }
+
+/// The documents of `deploy/llm-service.yaml`, by kind.
+fn deployment_documents() -> BTreeMap<String, serde_norway::Value> {
+    use serde::Deserialize;
+    let path = format!("{}/deploy/llm-service.yaml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut docs = BTreeMap::new();
+    for doc in serde_norway::Deserializer::from_str(&text) {
+        let value = serde_norway::Value::deserialize(doc).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let kind = value["kind"].as_str().unwrap_or_else(|| panic!("{path}: a document without kind")).to_owned();
+        assert!(docs.insert(kind.clone(), value).is_none(), "{path}: two {kind} documents");
+    }
+    docs
+}
+
+fn str_at<'a>(value: &'a serde_norway::Value, what: &str) -> &'a str {
+    value.as_str().unwrap_or_else(|| panic!("{what} is not a string: {value:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deployment_serves_the_seed_families_on_9090_to_a_bearer_token_with_metrics_read() {
+    let docs = deployment_documents();
+    let config = str_at(&docs["ConfigMap"]["data"]["prometheus_metrics.yaml"], "the ConfigMap's config");
+    let token = str_at(&docs["Secret"]["stringData"]["token"], "the Secret's token");
+    let container = &docs["Deployment"]["spec"]["template"]["spec"]["containers"][0];
+
+    // The embedded pattern's :9090, everywhere the deployment names the port.
+    assert_eq!(container["ports"][0]["containerPort"].as_u64(), Some(9090));
+    assert_eq!(docs["Service"]["spec"]["ports"][0]["port"].as_u64(), Some(9090));
+    let endpoint = &docs["ServiceMonitor"]["spec"]["endpoints"][0];
+    assert_eq!(str_at(&endpoint["path"], "the ServiceMonitor's path"), "/metrics");
+    assert_eq!(str_at(&endpoint["authorization"]["type"], "the ServiceMonitor's authorization"), "Bearer");
+    assert_eq!(str_at(&endpoint["authorization"]["credentials"]["key"], "its key"), "token");
+    let secret = str_at(&docs["Secret"]["metadata"]["name"], "the Secret's name");
+    assert_eq!(str_at(&endpoint["authorization"]["credentials"]["name"], "its secret"), secret);
+
+    // The container's arguments and environment, with the Secret's token where Kubernetes puts it.
+    let args: Vec<&str> = container["args"].as_sequence().unwrap().iter().map(|a| str_at(a, "an arg")).collect();
+    assert_eq!(args[0], "--config");
+    let mut env = vec![];
+    for var in container["env"].as_sequence().unwrap() {
+        let name = str_at(&var["name"], "an env name");
+        if let Some(value) = var["value"].as_str() {
+            env.push(format!("{name}={}", value.replace("$(SCRAPE_TOKEN)", token)));
+        } else {
+            assert_eq!(str_at(&var["valueFrom"]["secretKeyRef"]["name"], "the secret ref"), secret, "{name}");
+        }
+    }
+    assert!(env.iter().any(|e| e.starts_with("PROMETHEUS_METRICS_AUTH_TOKENS=")), "{env:?}");
+
+    // Run the example as the pod does (its address moved to loopback, a free port).
+    let tmp = Scratch::new("seed-000-deploy");
+    let config_file = tmp.join("prometheus_metrics.yaml");
+    std::fs::write(&config_file, config).unwrap();
+    let vars = env.iter().map(|e| e.split_once('=').unwrap());
+    let parsed = metrics_runtime::config::Config::load(Some(&config_file), vars).unwrap();
+    assert_eq!(parsed.endpoint.port, 9090);
+    assert_eq!(parsed.endpoint.path, "/metrics");
+    assert!(parsed.endpoint.host.is_unspecified(), "the pod must listen beyond loopback");
+    assert!(parsed.auth.enabled);
+    let scopes: Vec<&str> = parsed.auth.tokens.iter().flat_map(|t| t.scopes.iter().map(String::as_str)).collect();
+    assert_eq!(scopes, ["metrics:read"]);
+    let binary = build_example("llm_service");
+    let mut argv: Vec<&str> = env.iter().map(String::as_str).collect();
+    argv.push(binary.to_str().unwrap());
+    argv.extend(["--config", config_file.to_str().unwrap(), "--listen", "127.0.0.1:0", "--deterministic"]);
+    let (_pod, addr) = start_serving(std::path::Path::new("env"), &argv);
+
+    // The probes stay open; the scrape wants the token.
+    for path in ["/health", "/ready"] {
+        assert_eq!(get(addr, path, &[]).await.status, 200, "{path}");
+    }
+    assert_eq!(get(addr, "/metrics", &[]).await.status, 401);
+    assert_eq!(get(addr, "/metrics", &[("authorization", "Bearer not-the-token")]).await.status, 401);
+    let bearer = format!("Bearer {token}");
+    let reply = get(addr, "/metrics", &[("authorization", &bearer), ("accept", "text/plain")]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), SEED_CONTENT_TYPE);
+    let text = reply.text();
+    check_table(&parse(&text, Format::Text).unwrap_or_else(|e| panic!("invalid exposition: {e}\n{text}")));
+    promtool_check(text.as_bytes()).unwrap_or_else(|e| panic!("promtool: {e}\n{text}"));
+}
