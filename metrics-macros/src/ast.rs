@@ -68,12 +68,7 @@ impl Cell {
 
 /// The name of the metric attribute of `kind`.
 pub(crate) fn kind_attr_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Counter => "counter",
-        Kind::Gauge => "gauge",
-        Kind::Histogram => "histogram",
-        Kind::Info => "info",
-    }
+    kind.as_str()
 }
 
 /// The cells a field of `kind` may hold, for messages.

@@ -84,14 +84,9 @@ fn duration(rt: &TokenStream, ms: u64) -> TokenStream {
     }
 }
 
+/// The variant of `MetricType` (the runtime's name for `Kind`): the same name as `Kind`'s.
 fn kind_variant(kind: Kind) -> Ident {
-    let name = match kind {
-        Kind::Counter => "Counter",
-        Kind::Gauge => "Gauge",
-        Kind::Histogram => "Histogram",
-        Kind::Info => "Info",
-    };
-    Ident::new(name, Span::call_site())
+    Ident::new(&format!("{kind:?}"), Span::call_site())
 }
 
 fn option_str(rt: &TokenStream, value: Option<&str>) -> TokenStream {
@@ -324,11 +319,10 @@ fn schema(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
 /// How the family shows in a scrape, for the accessor's documentation.
 fn exposed(f: &Family<'_>) -> String {
     let name = &f.name;
-    let mut text = match f.field.kind {
-        Kind::Counter => format!(" Exposed as the counter `{name}_total`"),
-        Kind::Gauge => format!(" Exposed as the gauge `{name}`"),
+    let kind = f.field.kind;
+    let mut text = match kind {
         Kind::Histogram => format!(" Exposed as the histogram `{name}` (`_bucket`, `_sum`, `_count`)"),
-        Kind::Info => format!(" Exposed as the info `{name}_info`"),
+        _ => format!(" Exposed as the {kind} `{name}{}`", kind.sample_suffix()),
     };
     let labels: Vec<String> = f.labels.iter().map(|l| format!("`{}`", l.name)).collect();
     match labels.len() {

@@ -7,6 +7,7 @@
 //! at fault, beside a best-effort expansion so that one mistake is not buried under follow-on errors.
 //!
 //! See `metrics_runtime::metrics` for the syntax.
+#![forbid(unsafe_code)]
 
 mod ast;
 mod attr;

@@ -38,6 +38,36 @@ impl Kind {
         }
     }
 
+    /// The suffix of the sample that holds the family's value, the name to query: `_total` for a counter,
+    /// `_count` for a histogram (its number of observations), `_info` for an info, none for a gauge.
+    pub const fn sample_suffix(self) -> &'static str {
+        match self {
+            Kind::Counter => "_total",
+            Kind::Gauge => "",
+            Kind::Histogram => "_count",
+            Kind::Info => "_info",
+        }
+    }
+
+    /// The suffix of the name the Prometheus text format 0.0.4 writes in `# HELP` and `# TYPE`: a
+    /// counter's `_total` name, an info's `_info` name; a histogram and a gauge keep the family name.
+    pub const fn text_suffix(self) -> &'static str {
+        match self {
+            Kind::Counter => "_total",
+            Kind::Gauge | Kind::Histogram => "",
+            Kind::Info => "_info",
+        }
+    }
+
+    /// The type the Prometheus text format 0.0.4 writes in `# TYPE`: it has no info type, so an info is a
+    /// gauge there.
+    pub const fn text_type(self) -> &'static str {
+        match self {
+            Kind::Info => "gauge",
+            other => other.as_str(),
+        }
+    }
+
     /// The suffixes this kind appends to its family name in samples, the empty suffix included when the
     /// family exposes a sample under its bare name or OpenMetrics writes the bare name in metadata.
     pub const fn sample_suffixes(self) -> &'static [&'static str] {

@@ -145,13 +145,7 @@ impl FamilySchema {
     /// The name of the sample holding a counter's, gauge's or info's value (`<name>_total`, `<name>`,
     /// `<name>_info`), or of a histogram's count (`<name>_count`): the name to query.
     pub fn sample_name(&self) -> String {
-        let suffix = match self.kind {
-            MetricType::Counter => "_total",
-            MetricType::Gauge => "",
-            MetricType::Histogram => "_count",
-            MetricType::Info => "_info",
-        };
-        format!("{}{suffix}", self.name)
+        format!("{}{}", self.name, self.kind.sample_suffix())
     }
 
     /// The number of series when every label is an enum: the product of their numbers of values (1 for a

@@ -1,17 +1,12 @@
 //! The Prometheus text format 0.0.4: metadata lines.
 
 use super::escape::write_escaped_help;
-use crate::{Descriptor, MetricType};
+use crate::Descriptor;
 
 /// Writes `# HELP` and `# TYPE` under the name the samples carry: a counter's `_total` name, an info's
 /// `_info` name (exposed as a gauge, since 0.0.4 has no info type). 0.0.4 has no `# UNIT`.
 pub(super) fn write_metadata(buf: &mut Vec<u8>, desc: &Descriptor) {
-    let (suffix, kind): (&str, &str) = match desc.kind() {
-        MetricType::Counter => ("_total", "counter"),
-        MetricType::Gauge => ("", "gauge"),
-        MetricType::Histogram => ("", "histogram"),
-        MetricType::Info => ("_info", "gauge"),
-    };
+    let (suffix, kind) = (desc.kind().text_suffix(), desc.kind().text_type());
     if !desc.help().is_empty() {
         buf.extend_from_slice(b"# HELP ");
         buf.extend_from_slice(desc.name().as_bytes());
