@@ -6,6 +6,7 @@ use syn::{Attribute, Data, DeriveInput, Fields, Ident, ItemStruct, LitStr, Type}
 
 use crate::attr::{self, ContainerArgs, EnumOptions, FieldOptions, LabelEnumDecl};
 use crate::ctxt::Ctxt;
+use crate::docs;
 
 /// The metric cells a field can hold.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -168,7 +169,7 @@ impl<'a> Field<'a> {
                         ),
                     ),
                 }
-            } else if attr::is_doc(a) {
+            } else if docs::is_doc(a) {
                 docs.push(a);
             } else if a.path().is_ident("cfg") || a.path().is_ident("cfg_attr") {
                 cx.error_spanned_by(

@@ -12,6 +12,7 @@ use syn::spanned::Spanned as _;
 use syn::{Attribute, Expr, Ident, Lit, LitStr, Path, Token, Type, UnOp, Visibility, braced, parenthesized};
 
 use crate::ctxt::Ctxt;
+use crate::rename::RenameRule;
 
 /// A value with the span of the key that gave it, for errors about the option itself.
 pub(crate) struct Spanned<T> {
@@ -570,7 +571,7 @@ fn number(expr: &Expr) -> Option<f64> {
 }
 
 /// Looks through the invisible groups and parentheses a `macro_rules!` caller may wrap values in.
-fn strip(expr: &Expr) -> &Expr {
+pub(crate) fn strip(expr: &Expr) -> &Expr {
     match expr {
         Expr::Group(g) => strip(&g.expr),
         Expr::Paren(p) => strip(&p.expr),
@@ -623,62 +624,6 @@ fn crate_path(cx: &Ctxt, expr: &Expr) -> Option<Path> {
 
 pub(crate) fn path_text(path: &Path) -> String {
     path.to_token_stream().to_string().replace(' ', "")
-}
-
-/// How `#[derive(LabelEnum)]` turns variant names into label values.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum RenameRule {
-    SnakeCase,
-    KebabCase,
-    Lowercase,
-    ScreamingSnakeCase,
-}
-
-impl RenameRule {
-    const ALL: [(&'static str, RenameRule); 4] = [
-        ("snake_case", RenameRule::SnakeCase),
-        ("kebab-case", RenameRule::KebabCase),
-        ("lowercase", RenameRule::Lowercase),
-        ("SCREAMING_SNAKE_CASE", RenameRule::ScreamingSnakeCase),
-    ];
-
-    /// The label value of a variant named `name`.
-    pub(crate) fn apply(self, name: &str) -> String {
-        let words = words(name);
-        match self {
-            RenameRule::SnakeCase => words.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join("_"),
-            RenameRule::KebabCase => words.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join("-"),
-            RenameRule::Lowercase => name.to_lowercase(),
-            RenameRule::ScreamingSnakeCase => words.iter().map(|w| w.to_uppercase()).collect::<Vec<_>>().join("_"),
-        }
-    }
-}
-
-/// The words of a CamelCase or snake_case name: `HTTPError` is `HTTP`, `Error`; `Gpt4o` is one word.
-fn words(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().collect();
-    let mut words = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '_' {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        if c.is_uppercase() && !current.is_empty() {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
-                words.push(std::mem::take(&mut current));
-            }
-        }
-        current.push(c);
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
 }
 
 /// The `#[label(...)]` options of an enum deriving `LabelEnum`.
@@ -774,60 +719,9 @@ pub(crate) fn variant_rename(cx: &Ctxt, attrs: &[Attribute]) -> Option<LitStr> {
     rename.into_value()
 }
 
-pub(crate) fn is_doc(attr: &Attribute) -> bool {
-    attr.path().is_ident("doc")
-}
-
-/// The text of the `#[doc = "..."]` attributes (doc comments), one entry per line.
-pub(crate) fn doc_lines(attrs: &[&Attribute]) -> Vec<String> {
-    attrs
-        .iter()
-        .filter(|a| is_doc(a))
-        .filter_map(|a| match &a.meta {
-            syn::Meta::NameValue(nv) => match strip(&nv.value) {
-                Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .flat_map(|s| s.split('\n').map(str::to_owned).collect::<Vec<_>>())
-        .collect()
-}
-
-/// The HELP of a family from its doc comment: the first paragraph, its lines joined by spaces.
-pub(crate) fn help_from_docs(attrs: &[&Attribute]) -> String {
-    let mut help = String::new();
-    for line in doc_lines(attrs) {
-        let line = line.trim();
-        if line.is_empty() {
-            if help.is_empty() {
-                continue;
-            }
-            break;
-        }
-        if !help.is_empty() {
-            help.push(' ');
-        }
-        help.push_str(line);
-    }
-    help
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rename_rules() {
-        assert_eq!(RenameRule::SnakeCase.apply("InProgress"), "in_progress");
-        assert_eq!(RenameRule::SnakeCase.apply("HTTPError"), "http_error");
-        assert_eq!(RenameRule::SnakeCase.apply("Gpt4o"), "gpt4o");
-        assert_eq!(RenameRule::SnakeCase.apply("Ok"), "ok");
-        assert_eq!(RenameRule::KebabCase.apply("ClaudeSonnet"), "claude-sonnet");
-        assert_eq!(RenameRule::Lowercase.apply("InProgress"), "inprogress");
-        assert_eq!(RenameRule::ScreamingSnakeCase.apply("InProgress"), "IN_PROGRESS");
-        assert_eq!(RenameRule::SnakeCase.apply("already_snake"), "already_snake");
-    }
 
     #[test]
     fn ttls() {
@@ -838,17 +732,5 @@ mod tests {
         for bad in ["", "30", "s", "1.5s", "-1s", "5 m", "5min", "0s"] {
             assert!(parse_ttl(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn help_is_the_first_paragraph() {
-        let attrs: Vec<Attribute> = vec![
-            syn::parse_quote!(#[doc = " Requests,"]),
-            syn::parse_quote!(#[doc = " by model."]),
-            syn::parse_quote!(#[doc = ""]),
-            syn::parse_quote!(#[doc = " More detail."]),
-        ];
-        let refs: Vec<&Attribute> = attrs.iter().collect();
-        assert_eq!(help_from_docs(&refs), "Requests, by model.");
     }
 }

@@ -403,7 +403,7 @@ fn label_set(rt: &TokenStream, struct_vis: &syn::Visibility, owner: &Ident, def:
     let ident = &decl.ident;
     let vis = decl.vis.as_ref().unwrap_or(struct_vis);
     let values: Vec<String> = def.values.iter().map(|v| format!("`{v}`")).collect();
-    let enum_doc = if decl.attrs.iter().any(crate::attr::is_doc) {
+    let enum_doc = if decl.attrs.iter().any(crate::docs::is_doc) {
         None
     } else {
         Some(doc(&format!(" The values of a label of `{owner}`: {}.", values.join(", "))))
@@ -411,7 +411,7 @@ fn label_set(rt: &TokenStream, struct_vis: &syn::Visibility, owner: &Ident, def:
     let attrs = &decl.attrs;
     let variants = decl.variants.iter().zip(&def.values).map(|(v, value)| {
         let vattrs = &v.attrs;
-        let vdoc = if v.attrs.iter().any(crate::attr::is_doc) { None } else { Some(doc(&format!(" `{value}`"))) };
+        let vdoc = if v.attrs.iter().any(crate::docs::is_doc) { None } else { Some(doc(&format!(" `{value}`"))) };
         let vident = &v.ident;
         quote!(#vdoc #(#vattrs)* #vident)
     });

@@ -12,8 +12,10 @@
 mod ast;
 mod attr;
 mod ctxt;
+mod docs;
 mod expand;
 mod fallback;
+mod rename;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -9,8 +9,9 @@ use syn::spanned::Spanned as _;
 use syn::{Ident, LitStr, Type};
 
 use crate::ast::{Cell, Container, Field, LabelEnumInput, cells_of, kind_attr_name};
-use crate::attr::{BucketsSpec, LabelEnumDecl, RenameRule};
+use crate::attr::{BucketsSpec, LabelEnumDecl};
 use crate::ctxt::Ctxt;
+use crate::rename::RenameRule;
 
 /// The most labels a family takes (dense storage is indexed by tuples of up to eight label enums).
 const MAX_LABELS: usize = 8;
@@ -267,7 +268,7 @@ fn family<'c>(
             help
         }
         None => {
-            let help = crate::attr::help_from_docs(&field.docs);
+            let help = crate::docs::help_from_docs(&field.docs);
             if help.is_empty() {
                 cx.error_spanned_by(
                     field.ident,
