@@ -29,6 +29,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod cell;
+mod clock;
 pub mod collectors;
 #[cfg(feature = "http")]
 pub mod config;
