@@ -2,7 +2,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use atomic_float::AtomicF64;
 
-use super::striped::StripedCounters;
+use super::striped_counters::StripedCounters;
 use super::{Metric, reject_update};
 use crate::MetricType;
 use crate::encoding::{EncodeLabels, FamilyEncoder, Number};

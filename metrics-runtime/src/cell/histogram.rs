@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use metrics_naming::RuleError;
 
-use super::stripe::{owned_stripe, owned_stripes};
+use super::stripe_claim::{owned_stripe, owned_stripes};
+use super::stripe_value::StripeValue;
 use super::{Metric, reject_update};
 use crate::MetricType;
 use crate::encoding::{EncodeLabels, FamilyEncoder, HistogramSnapshot, canonical_float};
@@ -179,23 +180,13 @@ impl Histogram {
             // This thread is the stripe's only writer: a load and a store cannot lose an update, and a
             // scrape reading at the same time sees the count before or after, never a torn value.
             let start = self.stripe_start(stripe);
-            let count = self.slot(start + i);
-            count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-            let sum = self.slot(start + self.sum_offset());
-            sum.store((f64::from_bits(sum.load(Ordering::Relaxed)) + v).to_bits(), Ordering::Relaxed);
+            u64::add_owned(self.slot(start + i), 1);
+            f64::add_owned(self.slot(start + self.sum_offset()), v);
             return;
         }
         let start = self.stripe_start(self.owned);
         self.slot(start + i).fetch_add(1, Ordering::Relaxed);
-        let sum = self.slot(start + self.sum_offset());
-        let mut old = sum.load(Ordering::Relaxed);
-        loop {
-            let new = (f64::from_bits(old) + v).to_bits();
-            match sum.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => break,
-                Err(now) => old = now,
-            }
-        }
+        f64::add_atomic(self.slot(start + self.sum_offset()), v);
     }
 
     /// Records a duration in seconds.

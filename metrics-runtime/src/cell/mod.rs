@@ -4,8 +4,9 @@ mod counter;
 mod gauge;
 mod histogram;
 mod info;
-mod stripe;
-mod striped;
+mod stripe_claim;
+mod stripe_value;
+mod striped_counters;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,7 +15,7 @@ pub use counter::{Counter, FloatCounter};
 pub use gauge::{FloatGauge, Gauge, InflightGuard};
 pub use histogram::{Buckets, Histogram, HistogramTimer};
 pub use info::Info;
-pub use striped::{CounterRef, CounterValue, StripedCounters};
+pub use striped_counters::{CounterRef, CounterValue, StripedCounters};
 
 use crate::MetricType;
 use crate::encoding::{EncodeLabels, FamilyEncoder};

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::FloatCounter;
-use super::stripe::owned_stripe;
+use super::stripe_claim::owned_stripe;
 use crate::encoding::{EncodeLabels, FamilyEncoder};
 use crate::family::DenseStorage;
 
@@ -31,76 +31,12 @@ impl Chunk {
 
 /// The value a striped counter holds: `u64` for a [`Counter`](crate::Counter), `f64` for a
 /// [`FloatCounter`]. Sealed.
-pub trait CounterValue: Copy + Send + Sync + fmt::Debug + 'static + sealed::Sealed {}
+pub trait CounterValue: Copy + Send + Sync + fmt::Debug + 'static + Sealed {}
 
 impl CounterValue for u64 {}
 impl CounterValue for f64 {}
 
-mod sealed {
-    use std::sync::atomic::{AtomicU64, Ordering};
-
-    use crate::encoding::Number;
-
-    /// How a counter value lives in the bits of an `AtomicU64`.
-    pub trait Sealed: Sized {
-        /// The stripe's value plus `n`, as bits: what its only writer stores.
-        fn added(bits: u64, n: Self) -> u64;
-        /// Adds `n` to a stripe that other threads update too.
-        fn add_atomic(stripe: &AtomicU64, n: Self);
-        /// The value of two stripes' bits together.
-        fn total(owned: u64, shared: u64) -> Self;
-        /// The value as the encoder writes it.
-        fn number(self) -> Number;
-    }
-
-    impl Sealed for u64 {
-        #[inline]
-        fn added(bits: u64, n: u64) -> u64 {
-            bits.wrapping_add(n)
-        }
-
-        #[inline]
-        fn add_atomic(stripe: &AtomicU64, n: u64) {
-            stripe.fetch_add(n, Ordering::Relaxed);
-        }
-
-        #[inline]
-        fn total(owned: u64, shared: u64) -> u64 {
-            owned.wrapping_add(shared)
-        }
-
-        fn number(self) -> Number {
-            Number::U64(self)
-        }
-    }
-
-    impl Sealed for f64 {
-        #[inline]
-        fn added(bits: u64, v: f64) -> u64 {
-            (f64::from_bits(bits) + v).to_bits()
-        }
-
-        #[inline]
-        fn add_atomic(stripe: &AtomicU64, v: f64) {
-            let mut old = stripe.load(Ordering::Relaxed);
-            loop {
-                match stripe.compare_exchange_weak(old, f64::added(old, v), Ordering::Relaxed, Ordering::Relaxed) {
-                    Ok(_) => return,
-                    Err(now) => old = now,
-                }
-            }
-        }
-
-        #[inline]
-        fn total(owned: u64, shared: u64) -> f64 {
-            f64::from_bits(owned) + f64::from_bits(shared)
-        }
-
-        fn number(self) -> Number {
-            Number::F64(self)
-        }
-    }
-}
+use super::stripe_value::StripeValue as Sealed;
 
 /// The counters of a [`DenseFamily`](crate::DenseFamily), each in two stripes: 16 bytes a series, summed
 /// when read. `V` is `u64` for [`Counter`](crate::Counter)s, `f64` for [`FloatCounter`]s.
@@ -198,10 +134,8 @@ impl<V: CounterValue> CounterRef<'_, V> {
     fn add_as(&self, owner: bool, n: V) {
         let slot = self.slot % SERIES_PER_CHUNK;
         if owner {
-            // This thread is the only writer of stripe 0: a load and a store cannot lose an update, and a
-            // read at the same time sees the value before or after, never a torn one.
-            let owned = &self.chunk.owned[slot];
-            owned.store(V::added(owned.load(Ordering::Relaxed), n), Ordering::Relaxed);
+            // This thread is the only writer of stripe 0.
+            V::add_owned(&self.chunk.owned[slot], n);
         } else {
             V::add_atomic(&self.chunk.shared[slot], n);
         }
