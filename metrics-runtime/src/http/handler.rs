@@ -110,7 +110,7 @@ impl Handler {
     /// It registers its own counters (`metrics_runtime_http_*`: scrapes by format and encoding, encodings,
     /// refusals) in `registry`, unless another handler already did.
     pub fn new(registry: Registry, config: &Config) -> Self {
-        let stats = Arc::new(HttpStats::default());
+        let stats = Arc::new(HttpStats::new());
         if let Err(e) = registry.register(Arc::clone(&stats)) {
             tracing::debug!("the handler's own metrics are not exposed: {e}");
         }
@@ -146,7 +146,7 @@ impl Handler {
     /// How many times this handler has encoded the registry in `format` (scrapes served from the cache do
     /// not count).
     pub fn encodes(&self, format: Format) -> u64 {
-        self.inner.stats.encodes(format)
+        self.inner.stats.encodes_of(format)
     }
 
     /// Answers a request. The request's body is never read.

@@ -1,106 +1,79 @@
-//! The endpoint's own counters, exposed with the registry's families under `metrics_runtime_http_*`.
+//! The endpoint's own counters, exposed with the registry's families under `metrics_runtime_http_*`:
+//! declared with the crate's own `#[metrics]`, so they are dense families like any user's.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::Format;
+use crate::cell::Counter;
 
-use crate::encoding::{Encoder, Number};
-use crate::registry::Collect;
-use crate::{Descriptor, Format, MetricType};
-
-static SCRAPES: Descriptor = Descriptor::from_static(
-    "metrics_runtime_http_scrapes",
-    MetricType::Counter,
-    "Scrapes answered with metrics, by format and content encoding.",
-    None,
-    &["format", "encoding"],
-);
-static ENCODES: Descriptor = Descriptor::from_static(
-    "metrics_runtime_http_encodes",
-    MetricType::Counter,
-    "Encodings of the registry by the endpoint; scrapes served from the cache encode nothing.",
-    None,
-    &["format"],
-);
-static REJECTED: Descriptor = Descriptor::from_static(
-    "metrics_runtime_http_rejected_requests",
-    MetricType::Counter,
-    "Scrapes refused, by reason.",
-    None,
-    &["reason"],
-);
-
-/// Why a scrape was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Rejection {
-    /// No token, or an unknown one: 401.
-    Unauthorized = 0,
-    /// A token without the scope: 403.
-    Forbidden = 1,
-    /// Over the rate limit: 429.
-    RateLimited = 2,
+/// The format of a scrape's answer, as a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, crate::LabelEnum)]
+#[label(crate = crate)]
+pub(crate) enum FormatLabel {
+    Text,
+    #[label(rename = "openmetrics")]
+    OpenMetrics,
 }
 
-const REASONS: [&str; 3] = ["unauthorized", "forbidden", "rate_limited"];
-
-fn format_index(format: Format) -> usize {
-    match format {
-        Format::Text => 0,
-        Format::OpenMetrics => 1,
+impl From<Format> for FormatLabel {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Text => FormatLabel::Text,
+            Format::OpenMetrics => FormatLabel::OpenMetrics,
+        }
     }
 }
 
-fn format_label(index: usize) -> &'static str {
-    ["text", "openmetrics"][index]
+/// The content encoding of a scrape's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, crate::LabelEnum)]
+#[label(crate = crate)]
+pub(crate) enum ContentEncoding {
+    Identity,
+    Gzip,
+}
+
+/// Why a scrape was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, crate::LabelEnum)]
+#[label(crate = crate)]
+pub(crate) enum Rejection {
+    /// No token, or an unknown one: 401.
+    Unauthorized,
+    /// A token without the scope: 403.
+    Forbidden,
+    /// Over the rate limit: 429.
+    RateLimited,
 }
 
 /// Counters of one handler.
-#[derive(Debug, Default)]
+#[crate::metrics(crate = crate, namespace = "metrics_runtime", subsystem = "http")]
+#[derive(Debug)]
 pub(crate) struct HttpStats {
-    /// By format, then identity/gzip.
-    scrapes: [[AtomicU64; 2]; 2],
-    encodes: [AtomicU64; 2],
-    rejected: [AtomicU64; 3],
+    /// Scrapes answered with metrics, by format and content encoding.
+    #[counter(labels(format: FormatLabel, encoding: ContentEncoding))]
+    scrapes: Counter,
+
+    /// Encodings of the registry by the endpoint; scrapes served from the cache encode nothing.
+    #[counter(labels(format: FormatLabel))]
+    encodes: Counter,
+
+    /// Scrapes refused, by reason.
+    #[counter(labels(reason: Rejection))]
+    rejected_requests: Counter,
 }
 
 impl HttpStats {
     pub(crate) fn scraped(&self, format: Format, gzip: bool) {
-        self.scrapes[format_index(format)][usize::from(gzip)].fetch_add(1, Ordering::Relaxed);
+        let encoding = if gzip { ContentEncoding::Gzip } else { ContentEncoding::Identity };
+        self.scrapes(format.into(), encoding).inc();
     }
 
     pub(crate) fn encoded(&self, format: Format) {
-        self.encodes[format_index(format)].fetch_add(1, Ordering::Relaxed);
+        self.encodes(format.into()).inc();
     }
 
     pub(crate) fn rejected(&self, why: Rejection) {
-        self.rejected[why as usize].fetch_add(1, Ordering::Relaxed);
+        self.rejected_requests(why).inc();
     }
 
-    pub(crate) fn encodes(&self, format: Format) -> u64 {
-        self.encodes[format_index(format)].load(Ordering::Relaxed)
-    }
-}
-
-impl Collect for HttpStats {
-    fn describe(&self, out: &mut dyn FnMut(&Descriptor)) {
-        out(&SCRAPES);
-        out(&ENCODES);
-        out(&REJECTED);
-    }
-
-    fn collect(&self, enc: &mut Encoder<'_>) {
-        let mut family = enc.family(&SCRAPES);
-        for (f, by_encoding) in self.scrapes.iter().enumerate() {
-            for (encoding, count) in ["identity", "gzip"].into_iter().zip(by_encoding) {
-                let labels = [("format", format_label(f)), ("encoding", encoding)];
-                family.counter(&labels, Number::U64(count.load(Ordering::Relaxed)), None);
-            }
-        }
-        let mut family = enc.family(&ENCODES);
-        for (f, count) in self.encodes.iter().enumerate() {
-            family.counter(&[("format", format_label(f))], Number::U64(count.load(Ordering::Relaxed)), None);
-        }
-        let mut family = enc.family(&REJECTED);
-        for (reason, count) in REASONS.into_iter().zip(&self.rejected) {
-            family.counter(&[("reason", reason)], Number::U64(count.load(Ordering::Relaxed)), None);
-        }
+    pub(crate) fn encodes_of(&self, format: Format) -> u64 {
+        self.encodes(format.into()).get()
     }
 }
