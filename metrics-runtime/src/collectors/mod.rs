@@ -8,6 +8,8 @@ mod llm;
 mod process;
 #[cfg(feature = "http")]
 mod runtime;
+#[cfg(feature = "http")]
+mod wiring;
 
 pub use llm::{AgentMetrics, LlmMetrics, llm_and_agent};
 
@@ -15,3 +17,5 @@ pub use llm::{AgentMetrics, LlmMetrics, llm_and_agent};
 pub use process::ProcessCollector;
 #[cfg(feature = "http")]
 pub use runtime::RuntimeCollector;
+#[cfg(feature = "http")]
+pub use wiring::{CollectorsError, EnabledCollectors};

@@ -1,0 +1,53 @@
+//! Configuration of the endpoint: the `prometheus_metrics` schema, read from a YAML file, environment
+//! variables or a builder.
+//!
+//! ```yaml
+//! prometheus_metrics:
+//!   enabled: true
+//!   endpoint: { path: "/metrics", host: "127.0.0.1", port: 9090 }
+//!   cache: { enabled: true, ttl_ms: 1000 }
+//!   cardinality: { max_per_metric: 1000, total_limit: 10000 }
+//!   compression: { enabled: true, min_size_bytes: 1024 }
+//!   collectors: { llm: true, agent: true, process: true, runtime: true }
+//!   auth:
+//!     enabled: true
+//!     tokens: [{ token: "s3cr3t-token", scopes: ["metrics:read"] }]
+//!   rate_limit: { enabled: true, requests_per_second: 10.0, burst: 20 }
+//!   limits: { max_header_bytes: 16384, max_connections: 256, request_timeout_ms: 10000,
+//!             header_read_timeout_ms: 10000, shutdown_timeout_ms: 10000 }
+//! ```
+//!
+//! Every key is optional and defaults to the value shown, except that authentication and the rate limit
+//! are off by default. Unknown keys are errors, so a typo does not silently keep a default. Other top-level
+//! keys of the file are ignored: the section can live in an application's own configuration file.
+//!
+//! Environment variables override the file: `PROMETHEUS_METRICS_ENABLED`, and
+//! `PROMETHEUS_METRICS_<SECTION>_<KEY>` for the others (`PROMETHEUS_METRICS_CACHE_TTL_MS=500`,
+//! `PROMETHEUS_METRICS_RATE_LIMIT_BURST=5`). Values are read as YAML scalars, so lists work too:
+//! `PROMETHEUS_METRICS_AUTH_TOKENS='[{token: "…", scopes: ["metrics:read"]}]'`.
+//!
+//! ```
+//! use metrics_runtime::config::Config;
+//!
+//! let config = Config::from_yaml_str("prometheus_metrics:\n  cache: { ttl_ms: 250 }\n").unwrap();
+//! assert_eq!(config.cache.ttl_ms, 250);
+//!
+//! let err = Config::from_yaml_str("prometheus_metrics:\n  cache: { ttl_ms: soon }\n").unwrap_err();
+//! assert_eq!(err.key(), Some("prometheus_metrics.cache.ttl_ms"));
+//! ```
+
+mod builder;
+mod error;
+mod load;
+mod schema;
+mod validate;
+
+#[doc(inline)]
+pub use crate::collectors::{CollectorsError, EnabledCollectors};
+pub use builder::ConfigBuilder;
+pub use error::ConfigError;
+pub use load::ENV_PREFIX;
+pub use schema::{
+    AuthConfig, CacheConfig, CardinalityConfig, CollectorsConfig, CompressionConfig, Config, EndpointConfig,
+    LimitsConfig, ROOT_KEY, RateLimitConfig, SCOPE_METRICS_READ, TokenConfig,
+};

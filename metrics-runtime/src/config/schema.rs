@@ -1,0 +1,322 @@
+//! The types of the `prometheus_metrics` schema, their defaults, and the values derived from them.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::Registry;
+
+/// The key under which the schema lives in a YAML document.
+pub const ROOT_KEY: &str = "prometheus_metrics";
+
+/// The scope a bearer token needs to read the scrape path.
+pub const SCOPE_METRICS_READ: &str = "metrics:read";
+
+/// The endpoint's configuration: the `prometheus_metrics` section.
+///
+/// Fields are public to read and to adjust after loading; [`Config::validate`] checks a hand-edited value
+/// (the loaders and [`ConfigBuilder::build`](super::ConfigBuilder::build) call it), and
+/// [`serve`](crate::http::serve) refuses an invalid one.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Config {
+    /// Whether to serve at all; when false [`serve`](crate::http::serve) returns at once.
+    pub enabled: bool,
+    /// Where to listen and the scrape path.
+    pub endpoint: EndpointConfig,
+    /// The cache of serialized scrapes.
+    pub cache: CacheConfig,
+    /// Series limits, for the registry and families created from this configuration.
+    pub cardinality: CardinalityConfig,
+    /// gzip compression of scrape responses.
+    pub compression: CompressionConfig,
+    /// Which ready-made collectors an application registers.
+    pub collectors: CollectorsConfig,
+    /// Bearer-token authentication of the scrape path.
+    pub auth: AuthConfig,
+    /// The rate limit of the scrape path.
+    pub rate_limit: RateLimitConfig,
+    /// Limits on requests and connections.
+    pub limits: LimitsConfig,
+}
+
+/// Where the endpoint listens: `endpoint`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct EndpointConfig {
+    /// The scrape path (default `/metrics`); `/health` and `/ready` are fixed.
+    pub path: String,
+    /// The address to bind (default `127.0.0.1`; `0.0.0.0` to be scraped from other hosts).
+    pub host: IpAddr,
+    /// The port (default 9090; 0 picks a free one).
+    pub port: u16,
+}
+
+/// The cache of serialized scrapes: `cache`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CacheConfig {
+    /// Whether to reuse a serialized body (default true).
+    pub enabled: bool,
+    /// How long a serialized body is served before the registry is encoded again (default 1000).
+    pub ttl_ms: u64,
+}
+
+/// Series limits: `cardinality`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CardinalityConfig {
+    /// The most series of one family with open labels (default 1000).
+    pub max_per_metric: usize,
+    /// The most series of the whole registry (default 10,000).
+    pub total_limit: usize,
+}
+
+/// gzip compression: `compression`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CompressionConfig {
+    /// Whether to gzip responses when the request accepts it (default true).
+    pub enabled: bool,
+    /// Smaller bodies are sent as they are (default 1024).
+    pub min_size_bytes: usize,
+}
+
+/// Ready-made collectors: `collectors`. The endpoint does not read these; an application registers the
+/// collectors they switch on with [`Config::registry_with_collectors`] or [`Config::register_collectors`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CollectorsConfig {
+    /// LLM metrics (default true).
+    pub llm: bool,
+    /// Agent metrics (default true).
+    pub agent: bool,
+    /// Process metrics (default true).
+    pub process: bool,
+    /// Async runtime metrics (default true).
+    pub runtime: bool,
+}
+
+/// Bearer-token authentication: `auth`. Applies to the scrape path only: `/health` and `/ready` stay open
+/// for probes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AuthConfig {
+    /// Whether a token is required (default false).
+    pub enabled: bool,
+    /// The accepted tokens and their scopes; a scrape needs one with [`SCOPE_METRICS_READ`].
+    pub tokens: Vec<TokenConfig>,
+}
+
+/// One accepted bearer token. Its `Debug` output hides the token.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TokenConfig {
+    /// The secret, as sent in `Authorization: Bearer <token>`.
+    pub token: String,
+    /// What it allows, as `resource:action` (`metrics:read`).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+impl TokenConfig {
+    /// A token with `scopes`.
+    pub fn new(token: impl Into<String>, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        TokenConfig { token: token.into(), scopes: scopes.into_iter().map(Into::into).collect() }
+    }
+}
+
+impl fmt::Debug for TokenConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenConfig").field("token", &"<redacted>").field("scopes", &self.scopes).finish()
+    }
+}
+
+/// The rate limit of the scrape path: `rate_limit`. A token bucket shared by all clients; past it the
+/// endpoint answers 429 with `Retry-After`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RateLimitConfig {
+    /// Whether to limit (default false).
+    pub enabled: bool,
+    /// The sustained rate (default 10).
+    pub requests_per_second: f64,
+    /// How many scrapes may come at once after a quiet period (default 20).
+    pub burst: u32,
+}
+
+/// Limits on requests and connections: `limits`. Together they keep a slow or malformed client from
+/// stalling others.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LimitsConfig {
+    /// The largest request head; a larger one gets 431 (default 16384, at least 8192).
+    pub max_header_bytes: usize,
+    /// Connections served at once; more wait to be accepted (default 256).
+    pub max_connections: usize,
+    /// The longest a request may take to answer; past it, 503 (default 10000).
+    pub request_timeout_ms: u64,
+    /// The longest a client may take to send a request head, and the longest an idle connection is kept
+    /// (default 10000).
+    pub header_read_timeout_ms: u64,
+    /// How long shutdown waits for in-flight requests (default 10000).
+    pub shutdown_timeout_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            enabled: true,
+            endpoint: EndpointConfig::default(),
+            cache: CacheConfig::default(),
+            cardinality: CardinalityConfig::default(),
+            compression: CompressionConfig::default(),
+            collectors: CollectorsConfig::default(),
+            auth: AuthConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            limits: LimitsConfig::default(),
+        }
+    }
+}
+
+impl Default for EndpointConfig {
+    fn default() -> Self {
+        EndpointConfig { path: "/metrics".into(), host: IpAddr::V4(Ipv4Addr::LOCALHOST), port: 9090 }
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig { enabled: true, ttl_ms: 1000 }
+    }
+}
+
+impl Default for CardinalityConfig {
+    fn default() -> Self {
+        CardinalityConfig { max_per_metric: 1000, total_limit: 10_000 }
+    }
+}
+
+impl Default for CompressionConfig {
+    fn default() -> Self {
+        CompressionConfig { enabled: true, min_size_bytes: 1024 }
+    }
+}
+
+impl Default for CollectorsConfig {
+    fn default() -> Self {
+        CollectorsConfig { llm: true, agent: true, process: true, runtime: true }
+    }
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig { enabled: false, requests_per_second: 10.0, burst: 20 }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_header_bytes: 16 * 1024,
+            max_connections: 256,
+            request_timeout_ms: 10_000,
+            header_read_timeout_ms: 10_000,
+            shutdown_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl Config {
+    /// The address to bind.
+    pub fn listen_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.endpoint.host, self.endpoint.port)
+    }
+
+    /// How long a serialized scrape is reused, or `None` when the cache is off.
+    pub fn cache_ttl(&self) -> Option<Duration> {
+        self.cache.enabled.then(|| Duration::from_millis(self.cache.ttl_ms))
+    }
+
+    /// A registry whose total series limit is `cardinality.total_limit`, with no collector registered: see
+    /// [`Config::registry_with_collectors`] for one holding the collectors the configuration switches on.
+    pub fn registry(&self) -> Registry {
+        Registry::builder()
+            .total_series_limit(self.cardinality.total_limit)
+            .max_series_per_family(self.cardinality.max_per_metric)
+            .build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_of_the_design_reads_back() {
+        let yaml = r#"
+other_app_setting: 3
+prometheus_metrics:
+  enabled: true
+  endpoint: { path: "/metrics", port: 9090 }
+  cache: { enabled: true, ttl_ms: 1000 }
+  cardinality: { max_per_metric: 1000, total_limit: 10000 }
+  compression: { enabled: true, min_size_bytes: 1024 }
+  collectors: { llm: true, agent: true, process: true, runtime: true }
+"#;
+        assert_eq!(Config::from_yaml_str(yaml).unwrap(), Config::default());
+        assert_eq!(Config::from_yaml_str("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn every_section_is_read() {
+        let yaml = r#"
+prometheus_metrics:
+  enabled: false
+  endpoint: { path: "/m", host: "0.0.0.0", port: 9100 }
+  cache: { enabled: false, ttl_ms: 0 }
+  cardinality: { max_per_metric: 5, total_limit: 50 }
+  compression: { enabled: false, min_size_bytes: 1 }
+  collectors: { llm: false, agent: true, process: false, runtime: true }
+  auth: { enabled: true, tokens: [{ token: "abc", scopes: ["metrics:read"] }] }
+  rate_limit: { enabled: true, requests_per_second: 2.5, burst: 3 }
+  limits: { max_header_bytes: 9000, max_connections: 4, request_timeout_ms: 5, header_read_timeout_ms: 6, shutdown_timeout_ms: 7 }
+"#;
+        let c = Config::from_yaml_str(yaml).unwrap();
+        assert!(!c.enabled);
+        assert_eq!(c.listen_addr(), "0.0.0.0:9100".parse().unwrap());
+        assert_eq!(c.endpoint.path, "/m");
+        assert_eq!(c.cache_ttl(), None);
+        assert_eq!((c.cardinality.max_per_metric, c.cardinality.total_limit), (5, 50));
+        assert_eq!((c.compression.enabled, c.compression.min_size_bytes), (false, 1));
+        assert_eq!(c.collectors, CollectorsConfig { llm: false, agent: true, process: false, runtime: true });
+        assert_eq!(c.auth.tokens, vec![TokenConfig::new("abc", ["metrics:read"])]);
+        assert_eq!(c.rate_limit, RateLimitConfig { enabled: true, requests_per_second: 2.5, burst: 3 });
+        assert_eq!(c.limits.max_header_bytes, 9000);
+        assert_eq!(c.limits.max_connections, 4);
+        assert_eq!(
+            (c.limits.request_timeout_ms, c.limits.header_read_timeout_ms, c.limits.shutdown_timeout_ms),
+            (5, 6, 7)
+        );
+    }
+
+    #[test]
+    fn tokens_are_not_shown_by_debug() {
+        let c = Config::builder().token("very-secret-token", ["metrics:read"]).build().unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("very-secret-token"), "{shown}");
+        assert!(shown.contains("redacted"));
+    }
+}
