@@ -1,382 +1,177 @@
-//! AgentCube, a sandbox workload manager and router for AI agents: creates, routes to, garbage-collects
-//! and deletes sandboxes, with its metrics served at `/metrics` on its own API server, beside its routes.
+//! AgentCube, a sandbox platform for AI agents, as its two API servers in one program: the workload
+//! manager (creates, deletes and garbage-collects sandboxes) and the router (proxies user traffic into
+//! them), each serving its own metrics at `/metrics` beside `/health` and `/ready` on its own port, as the
+//! proposal "Add Prometheus Metrics for Workload Manager and Router Observability" (seed 001) names them.
 //!
-//! Run with `cargo run --example agentcube -- --listen 127.0.0.1:8080` (flags: `--listen ADDR`,
-//! `--config FILE`, `--traffic false` to serve only the API without simulated traffic, `--idle-seconds N`
-//! for the garbage collector's idle limit, default 5, `--gc-every N` for its period, default 2, 0 to run it
-//! only through `POST /v1/gc`).
+//! Run with `cargo run --example agentcube -- --listen 127.0.0.1:8080 --router-listen 127.0.0.1:8081`.
+//! Flags: `--listen ADDR` (the workload manager), `--router-listen ADDR` (the router; by default the
+//! workload manager's host and the next port, port 0 picking a free one), `--config FILE`
+//! (`prometheus_metrics` schema, for both servers), `--traffic false` to serve the APIs without simulated
+//! traffic, `--idle-seconds N` (sandboxes unused this long are reclaimed as `inactive`, default 5),
+//! `--ttl-seconds N` (sandboxes older than this are reclaimed as `expired`, default 30), `--gc-every N`
+//! (the garbage collector's period, default 2; 0 runs it only through `POST /v1/gc`) and
+//! `--max-concurrent-requests N` (the router's limit, default 64).
 //!
-//! The API, on the same port as `/metrics`:
+//! The workload manager's API (its families: `agentcube_sandbox_*`, `agentcube_gc_*`):
 //!
 //! ```text
-//! POST   /v1/sandboxes             {"kind": "code-interpreter"}   create a sandbox (201, or 503 when it failed)
-//! GET    /v1/sandboxes/{id}                                        describe it (404 when unknown)
-//! DELETE /v1/sandboxes/{id}                                        delete it (204)
-//! POST   /v1/sandboxes/{id}/invoke                                 route a request to it (502/504 on proxy errors)
-//! POST   /v1/gc                                                    run a garbage-collection cycle now
+//! POST   /v1/sandboxes        {"kind": "CodeInterpreter"}  create a sandbox: 201, or 503 {"error", "rolled_back"}
+//! GET    /v1/sandboxes/{id}                                describe it (404 when unknown)
+//! DELETE /v1/sandboxes/{id}                                delete it (204)
+//! POST   /v1/gc                                            run a garbage-collection cycle now: 200, or 500 when it failed
 //! ```
 //!
-//! A creation's provisioning time is simulated (0.5 s to over a minute, slept at 1/200 of that, so the API
-//! stays quick) and observed in `agentcube_sandbox_create_duration_seconds`. A failed or timed-out creation
-//! rolls back what it created. `invoke` creates a router session when called without an `x-session-id`
-//! header. The garbage collector runs every 2 s, reclaiming sandboxes idle for 5 s (`--idle-seconds`) or older than
-//! 30 s.
-//! The first line on stdout is `agentcube: listening on http://ADDR`.
+//! The router's API (its families: `agentcube_router_*`):
+//!
+//! ```text
+//! POST /v1/sandboxes/{id}/invoke[?work_ms=N]  route a request to sandbox {id}
+//! POST /v1/invoke/{kind}[?work_ms=N]          route a request to the session named by `x-session-id`, or,
+//!                                             without that header, to a new sandbox of {kind} (a new session)
+//! ```
+//!
+//! A routed request answers 200, or 502/504 with the proxy error's `category`; 404 for an unknown sandbox
+//! or session, 429 beyond `--max-concurrent-requests`, 503 when a new session's sandbox failed to start.
+//! Answers name the session in `x-session-id`. `work_ms` is how long the sandbox works on the request.
+//!
+//! A creation's steps (store placeholder, Kubernetes resources, readiness wait, entrypoint probe) are
+//! simulated, from half a second to over a minute, slept at 1/200 of that so that the API stays quick, and
+//! observed in simulated seconds. The histograms have the default buckets (5 ms to 10 s): the proposal
+//! names no bounds. The first two lines on stdout are `agentcube: workload manager listening on
+//! http://ADDR` and `agentcube: router listening on http://ADDR`.
 
 #[path = "../common/mod.rs"]
 mod common;
+mod router;
+mod workload_manager;
 
-use std::collections::HashMap;
 use std::error::Error;
+use std::future::IntoFuture;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Request;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::any;
+use metrics_runtime::Collect;
 use metrics_runtime::collectors::{ProcessCollector, RuntimeCollector};
+use metrics_runtime::config::Config;
 use metrics_runtime::http::{Handler, shutdown_signal};
 use metrics_runtime::prelude::*;
-use serde::Deserialize;
 use serde_json::json;
 
-/// Everything AgentCube measures: sandbox lifecycle, garbage collection and the request router.
-#[metrics(namespace = "agentcube")]
-#[labels(
-    SandboxKind { CodeInterpreter = "code-interpreter", Browser = "browser", Agent = "agent" },
-    CreateStatus { Success = "success", Failed = "failed", Timeout = "timeout" },
-    Reason { Idle = "idle", Expired = "expired" },
-    Category { NotFound = "not_found", Upstream = "upstream", Timeout = "timeout" },
-)]
-pub(crate) struct AgentCubeMetrics {
-    /// Time to provision a sandbox, by kind and outcome.
-    #[histogram(labels(kind: SandboxKind, status: CreateStatus), unit = "seconds",
-                buckets = [0.5, 1, 2, 5, 10, 20, 30, 60, 120])]
-    sandbox_create_duration: Histogram,
+use crate::router::{Router, RouterMetrics};
+use crate::workload_manager::{Manager, WorkloadManagerMetrics};
 
-    /// Sandbox creations, by kind and outcome.
-    #[counter(labels(kind: SandboxKind, status: CreateStatus))]
-    sandbox_create: Counter,
-
-    /// Sandboxes deleted, by kind (through the API or by the garbage collector).
-    #[counter(labels(kind: SandboxKind))]
-    sandbox_delete: Counter,
-
-    /// Failed creations whose partly created resources were rolled back.
-    #[counter]
-    sandbox_rollback: Counter,
-
-    /// Time of one garbage-collection cycle.
-    #[histogram(unit = "seconds", buckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1])]
-    gc_cycle_duration: Histogram,
-
-    /// Sandboxes reclaimed by the garbage collector, by reason.
-    #[counter(labels(reason: Reason))]
-    gc_sandboxes_reclaimed: Counter,
-
-    /// Garbage-collection cycles that failed to reclaim a sandbox.
-    #[counter]
-    gc_errors: Counter,
-
-    /// Time to route a request to a sandbox and get its answer, by sandbox kind.
-    #[histogram(labels(kind: SandboxKind), unit = "seconds", buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5])]
-    router_request_duration: Histogram,
-
-    /// Requests the router could not proxy, by category.
-    #[counter(labels(category: Category))]
-    router_proxy_errors: Counter,
-
-    /// Requests the router is proxying right now.
-    #[gauge]
-    router_concurrent_requests: Gauge,
-
-    /// Router sessions created.
-    #[counter]
-    router_session_create: Counter,
+/// The kinds of sandbox AgentCube runs: the `kind` label of both servers' families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, LabelEnum)]
+pub(crate) enum SandboxKind {
+    /// An agent's runtime.
+    #[label(rename = "AgentRuntime")]
+    AgentRuntime,
+    /// A code interpreter.
+    #[label(rename = "CodeInterpreter")]
+    CodeInterpreter,
 }
 
-static METRICS: LazyLock<AgentCubeMetrics> = LazyLock::new(AgentCubeMetrics::default);
+impl SandboxKind {
+    /// The kind whose label value (and API name) is `name`.
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+}
 
-const KINDS: [SandboxKind; 3] = [SandboxKind::CodeInterpreter, SandboxKind::Browser, SandboxKind::Agent];
 /// Simulated seconds are slept at this fraction, so a simulated minute takes 300 ms.
-const TIME_SCALE: f64 = 1.0 / 200.0;
-/// A creation that would take longer than this gives up.
-const CREATE_TIMEOUT_SECONDS: f64 = 60.0;
-/// Sandboxes live at most this long.
-const EXPIRE_AFTER: Duration = Duration::from_secs(30);
+pub(crate) const TIME_SCALE: f64 = 1.0 / 200.0;
 
-fn kind_name(kind: SandboxKind) -> &'static str {
-    LabelEnum::as_str(kind)
-}
+/// A random source shared by tasks.
+pub(crate) struct Dice(Mutex<common::Rng>);
 
-fn parse_kind(name: &str) -> Option<SandboxKind> {
-    KINDS.into_iter().find(|k| kind_name(*k) == name)
-}
-
-/// One sandbox the manager runs.
-struct Sandbox {
-    kind: SandboxKind,
-    created: Instant,
-    last_used: Instant,
-}
-
-/// The manager's state, shared by the API, the router, the garbage collector and the simulated traffic.
-struct Cube {
-    /// Sandboxes unused for this long are reclaimed.
-    idle_after: Duration,
-    sandboxes: Mutex<HashMap<String, Sandbox>>,
-    next_id: Mutex<u64>,
-    rng: Mutex<common::Rng>,
-}
-
-/// What a creation ended in.
-enum Created {
-    Ok(String),
-    Failed(CreateStatus),
-}
-
-impl Cube {
-    fn new(seed: u64, idle_after: Duration) -> Self {
-        Cube {
-            idle_after,
-            sandboxes: Mutex::default(),
-            next_id: Mutex::new(1),
-            rng: Mutex::new(common::Rng::new(seed)),
-        }
+impl Dice {
+    /// A source seeded with `seed`.
+    pub(crate) fn new(seed: u64) -> Self {
+        Dice(Mutex::new(common::Rng::new(seed)))
     }
 
-    fn with_rng<T>(&self, f: impl FnOnce(&mut common::Rng) -> T) -> T {
-        f(&mut self.rng.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    fn sandboxes(&self) -> std::sync::MutexGuard<'_, HashMap<String, Sandbox>> {
-        self.sandboxes.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Provisions a sandbox: a simulated image pull and boot that sometimes fails or times out.
-    async fn create(&self, kind: SandboxKind) -> Created {
-        let (seconds, fails) = self.with_rng(|rng| {
-            let base = match kind {
-                SandboxKind::CodeInterpreter => 0.8,
-                SandboxKind::Browser => 3.0,
-                SandboxKind::Agent => 6.0,
-            };
-            // Mostly quick; a cold image pull now and then takes far longer.
-            let seconds = if rng.chance(0.05) { base * 15.0 } else { base * (0.5 + 2.0 * rng.unit()) };
-            (seconds, rng.chance(0.04))
-        });
-        let status = if seconds > CREATE_TIMEOUT_SECONDS {
-            CreateStatus::Timeout
-        } else if fails {
-            CreateStatus::Failed
-        } else {
-            CreateStatus::Success
-        };
-        let spent = seconds.min(CREATE_TIMEOUT_SECONDS);
-        tokio::time::sleep(Duration::from_secs_f64(spent * TIME_SCALE)).await;
-        METRICS.sandbox_create_duration(kind, status).observe(spent);
-        METRICS.sandbox_create(kind, status).inc();
-        if status != CreateStatus::Success {
-            // The pod, volume and network created so far are released.
-            METRICS.sandbox_rollback().inc();
-            return Created::Failed(status);
-        }
-        let id = {
-            let mut next = self.next_id.lock().unwrap_or_else(PoisonError::into_inner);
-            *next += 1;
-            format!("sbx-{:05}", *next - 1)
-        };
-        let now = Instant::now();
-        self.sandboxes().insert(id.clone(), Sandbox { kind, created: now, last_used: now });
-        Created::Ok(id)
-    }
-
-    fn delete(&self, id: &str) -> bool {
-        let removed = self.sandboxes().remove(id);
-        if let Some(sandbox) = &removed {
-            METRICS.sandbox_delete(sandbox.kind).inc();
-        }
-        removed.is_some()
-    }
-
-    /// Routes one request to sandbox `id`; `Err` is the HTTP status of a proxy error.
-    async fn invoke(&self, id: &str, new_session: bool) -> Result<SandboxKind, StatusCode> {
-        let _inflight = METRICS.router_concurrent_requests().track_inflight();
-        let kind = {
-            let mut sandboxes = self.sandboxes();
-            match sandboxes.get_mut(id) {
-                Some(sandbox) => {
-                    sandbox.last_used = Instant::now();
-                    sandbox.kind
-                }
-                None => {
-                    METRICS.router_proxy_errors(Category::NotFound).inc();
-                    return Err(StatusCode::NOT_FOUND);
-                }
-            }
-        };
-        if new_session {
-            METRICS.router_session_create().inc();
-        }
-        let _timer = METRICS.router_request_duration(kind).start_timer();
-        let (millis, outcome) = self.with_rng(|rng| {
-            let millis = 2 + rng.below(40) as u64;
-            let outcome = match rng.below(100) {
-                0 => Err(Category::Upstream),
-                1 => Err(Category::Timeout),
-                _ => Ok(()),
-            };
-            (millis, outcome)
-        });
-        tokio::time::sleep(Duration::from_millis(millis)).await;
-        match outcome {
-            Ok(()) => Ok(kind),
-            Err(category) => {
-                METRICS.router_proxy_errors(category).inc();
-                Err(if category == Category::Timeout { StatusCode::GATEWAY_TIMEOUT } else { StatusCode::BAD_GATEWAY })
-            }
-        }
-    }
-
-    /// One garbage-collection cycle: reclaims idle and expired sandboxes; returns how many.
-    fn gc(&self) -> usize {
-        let _timer = METRICS.gc_cycle_duration().start_timer();
-        let now = Instant::now();
-        let mut sandboxes = self.sandboxes();
-        let doomed: Vec<(String, Reason)> = sandboxes
-            .iter()
-            .filter_map(|(id, s)| {
-                if now.duration_since(s.created) >= EXPIRE_AFTER {
-                    Some((id.clone(), Reason::Expired))
-                } else if now.duration_since(s.last_used) >= self.idle_after {
-                    Some((id.clone(), Reason::Idle))
-                } else {
-                    None
-                }
-            })
-            .collect();
-        let mut reclaimed = 0;
-        for (id, reason) in doomed {
-            // Now and then the runtime refuses to stop a sandbox; the next cycle tries again.
-            if self.with_rng(|rng| rng.chance(0.02)) {
-                METRICS.gc_errors().inc();
-                continue;
-            }
-            if let Some(sandbox) = sandboxes.remove(&id) {
-                METRICS.gc_sandboxes_reclaimed(reason).inc();
-                METRICS.sandbox_delete(sandbox.kind).inc();
-                reclaimed += 1;
-            }
-        }
-        reclaimed
+    /// Runs `f` with the generator.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut common::Rng) -> T) -> T {
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
-#[derive(Deserialize)]
-struct CreateRequest {
-    kind: String,
-}
-
-fn error(status: StatusCode, message: String) -> Response {
+/// An error answer: `status` with `{"error": message}`.
+pub(crate) fn error(status: StatusCode, message: String) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
-async fn create_sandbox(State(cube): State<Arc<Cube>>, Json(req): Json<CreateRequest>) -> Response {
-    let Some(kind) = parse_kind(&req.kind) else {
-        let kinds: Vec<_> = KINDS.into_iter().map(kind_name).collect();
-        return error(StatusCode::BAD_REQUEST, format!("unknown kind `{}`: expected one of {kinds:?}", req.kind));
-    };
-    match cube.create(kind).await {
-        Created::Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id, "kind": req.kind }))).into_response(),
-        Created::Failed(CreateStatus::Timeout) => {
-            error(StatusCode::SERVICE_UNAVAILABLE, "the sandbox was not ready in time; rolled back".into())
-        }
-        Created::Failed(_) => error(StatusCode::SERVICE_UNAVAILABLE, "the sandbox failed to start; rolled back".into()),
-    }
-}
-
-async fn get_sandbox(State(cube): State<Arc<Cube>>, Path(id): Path<String>) -> Response {
-    match cube.sandboxes().get(&id) {
-        Some(s) => Json(json!({
-            "id": id,
-            "kind": kind_name(s.kind),
-            "age_seconds": s.created.elapsed().as_secs_f64(),
-            "idle_seconds": s.last_used.elapsed().as_secs_f64(),
-        }))
-        .into_response(),
-        None => error(StatusCode::NOT_FOUND, format!("no sandbox {id}")),
-    }
-}
-
-async fn delete_sandbox(State(cube): State<Arc<Cube>>, Path(id): Path<String>) -> Response {
-    match cube.delete(&id) {
-        true => StatusCode::NO_CONTENT.into_response(),
-        false => error(StatusCode::NOT_FOUND, format!("no sandbox {id}")),
-    }
-}
-
-async fn invoke_sandbox(State(cube): State<Arc<Cube>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let new_session = !headers.contains_key("x-session-id");
-    match cube.invoke(&id, new_session).await {
-        Ok(kind) => Json(json!({ "id": id, "kind": kind_name(kind), "result": "ok" })).into_response(),
-        Err(StatusCode::NOT_FOUND) => error(StatusCode::NOT_FOUND, format!("no sandbox {id}")),
-        Err(status) => error(status, format!("proxying to sandbox {id} failed")),
-    }
-}
-
-async fn run_gc(State(cube): State<Arc<Cube>>) -> Response {
-    Json(json!({ "reclaimed": cube.gc() })).into_response()
-}
-
-/// The application's API with the metrics handler mounted beside its routes.
-fn router(cube: Arc<Cube>, metrics: Handler, metrics_path: &str) -> axum::Router {
-    let scrape = move |request: Request| {
+/// `api` with the metrics handler mounted at `metrics_path`, `/health` and `/ready` (the handler answers
+/// other methods itself, with 405).
+pub(crate) fn mount(api: axum::Router, metrics: Handler, metrics_path: &str) -> axum::Router {
+    let handle = move |request: Request| {
         let metrics = metrics.clone();
         async move { metrics.handle(request).await }
     };
-    axum::Router::new()
-        .route("/v1/sandboxes", post(create_sandbox))
-        .route("/v1/sandboxes/{id}", get(get_sandbox).delete(delete_sandbox))
-        .route("/v1/sandboxes/{id}/invoke", post(invoke_sandbox))
-        .route("/v1/gc", post(run_gc))
-        .route(metrics_path, get(scrape))
-        .with_state(cube)
+    api.route(metrics_path, any(handle.clone())).route("/health", any(handle.clone())).route("/ready", any(handle))
 }
 
-/// Agents that create sandboxes, send them requests for a while, and sometimes delete them.
-async fn simulate_traffic(cube: Arc<Cube>) {
+/// A registry for one server with `metrics` and the collectors `config` switches on, and its handler.
+fn serve_metrics(config: &Config, metrics: impl Collect + 'static) -> Result<Handler, Box<dyn Error>> {
+    let registry = config.registry();
+    registry.register(metrics)?;
+    if config.collectors.process {
+        registry.register(ProcessCollector::new())?;
+    }
+    if config.collectors.runtime {
+        registry.register(RuntimeCollector::current())?;
+    }
+    Ok(Handler::new(registry, config))
+}
+
+/// Agents at work: they create sandboxes through the workload manager and through the router's new
+/// sessions, send requests into them, delete some, and leave the rest to the garbage collector.
+async fn simulate_traffic(manager: Arc<Manager>, router: Arc<Router>) {
+    let dice = Dice::new(0x07ea_0ffc);
     let mut every = tokio::time::interval(Duration::from_millis(100));
     loop {
         every.tick().await;
-        let (create, kind, invoke, delete) =
-            cube.with_rng(|rng| (rng.chance(0.3), rng.pick(&KINDS), rng.chance(0.9), rng.chance(0.05)));
+        let (create, new_session, kind, delete) =
+            dice.with(|rng| (rng.chance(0.3), rng.chance(0.1), rng.pick(SandboxKind::ALL), rng.chance(0.05)));
         if create {
-            let cube = cube.clone();
-            tokio::spawn(async move { cube.create(kind).await });
+            let manager = manager.clone();
+            tokio::spawn(async move { manager.create(kind).await });
         }
-        let ids: Vec<String> = cube.sandboxes().keys().cloned().collect();
-        if ids.is_empty() {
+        if new_session {
+            let router = router.clone();
+            tokio::spawn(async move { router.invoke_session(kind, None, None).await });
+        }
+        let sandboxes = manager.list();
+        if sandboxes.is_empty() {
             continue;
         }
-        if invoke {
-            for _ in 0..3 {
-                let (id, new_session) = cube.with_rng(|rng| (ids[rng.below(ids.len())].clone(), rng.chance(0.2)));
-                let cube = cube.clone();
-                tokio::spawn(async move { cube.invoke(&id, new_session).await });
-            }
+        for _ in 0..3 {
+            let ((id, kind), by_session) =
+                dice.with(|rng| (sandboxes[rng.below(sandboxes.len())].clone(), rng.chance(0.5)));
+            let router = router.clone();
+            tokio::spawn(async move {
+                match by_session {
+                    true => router.invoke_session(kind, Some(&id), None).await,
+                    false => router.invoke(&id, None).await,
+                }
+            });
         }
         if delete {
-            let id = cube.with_rng(|rng| ids[rng.below(ids.len())].clone());
-            cube.delete(&id);
+            let id = dice.with(|rng| sandboxes[rng.below(sandboxes.len())].0.clone());
+            manager.delete(&id);
         }
     }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let args = common::parse_args("agentcube", &["traffic", "idle-seconds", "gc-every"]);
+    let own = ["router-listen", "traffic", "idle-seconds", "ttl-seconds", "gc-every", "max-concurrent-requests"];
+    let args = common::parse_args("agentcube", &own);
     let flag = |name: &str| args.extra.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
     let traffic = match flag("traffic") {
         None | Some("true") => true,
@@ -389,37 +184,61 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Some(_) => Err(format!("--{name}: expected a number of seconds")),
     };
     let idle_after = seconds("idle-seconds", 5.0)?;
+    let ttl = seconds("ttl-seconds", 30.0)?;
     let gc_every = seconds("gc-every", 2.0)?;
+    let limit = match flag("max-concurrent-requests").map(str::parse::<usize>) {
+        None => 64,
+        Some(Ok(limit)) if limit >= 1 => limit,
+        Some(_) => return Err("--max-concurrent-requests: expected a whole number, at least 1".into()),
+    };
     let config = args.config;
-    let registry = config.registry();
-    registry.register(&*METRICS)?;
-    if config.collectors.process {
-        registry.register(ProcessCollector::new())?;
-    }
-    if config.collectors.runtime {
-        registry.register(RuntimeCollector::current())?;
-    }
-    let metrics = Handler::new(registry, &config);
+    let manager_addr = config.listen_addr();
+    let router_addr: SocketAddr = match flag("router-listen") {
+        Some(addr) => addr.parse().map_err(|e| format!("--router-listen {addr}: {e} (expected IP:PORT)"))?,
+        None if manager_addr.port() == 0 => manager_addr,
+        None => SocketAddr::new(manager_addr.ip(), manager_addr.port().checked_add(1).ok_or("no port after 65535")?),
+    };
 
-    let cube = Arc::new(Cube::new(0x0a9e_c0be, idle_after));
+    let manager_metrics = Arc::new(WorkloadManagerMetrics::default());
+    let router_metrics = Arc::new(RouterMetrics::default());
+    let manager_handler = serve_metrics(&config, Arc::clone(&manager_metrics))?;
+    let router_handler = serve_metrics(&config, Arc::clone(&router_metrics))?;
+    let manager = Arc::new(Manager::new(manager_metrics, idle_after, ttl, 0x0a9e_c0be));
+    let router = Arc::new(Router::new(router_metrics, manager.clone(), limit, 0x0020_47e5));
+
     if !gc_every.is_zero() {
-        let gc = cube.clone();
+        let manager = manager.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(gc_every);
             loop {
                 every.tick().await;
-                gc.gc();
+                manager.gc();
             }
         });
     }
     if traffic {
-        tokio::spawn(simulate_traffic(cube.clone()));
+        tokio::spawn(simulate_traffic(manager.clone(), router.clone()));
     }
 
-    let listener = tokio::net::TcpListener::bind(config.listen_addr()).await?;
-    println!("agentcube: listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(cube, metrics, &config.endpoint.path))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let manager_listener = tokio::net::TcpListener::bind(manager_addr).await?;
+    let router_listener = tokio::net::TcpListener::bind(router_addr).await?;
+    println!("agentcube: workload manager listening on http://{}", manager_listener.local_addr()?);
+    println!("agentcube: router listening on http://{}", router_listener.local_addr()?);
+
+    // One signal stops both servers, each after its in-flight requests.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stop.send_replace(true);
+    });
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let path = &config.endpoint.path;
+    let manager_server = axum::serve(manager_listener, workload_manager::routes(manager, manager_handler, path))
+        .with_graceful_shutdown(until_stopped(stopped.clone()));
+    let router_server = axum::serve(router_listener, router::routes(router, router_handler, path))
+        .with_graceful_shutdown(until_stopped(stopped));
+    tokio::try_join!(manager_server.into_future(), router_server.into_future())?;
     Ok(())
 }

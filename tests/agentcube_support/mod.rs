@@ -1,0 +1,87 @@
+//! What the agentcube tests share: starting the example, whose two servers (the workload manager and the
+//! router) each print their address, and scraping either of them.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use metrics_runtime::Format;
+use metrics_runtime::testing::{Exposition, parse};
+
+use crate::http_support::programs::Running;
+use crate::http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, Reply, TEXT, get};
+
+/// The running example and its two servers.
+pub(crate) struct Agentcube {
+    /// The process, killed when dropped.
+    pub(crate) process: Running,
+    /// The workload manager's address (`--listen`).
+    pub(crate) manager: SocketAddr,
+    /// The router's address (`--router-listen`).
+    pub(crate) router: SocketAddr,
+}
+
+/// The prefix of the line on which the example prints the server `which` (`workload manager`, `router`).
+fn announcement(which: &str) -> String {
+    format!("agentcube: {which} listening on http://")
+}
+
+/// Starts `binary` with `args` and reads the two addresses from the first two lines on its stdout (at
+/// most 30 s): the workload manager's, then the router's.
+pub(crate) fn start(binary: &Path, args: &[&str]) -> Agentcube {
+    let mut child = Command::new(binary)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+    let stdout = child.stdout.take().unwrap();
+    let process = Running { child };
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next_line = |which: &str| {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("agentcube printed no line for its {which} within 30 s"));
+        let addr = line
+            .strip_prefix(&announcement(which))
+            .unwrap_or_else(|| panic!("expected `{}ADDR`, got {line:?}", announcement(which)));
+        addr.parse::<SocketAddr>().unwrap_or_else(|e| panic!("bad {which} address {addr:?}: {e}"))
+    };
+    let manager = next_line("workload manager");
+    let router = next_line("router");
+    assert_ne!(manager, router, "two servers, two ports");
+    Agentcube { process, manager, router }
+}
+
+/// Scrapes `addr` as Prometheus 2 does and parses the OpenMetrics answer strictly, returning its body too.
+pub(crate) async fn scrape_openmetrics(addr: SocketAddr) -> (Exposition, Vec<u8>) {
+    let reply = get(addr, "/metrics", &[("accept", PROMETHEUS_2_ACCEPT)]).await;
+    assert_eq!(reply.header("content-type"), OPENMETRICS);
+    (parsed(&reply, Format::OpenMetrics), reply.body)
+}
+
+/// Scrapes `addr` with no `Accept` header and parses the 0.0.4 text answer strictly, returning its body too.
+pub(crate) async fn scrape_text(addr: SocketAddr) -> (Exposition, Vec<u8>) {
+    let reply = get(addr, "/metrics", &[]).await;
+    assert_eq!(reply.header("content-type"), TEXT);
+    (parsed(&reply, Format::Text), reply.body)
+}
+
+fn parsed(reply: &Reply, format: Format) -> Exposition {
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let text = reply.text();
+    parse(&text, format).unwrap_or_else(|e| panic!("invalid {format:?} exposition: {e}\n{text}"))
+}
