@@ -27,7 +27,14 @@ use crate::{Dice, SandboxKind, TIME_SCALE, error, mount};
 pub(crate) struct WorkloadManagerMetrics {
     /// Time to create a sandbox end to end (store placeholder, Kubernetes resources, readiness wait,
     /// entrypoint probe), by kind and outcome.
-    #[histogram(labels(kind: SandboxKind, status: Status), unit = "seconds")]
+    ///
+    /// Multi-second buckets, with a bound at the proposal's SLO (creation p99 < 30 s) so that
+    /// `histogram_quantile(0.99, ...)` can tell whether it holds.
+    #[histogram(
+        labels(kind: SandboxKind, status: Status),
+        unit = "seconds",
+        buckets = [0.5, 1, 2, 5, 10, 20, 30, 60, 120]
+    )]
     sandbox_create_duration: Histogram,
 
     /// Sandbox creations, by kind and outcome.
