@@ -1,324 +1,142 @@
-//! A workflow controller in the style of Argo Workflows: metrics declared in a YAML spec file at run time
-//! (counters, gauges, histograms with buckets, real-time gauges, idle series dropped after a TTL), served
-//! beside the controller's own `#[metrics]` families, with simulated workflows.
+//! An Argo Workflows controller simulator: it reads Argo Workflow manifests and the workflow-controller
+//! ConfigMap in Argo's own formats, runs the workflows over simulated pods, and serves Argo's controller
+//! metrics (`argo_workflows_count`, `argo_workflows_queue_latency`, ... declared with `#[metrics]`) beside
+//! the custom metrics the workflows define (`spec.metrics.prometheus`, `templates[].metrics.prometheus`,
+//! defined at run time through `metrics_runtime::dynamic`).
 //!
-//! Run with `cargo run --example argo -- --listen 127.0.0.1:9100` (flags: `--listen ADDR`, `--config FILE`,
-//! `--spec FILE`, default `examples/argo/metrics.yml`, whose comments describe the spec).
+//! Run with `cargo run --example argo -- --workflows examples/argo/workflows.yml --controller-config
+//! examples/argo/controller-config.yml` and read `http://127.0.0.1:8080/metrics` (the ConfigMap's port;
+//! 9090 without it).
 //!
-//! An invalid spec stops the controller before it serves, with an error naming the metric at fault. The
-//! first line on stdout is `argo: serving http://ADDR/metrics`.
+//! Flags:
+//! - `--workflows FILE`: Workflow manifests, one or more YAML documents (default `examples/argo/workflows.yml`,
+//!   the examples of Argo's metrics documentation).
+//! - `--controller-config FILE`: the workflow-controller ConfigMap; its `metricsConfig` (`enabled`, `path`,
+//!   `port`, `metricsTTL`, `ignoreErrors`, `secure`) applies. `secure: true` is refused: TLS is not
+//!   supported yet.
+//! - `--listen ADDR` (over the ConfigMap's port), `--config FILE` (this library's serving configuration).
+//! - `--runs N`: submit each workflow N times, then stop submitting (default: forever); `--interval MS`
+//!   between submissions (default 500); `--failure-rate P`, how often a pod fails where its template does
+//!   not say (default 0.1); `--seed N`; `--keep-completed N`, finished workflows kept before the oldest is
+//!   deleted (default 50); `--events FILE`, a JSON line per completed node and workflow (what ran, for
+//!   checking the metrics against).
+//!
+//! A template may tune its simulated pods with annotations on its `metadata` (Argo passes them to the pod):
+//! `simulator/failure-rate: "0.66"` and `simulator/run-seconds: "0.5-3"`. Output parameters get a random
+//! integer from 1 to 10 unless they have a `value`.
+//!
+//! A bad manifest or metric stops the controller before it serves (exit 2) with an error naming the
+//! metric, unless `ignoreErrors: true`, which logs it (a tracing warning) and skips it. The first line on
+//! stdout is `argo: serving http://ADDR/PATH`; with `enabled: false` it is `argo: metrics disabled`, and
+//! the controller exits once its `--runs` are done.
 
 #[path = "../common/mod.rs"]
 mod common;
+mod controller;
+mod controller_config;
+mod custom;
+mod expr;
+mod manifest;
+mod metrics;
 
-use std::error::Error;
-use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::process::exit;
+use std::sync::Arc;
+use std::time::Duration;
 
 use metrics_runtime::collectors::{ProcessCollector, RuntimeCollector};
-use metrics_runtime::dynamic::{DynamicFamily, DynamicMetrics, MetricSpec, SpecKind};
+use metrics_runtime::dynamic::DynamicMetrics;
 use metrics_runtime::http::Server;
-use metrics_runtime::prelude::*;
-use serde::Deserialize;
 
-/// The controller's own metrics, declared at compile time.
-#[metrics(namespace = "argo")]
-#[labels(Phase { Succeeded = "Succeeded", Failed = "Failed" })]
-pub(crate) struct ControllerMetrics {
-    /// Workflows the controller has finished, by phase.
-    #[counter(labels(phase: Phase))]
-    workflows_finished: Counter,
+use controller::{Controller, Document, Settings};
+use controller_config::MetricsConfig;
+use custom::CustomMetrics;
 
-    /// Workflows running now.
-    #[gauge]
-    workflows_running: Gauge,
+/// The manifests bundled with the example.
+const DEFAULT_WORKFLOWS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/argo/workflows.yml");
 
-    /// Workflows waiting for a free slot to start.
-    #[gauge]
-    queue_depth: Gauge,
-
-    /// Time of one reconciliation of a workflow (one step).
-    #[histogram(unit = "seconds", buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5])]
-    operation_duration: Histogram,
+/// Prints `message` and exits with status 2, as for any mistake in the input.
+fn refuse(message: &str) -> ! {
+    eprintln!("argo: {message}");
+    exit(2)
 }
 
-static METRICS: LazyLock<ControllerMetrics> = LazyLock::new(ControllerMetrics::default);
-
-/// The spec bundled with the example.
-const DEFAULT_SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/argo/metrics.yml");
-/// Workflows running at once; the others wait in the queue.
-const PARALLELISM: usize = 6;
-const TEMPLATES: [&str; 4] = ["ci-build", "nightly-etl", "ml-train", "report"];
-const NAMESPACES: [&str; 2] = ["argo", "data-team"];
-
-/// The spec file: `metrics:`, a list of metric definitions.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SpecFile {
-    metrics: Vec<SpecEntry>,
-}
-
-/// One metric of the spec file, as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SpecEntry {
-    name: String,
-    help: String,
-    #[serde(rename = "type")]
-    kind: String,
-    value: String,
-    #[serde(default)]
-    labels: Vec<String>,
-    unit: Option<String>,
-    buckets: Option<Vec<f64>>,
-    ttl: Option<String>,
-    max_series: Option<usize>,
-}
-
-/// A workflow attribute a spec metric can be labelled with.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Attribute {
-    Workflow,
-    Template,
-    Namespace,
-    Phase,
-}
-
-const ATTRIBUTES: [(&str, Attribute); 4] = [
-    ("workflow", Attribute::Workflow),
-    ("template", Attribute::Template),
-    ("namespace", Attribute::Namespace),
-    ("phase", Attribute::Phase),
-];
-
-/// What a spec metric records.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Source {
-    Completed,
-    Steps,
-    Duration,
-    Progress,
-    StepsDone,
-    Age,
-}
-
-/// A spec metric, defined.
-struct Defined {
-    family: DynamicFamily,
-    source: Source,
-    labels: Vec<Attribute>,
-}
-
-/// Parses `500ms`, `5s`, `2m`, `1h`.
-fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-    let number: f64 = text[..split].parse().ok()?;
-    let seconds = match &text[split..] {
-        "ms" => number / 1000.0,
-        "s" => number,
-        "m" => number * 60.0,
-        "h" => number * 3600.0,
-        _ => return None,
-    };
-    (seconds.is_finite() && seconds > 0.0).then(|| Duration::from_secs_f64(seconds))
-}
-
-/// Reads the spec at `path` and defines every metric in `set`; an error names the file and the metric.
-fn load_spec(path: &Path, set: &DynamicMetrics) -> Result<Vec<Defined>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let file: SpecFile = serde_norway::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    file.metrics
-        .iter()
-        .map(|entry| define(entry, set).map_err(|e| format!("{}: metric `{}`: {e}", path.display(), entry.name)))
-        .collect()
-}
-
-fn define(entry: &SpecEntry, set: &DynamicMetrics) -> Result<Defined, String> {
-    let (kind, sources): (SpecKind, &[(&str, Source)]) = match entry.kind.as_str() {
-        "counter" => (SpecKind::Counter, &[("completed", Source::Completed), ("steps", Source::Steps)]),
-        "gauge" => (SpecKind::Gauge, &[("progress", Source::Progress), ("steps_done", Source::StepsDone)]),
-        "realtime_gauge" => (SpecKind::RealtimeGauge, &[("age", Source::Age), ("progress", Source::Progress)]),
-        "histogram" => {
-            let buckets = entry.buckets.clone().ok_or("a histogram needs `buckets`")?;
-            (SpecKind::Histogram { buckets }, &[("duration", Source::Duration), ("steps", Source::Steps)])
-        }
-        other => return Err(format!("unknown type `{other}` (counter, gauge, histogram or realtime_gauge)")),
-    };
-    if entry.buckets.is_some() && !matches!(kind, SpecKind::Histogram { .. }) {
-        return Err(format!("`buckets` is for histograms, not a {}", entry.kind));
-    }
-    let Some(source) = sources.iter().find(|(name, _)| *name == entry.value).map(|(_, s)| *s) else {
-        let known: Vec<_> = sources.iter().map(|(name, _)| *name).collect();
-        return Err(format!("a {} records one of {known:?}, not `{}`", entry.kind, entry.value));
-    };
-    let labels = entry
-        .labels
-        .iter()
-        .map(|label| {
-            ATTRIBUTES.iter().find(|(name, _)| name == label).map(|(_, a)| *a).ok_or_else(|| {
-                let known: Vec<_> = ATTRIBUTES.iter().map(|(name, _)| *name).collect();
-                format!("label `{label}` is not a workflow attribute ({known:?})")
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if kind == SpecKind::RealtimeGauge && !labels.contains(&Attribute::Workflow) {
-        return Err("a realtime_gauge is read per running workflow: it needs the `workflow` label".into());
-    }
-    let mut spec = MetricSpec::new(entry.name.clone(), entry.help.clone(), kind).labels(entry.labels.clone());
-    if let Some(unit) = &entry.unit {
-        spec = spec.unit(unit.clone());
-    }
-    if let Some(max) = entry.max_series {
-        spec = spec.max_series(max);
-    }
-    if let Some(ttl) = &entry.ttl {
-        let ttl = parse_duration(ttl).ok_or_else(|| format!("ttl `{ttl}` is not a duration such as 30s or 5m"))?;
-        spec = spec.ttl(ttl);
-    }
-    // The naming rules of `#[metrics]`: DefineError says which rule, and names the metric itself.
-    let family = set.define(&spec).map_err(|e| match e {
-        metrics_runtime::dynamic::DefineError::Invalid { error, .. } => error.to_string(),
-        other => other.to_string(),
-    })?;
-    Ok(Defined { family, source, labels })
-}
-
-/// One simulated workflow.
-struct Workflow {
-    name: String,
-    template: &'static str,
-    namespace: &'static str,
-    steps: u32,
-    done: AtomicU32,
-    started: Mutex<Option<Instant>>,
-}
-
-impl Workflow {
-    fn label_values(&self, labels: &[Attribute], phase: &str) -> Vec<String> {
-        labels
-            .iter()
-            .map(|a| match a {
-                Attribute::Workflow => self.name.clone(),
-                Attribute::Template => self.template.to_owned(),
-                Attribute::Namespace => self.namespace.to_owned(),
-                Attribute::Phase => phase.to_owned(),
-            })
-            .collect()
-    }
-
-    fn progress(&self) -> f64 {
-        f64::from(self.done.load(Ordering::Relaxed)) / f64::from(self.steps)
-    }
-
-    fn age(&self) -> f64 {
-        self.started.lock().unwrap_or_else(PoisonError::into_inner).map_or(0.0, |t| t.elapsed().as_secs_f64())
-    }
-}
-
-fn refs(values: &[String]) -> Vec<&str> {
-    values.iter().map(String::as_str).collect()
-}
-
-/// Runs one workflow through the controller, recording the spec metrics as it goes.
-async fn run_workflow(wf: Arc<Workflow>, spec: Arc<Vec<Defined>>, slots: Arc<tokio::sync::Semaphore>, fail: bool) {
-    METRICS.queue_depth().inc();
-    let slot = slots.acquire_owned().await;
-    METRICS.queue_depth().dec();
-    let _running = METRICS.workflows_running().track_inflight();
-    *wf.started.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
-    for d in spec.iter() {
-        if let DynamicFamily::Realtime(gauges) = &d.family {
-            let values = wf.label_values(&d.labels, "Running");
-            let wf = wf.clone();
-            let source = d.source;
-            gauges.set(&refs(&values), move || if source == Source::Age { wf.age() } else { wf.progress() });
-        }
-    }
-    let mut rng = common::Rng::new(wf.name.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
-    for _ in 0..wf.steps {
-        let timer = METRICS.operation_duration().start_timer();
-        tokio::time::sleep(Duration::from_millis(100 + rng.below(400) as u64)).await;
-        drop(timer);
-        wf.done.fetch_add(1, Ordering::Relaxed);
-        for d in spec.iter() {
-            if let DynamicFamily::Gauge(gauges) = &d.family {
-                let value = if d.source == Source::Progress {
-                    wf.progress()
-                } else {
-                    f64::from(wf.done.load(Ordering::Relaxed))
-                };
-                gauges.get(&refs(&wf.label_values(&d.labels, "Running"))).set(value);
-            }
-        }
-    }
-    let phase = if fail { Phase::Failed } else { Phase::Succeeded };
-    let phase_name = LabelEnum::as_str(phase);
-    let duration = wf.age();
-    for d in spec.iter() {
-        let values = wf.label_values(&d.labels, phase_name);
-        let amount = if d.source == Source::Steps { f64::from(wf.steps) } else { duration };
-        match &d.family {
-            DynamicFamily::Counter(counters) => {
-                counters.get(&refs(&values)).inc_by(if d.source == Source::Completed { 1.0 } else { amount });
-            }
-            DynamicFamily::Histogram(histograms) => histograms.get(&refs(&values)).observe(amount),
-            DynamicFamily::Realtime(gauges) => {
-                gauges.remove(&refs(&wf.label_values(&d.labels, "Running")));
-            }
-            // Gauges keep their last value until the TTL drops the idle series.
-            DynamicFamily::Gauge(_) => {}
-        }
-    }
-    METRICS.workflows_finished(phase).inc();
-    drop(slot);
-}
-
-/// Submits a workflow every 250 ms.
-async fn submit_workflows(spec: Arc<Vec<Defined>>) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(PARALLELISM));
-    let mut rng = common::Rng::new(0xa460);
-    let mut every = tokio::time::interval(Duration::from_millis(250));
-    for n in 1.. {
-        every.tick().await;
-        let template = rng.pick(&TEMPLATES);
-        let wf = Arc::new(Workflow {
-            name: format!("{template}-{n:05}"),
-            template,
-            namespace: rng.pick(&NAMESPACES),
-            steps: 2 + rng.below(6) as u32,
-            done: AtomicU32::new(0),
-            started: Mutex::new(None),
-        });
-        tokio::spawn(run_workflow(wf, spec.clone(), slots.clone(), rng.chance(0.1)));
+/// The value of flag `name`, parsed, or `default`.
+fn flag<T: std::str::FromStr>(extra: &[(String, String)], name: &str, default: T) -> T {
+    match extra.iter().rev().find(|(n, _)| n == name) {
+        None => default,
+        Some((_, v)) => v.parse().unwrap_or_else(|_| refuse(&format!("--{name} {v}: not a valid value"))),
     }
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
-    let args = common::parse_args("argo", &["spec"]);
-    let spec_path = args.extra.iter().rev().find(|(n, _)| n == "spec").map_or(DEFAULT_SPEC, |(_, v)| v.as_str());
-    let config = args.config;
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let own =
+        ["workflows", "controller-config", "runs", "interval", "failure-rate", "seed", "keep-completed", "events"];
+    let args = common::parse_args("argo", &own);
+    let listen_given = std::env::args().any(|a| a == "--listen");
+    let text = |name: &str| args.extra.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+
+    let metrics_config = match text("controller-config") {
+        Some(path) => controller_config::load(Path::new(&path)).unwrap_or_else(|e| refuse(&e)),
+        None => MetricsConfig::default(),
+    };
+    let failure_rate: f64 = flag(&args.extra, "failure-rate", 0.1);
+    if !(0.0..=1.0).contains(&failure_rate) {
+        refuse(&format!("--failure-rate {failure_rate}: not between 0 and 1"));
+    }
+    let settings = Settings {
+        interval: Duration::from_millis(flag(&args.extra, "interval", 500u64).max(1)),
+        runs: text("runs").map(|_| flag(&args.extra, "runs", 1usize)),
+        seed: flag(&args.extra, "seed", 0xa460u64),
+        keep_completed: flag(&args.extra, "keep-completed", 50usize),
+    };
+    let workflows_path = text("workflows").map_or_else(|| PathBuf::from(DEFAULT_WORKFLOWS), PathBuf::from);
+    let workflows = manifest::load(&workflows_path).unwrap_or_else(|e| refuse(&e));
+
+    let mut config = args.config;
+    config.endpoint.path = metrics_config.path.clone();
+    if !listen_given {
+        config.endpoint.port = metrics_config.port;
+    }
     let registry = config.registry();
-    registry.register(&*METRICS)?;
+    registry.register(&*metrics::WORKFLOWS)?;
+    registry.register(&*metrics::PODS)?;
     if config.collectors.process {
         registry.register(ProcessCollector::new())?;
     }
     if config.collectors.runtime {
         registry.register(RuntimeCollector::current())?;
     }
-    let set = DynamicMetrics::new(&registry)?;
-    let spec = match load_spec(Path::new(spec_path), &set) {
-        Ok(spec) => Arc::new(spec),
-        Err(e) => {
-            eprintln!("argo: {e}");
-            std::process::exit(2);
+    let custom = Arc::new(CustomMetrics::new(DynamicMetrics::new(&registry)?, metrics_config.ttl));
+    let plans = custom.plan(&workflows, metrics_config.ignore_errors).unwrap_or_else(|errors| {
+        for e in &errors {
+            eprintln!("argo: {}: {e}", workflows_path.display());
         }
-    };
-    tokio::spawn(submit_workflows(spec));
+        exit(2)
+    });
+    let mut docs = Vec::with_capacity(workflows.len());
+    for (i, (workflow, plan)) in workflows.into_iter().zip(plans).enumerate() {
+        let prefix = workflow.name_prefix();
+        let doc = Document::new(workflow, plan, failure_rate).unwrap_or_else(|e| {
+            refuse(&format!("{}: document {} (workflow `{prefix}`): {e}", workflows_path.display(), i + 1))
+        });
+        docs.push(doc);
+    }
+    let events = text("events").map(PathBuf::from);
+    let controller = Controller::new(docs, custom, settings, events.as_deref()).unwrap_or_else(|e| refuse(&e));
+    controller.start();
 
+    if !metrics_config.enabled {
+        println!("argo: metrics disabled (metricsConfig.enabled: false); simulating without serving");
+        controller.all_finished().await;
+        return Ok(());
+    }
     let server = Server::bind(registry, &config).await?;
     println!("argo: serving http://{}{}", server.local_addr(), config.endpoint.path);
     server.run().await?;
