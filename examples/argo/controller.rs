@@ -12,12 +12,12 @@
 //! latency, busy workers, Kubernetes requests, operation durations, workflows and pods by phase, and the
 //! `PodRunning` condition (Argo refreshes the phase gauges every 15 s; here they change as the phases do).
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::Notify;
@@ -25,10 +25,12 @@ use tokio::sync::Notify;
 use crate::common::Rng;
 use crate::custom::{self, Clock, CustomMetrics, NodeVars, RunVars, WorkflowPlan};
 use crate::expr::{self, Scope};
+use crate::lock;
 use crate::manifest::{Arguments, Template, Workflow};
 use crate::metrics::{
     Cause, ConditionStatus, ConditionType, NodePhase, PODS, Phase, PodPhase, Queue, RecentlyStarted, WORKFLOWS,
 };
+use crate::queue::WorkQueue;
 
 /// The annotation on a template's `metadata` that sets how often its pod fails (0 to 1).
 pub(crate) const FAILURE_RATE_ANNOTATION: &str = "simulator/failure-rate";
@@ -240,86 +242,6 @@ struct Cluster {
     pods: HashMap<String, Pod>,
     completed: VecDeque<String>,
     pods_created: u64,
-}
-
-/// A client-go work queue with Argo's metrics: adds, depth, latency and busy workers.
-#[derive(Debug)]
-struct WorkQueue {
-    name: Queue,
-    state: Mutex<QueueState>,
-    ready: Notify,
-}
-
-#[derive(Debug, Default)]
-struct QueueState {
-    queue: VecDeque<String>,
-    added_at: HashMap<String, Instant>,
-    dirty: HashSet<String>,
-    processing: HashSet<String>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl WorkQueue {
-    fn new(name: Queue) -> Arc<WorkQueue> {
-        Arc::new(WorkQueue { name, state: Mutex::default(), ready: Notify::new() })
-    }
-
-    /// Adds `key` unless it waits already; a key being processed is queued again when it is done.
-    fn add(&self, key: &str) {
-        let mut q = lock(&self.state);
-        if !q.dirty.insert(key.to_owned()) {
-            return;
-        }
-        WORKFLOWS.queue_adds(self.name).inc();
-        WORKFLOWS.queue_depth(self.name).inc();
-        q.added_at.insert(key.to_owned(), Instant::now());
-        if !q.processing.contains(key) {
-            q.queue.push_back(key.to_owned());
-            self.ready.notify_one();
-        }
-    }
-
-    fn add_after(self: &Arc<Self>, key: String, delay: Duration) {
-        let queue = Arc::clone(self);
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            queue.add(&key);
-        });
-    }
-
-    /// Waits for a key; the worker counts as busy until [`WorkQueue::done`].
-    async fn get(&self) -> String {
-        loop {
-            let ready = self.ready.notified();
-            {
-                let mut q = lock(&self.state);
-                if let Some(key) = q.queue.pop_front() {
-                    q.dirty.remove(&key);
-                    WORKFLOWS.queue_depth(self.name).dec();
-                    if let Some(at) = q.added_at.remove(&key) {
-                        WORKFLOWS.queue_latency(self.name).observe(at.elapsed().as_secs_f64());
-                    }
-                    q.processing.insert(key.clone());
-                    WORKFLOWS.workers_busy(self.name).inc();
-                    return key;
-                }
-            }
-            ready.await;
-        }
-    }
-
-    fn done(&self, key: &str) {
-        let mut q = lock(&self.state);
-        q.processing.remove(key);
-        WORKFLOWS.workers_busy(self.name).dec();
-        if q.dirty.contains(key) {
-            q.queue.push_back(key.to_owned());
-            self.ready.notify_one();
-        }
-    }
 }
 
 /// What a reconciliation leaves for after the cluster's lock.

@@ -20,13 +20,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use metrics_runtime::Policy;
 use metrics_runtime::dynamic::{DefineError, DynamicFamily, DynamicMetrics, MetricSpec, SpecKind};
 
 use crate::expr::{self, Scope};
+use crate::lock;
 use crate::manifest::{GaugeOperation, Prometheus, Template, Workflow};
 
 /// What Argo puts before every custom metric's name.
@@ -196,10 +197,6 @@ impl fmt::Debug for CustomMetrics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CustomMetrics").field("families", &self.set.names()).field("ttl", &self.ttl).finish()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Argo's rule for a metric name as written: `[a-zA-Z_:][a-zA-Z0-9_:]*`.

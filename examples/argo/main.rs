@@ -38,6 +38,7 @@ mod custom;
 mod expr;
 mod manifest;
 mod metrics;
+mod queue;
 
 use std::path::{Path, PathBuf};
 use std::process::exit;
@@ -54,6 +55,11 @@ use custom::CustomMetrics;
 
 /// The manifests bundled with the example.
 const DEFAULT_WORKFLOWS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/argo/workflows.yml");
+
+/// Locks `m`, also after a thread panicked holding it (the simulation's state stays usable).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// Prints `message` and exits with status 2, as for any mistake in the input.
 fn refuse(message: &str) -> ! {
