@@ -22,8 +22,8 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::routing::{any, get};
-use metrics_runtime::http::{Handler, shutdown_signal};
-use metrics_runtime::prelude::*;
+use promstruct::http::{Handler, shutdown_signal};
+use promstruct::prelude::*;
 
 /// What the application measures about its own routes.
 #[metrics(namespace = "shop")]

@@ -11,8 +11,8 @@ mod common;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use metrics_runtime::prelude::*;
-use metrics_runtime::push::Pushgateway;
+use promstruct::prelude::*;
+use promstruct::push::Pushgateway;
 
 /// What one run of the job did.
 #[metrics(namespace = "batch")]

@@ -1,7 +1,7 @@
 //! The example of DESIGN.md, as written: declare the metrics of an LLM gateway, update them, print the
 //! exposition. Run with `cargo run --example design_example`.
 //!
-//! Output (`Format::Text`; `_created` samples and the registry's own `metrics_runtime_*` families are
+//! Output (`Format::Text`; `_created` samples and the registry's own `promstruct_*` families are
 //! left out here):
 //!
 //! ```text
@@ -38,7 +38,7 @@
 
 use std::error::Error;
 
-use metrics_runtime::prelude::*;
+use promstruct::prelude::*;
 
 /// The metrics of an LLM gateway.
 #[metrics(namespace = "llmdevops")]

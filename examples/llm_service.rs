@@ -28,7 +28,7 @@
 //! `--config FILE` reads the `prometheus_metrics` schema (environment variables `PROMETHEUS_METRICS_*`
 //! override it; `collectors.llm` and `collectors.agent` switch the two groups) and `--listen ADDR`
 //! overrides its address; port 0 picks a free one. The first line on stdout is `listening on http://ADDR`.
-//! SIGTERM or Ctrl-C stops the server after in-flight scrapes finish. `RUST_LOG=metrics_runtime=debug`
+//! SIGTERM or Ctrl-C stops the server after in-flight scrapes finish. `RUST_LOG=promstruct=debug`
 //! shows a line per scrape.
 
 use std::error::Error;
@@ -37,10 +37,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use metrics_runtime::collectors::{ProcessCollector, RuntimeCollector};
-use metrics_runtime::config::Config;
-use metrics_runtime::http::Server;
-use metrics_runtime::prelude::*;
+use promstruct::collectors::{ProcessCollector, RuntimeCollector};
+use promstruct::config::Config;
+use promstruct::http::Server;
+use promstruct::prelude::*;
 
 /// The outcome of an LLM request or an agent execution: both collectors' `status` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, LabelEnum)]
@@ -282,7 +282,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let args = parse_args()?;
     let mut config = Config::load(args.config.as_deref(), std::env::vars())?;
     if let Some(addr) = args.listen {
-        config = metrics_runtime::config::ConfigBuilder::from(config).listen(addr).build()?;
+        config = promstruct::config::ConfigBuilder::from(config).listen(addr).build()?;
     }
     if !config.enabled {
         println!("metrics disabled by configuration");

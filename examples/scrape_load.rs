@@ -11,9 +11,9 @@ mod common;
 use std::error::Error;
 use std::process::ExitCode;
 
-use metrics_runtime::Registry;
-use metrics_runtime::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
-use metrics_runtime::http::Server;
+use promstruct::Registry;
+use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
+use promstruct::http::Server;
 
 const FAMILIES: usize = 10;
 

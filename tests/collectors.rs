@@ -2,8 +2,8 @@
 
 #![cfg(target_os = "linux")]
 
-use metrics_runtime::collectors::ProcessCollector;
-use metrics_runtime::{Format, Registry};
+use promstruct::collectors::ProcessCollector;
+use promstruct::{Format, Registry};
 use suite::{find_sample, promtool_check, python_parse};
 
 fn scrape(registry: &Registry) -> Vec<suite::PyFamily> {

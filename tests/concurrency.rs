@@ -1,5 +1,5 @@
 //! Writers update counters, gauges and histograms while a scraper encodes in a loop, in both formats by
-//! turns: every snapshot is strictly valid (the parser of `metrics_runtime::testing`, warnings included)
+//! turns: every snapshot is strictly valid (the parser of `promstruct::testing`, warnings included)
 //! and consistent, counters never go back between snapshots, and the final totals are exact.
 
 use std::collections::HashMap;
@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use metrics_runtime::testing::{Exposition, assert_valid, scrape};
-use metrics_runtime::{
+use promstruct::testing::{Exposition, assert_valid, scrape};
+use promstruct::{
     Buckets, Counter, DenseFamily, Descriptor, Format, Gauge, Histogram, LabelEnum, MetricType, OpenFamily,
     OpenOptions, Registry,
 };
@@ -154,7 +154,7 @@ fn snapshots_stay_consistent_and_totals_exact_under_concurrent_updates() {
     eprintln!("{scrapes} consistent scrapes during {} updates", WRITERS * UPDATES * 5);
 }
 
-impl metrics_runtime::Collect for Metrics {
+impl promstruct::Collect for Metrics {
     fn describe(&self, out: &mut dyn FnMut(&Descriptor)) {
         self.requests.describe(out);
         self.inflight.describe(out);
@@ -162,14 +162,14 @@ impl metrics_runtime::Collect for Metrics {
         self.agents.describe(out);
     }
 
-    fn collect(&self, enc: &mut metrics_runtime::Encoder<'_>) {
+    fn collect(&self, enc: &mut promstruct::Encoder<'_>) {
         self.requests.collect(enc);
         self.inflight.collect(enc);
         self.latency.collect(enc);
         self.agents.collect(enc);
     }
 
-    fn bind(&self, budget: &metrics_runtime::SeriesBudget) {
+    fn bind(&self, budget: &promstruct::SeriesBudget) {
         self.requests.bind(budget);
         self.inflight.bind(budget);
         self.latency.bind(budget);

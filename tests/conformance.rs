@@ -1,4 +1,4 @@
-//! The strict parser of `metrics_runtime::testing` against the OpenMetrics project's 211 parser
+//! The strict parser of `promstruct::testing` against the OpenMetrics project's 211 parser
 //! conformance cases: it must accept exactly the valid ones and refuse exactly the invalid ones.
 //!
 //! The cases are read from `$OPENMETRICS_SUITE`, or else from `../shared/conformance/openmetrics-parsers`
@@ -8,8 +8,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use metrics_runtime::Format;
-use metrics_runtime::testing::parse;
+use promstruct::Format;
+use promstruct::testing::parse;
 
 /// One case: its folder name, whether it must parse, and the input.
 struct Case {

@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use metrics_runtime::dynamic::{DefineError, DynamicFamily, DynamicMetrics, MetricSpec, SpecKind};
-use metrics_runtime::prelude::*;
-use metrics_runtime::testing::{Exposition, parse};
+use promstruct::dynamic::{DefineError, DynamicFamily, DynamicMetrics, MetricSpec, SpecKind};
+use promstruct::prelude::*;
+use promstruct::testing::{Exposition, parse};
 
 /// A family declared at compile time, to clash with.
 #[metrics(namespace = "ctl")]
@@ -300,7 +300,7 @@ fn open_families_are_bounded_and_definitions_need_their_registry() {
 
 #[test]
 fn the_caller_chooses_the_naming_policy() {
-    use metrics_runtime::{Convention, Policy};
+    use promstruct::{Convention, Policy};
 
     let registry = new_registry();
     let set = DynamicMetrics::new(&registry).unwrap();

@@ -5,14 +5,14 @@
 //!
 //! Neither validator flags a duplicate series, a family split by another, buckets out of order or not
 //! cumulative, or a `+Inf` bucket that differs from `_count`, so both formats also go through the strict
-//! parser of `metrics_runtime::testing`, which does; and each of those mistakes, made in our own output,
+//! parser of `promstruct::testing`, which does; and each of those mistakes, made in our own output,
 //! must be reported by it on the line at fault.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use metrics_runtime::testing::{Exposition, FamilyType, Rule, assert_valid, validate};
-use metrics_runtime::{
+use promstruct::testing::{Exposition, FamilyType, Rule, assert_valid, validate};
+use promstruct::{
     Buckets, Counter, DenseFamily, Descriptor, FloatCounter, FloatGauge, Format, Gauge, Histogram, Info, LabelEnum,
     MetricType, OpenFamily, OpenOptions, Registry,
 };
@@ -162,7 +162,7 @@ const UNITS: [(&str, &str); 5] = [
     ("app_temperature_celsius", "celsius"),
     ("app_latency_seconds", "seconds"),
     ("app_payload_bytes", "bytes"),
-    ("metrics_runtime_scrape_duration_seconds", "seconds"),
+    ("promstruct_scrape_duration_seconds", "seconds"),
 ];
 
 /// A sample's value by its name and labels, from whichever parser read the exposition.

@@ -10,8 +10,8 @@
 
 use std::sync::Arc;
 
-use metrics_runtime::testing::{Rule, Severity, assert_valid, parse, scrape, validate};
-use metrics_runtime::{Counter, Descriptor, Format, MetricType, OpenFamily, OpenOptions, Registry};
+use promstruct::testing::{Rule, Severity, assert_valid, parse, scrape, validate};
+use promstruct::{Counter, Descriptor, Format, MetricType, OpenFamily, OpenOptions, Registry};
 
 /// A registry with one counter family `fuzz_values` of help `help` and one series `value="v"` at 3.
 fn registry(help: &str) -> Registry {

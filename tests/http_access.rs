@@ -4,16 +4,16 @@
 mod http_support;
 
 use http_support::{PROMETHEUS_2_ACCEPT, Reply, TestServer, get, request};
-use metrics_runtime::config::Config;
-use metrics_runtime::testing::assert_valid;
-use metrics_runtime::{Format, Registry};
+use promstruct::config::Config;
+use promstruct::testing::assert_valid;
+use promstruct::{Format, Registry};
 
 const READER: &str = "reader-0123456789";
 const ADMIN: &str = "admin-9876543210";
 /// The challenge sent with every 401 and 403.
 const REALM: &str = r#"Bearer realm="metrics""#;
 
-fn authenticated() -> metrics_runtime::config::ConfigBuilder {
+fn authenticated() -> promstruct::config::ConfigBuilder {
     Config::builder().token(READER, ["metrics:read"]).token(ADMIN, ["admin:write", "logs:read"])
 }
 
@@ -24,14 +24,14 @@ async fn rejected(server: &TestServer, reason: &str) -> f64 {
     let reply = get(server.addr, "/metrics", &[("authorization", &bearer), ("accept", PROMETHEUS_2_ACCEPT)]).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     let exposition = assert_valid(&reply.text(), Format::OpenMetrics);
-    exposition.value("metrics_runtime_http_rejected_requests_total", &[("reason", reason)]).unwrap()
+    exposition.value("promstruct_http_rejected_requests_total", &[("reason", reason)]).unwrap()
 }
 
 fn assert_unauthorized(reply: &Reply, what: &str, challenge: &str) {
     assert_eq!(reply.status, 401, "{what}");
     assert_eq!(reply.header("www-authenticate"), challenge, "{what}");
     assert_eq!(reply.header("content-type"), "text/plain; charset=utf-8", "{what}");
-    assert!(!reply.text().contains("metrics_runtime"), "{what}: a refusal leaked metrics: {}", reply.text());
+    assert!(!reply.text().contains("promstruct"), "{what}: a refusal leaked metrics: {}", reply.text());
 }
 
 #[tokio::test]
@@ -136,8 +136,8 @@ async fn refused_credentials_do_not_spend_the_rate_limit() {
     let reply = get(server.addr, "/metrics", &[("authorization", &reader), ("accept", PROMETHEUS_2_ACCEPT)]).await;
     assert_eq!(reply.status, 200);
     let exposition = assert_valid(&reply.text(), Format::OpenMetrics);
-    exposition.assert_value("metrics_runtime_http_rejected_requests_total", &[("reason", "unauthorized")], 20.0);
-    exposition.assert_value("metrics_runtime_http_rejected_requests_total", &[("reason", "rate_limited")], 0.0);
+    exposition.assert_value("promstruct_http_rejected_requests_total", &[("reason", "unauthorized")], 20.0);
+    exposition.assert_value("promstruct_http_rejected_requests_total", &[("reason", "rate_limited")], 0.0);
     let reply = get(server.addr, "/metrics", &[("authorization", &reader)]).await;
     assert_eq!(reply.status, 429);
     assert_eq!(reply.header("retry-after"), "100");

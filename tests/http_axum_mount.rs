@@ -5,8 +5,8 @@ mod http_support;
 
 use http_support::programs::{Scratch, build_example, start_serving};
 use http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, get, request};
-use metrics_runtime::Format;
-use metrics_runtime::testing::assert_valid;
+use promstruct::Format;
+use promstruct::testing::assert_valid;
 
 #[tokio::test]
 async fn the_example_serves_its_routes_and_its_metrics() {

@@ -9,9 +9,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use http_support::{PROMETHEUS_2_ACCEPT, TestServer, get, gunzip, value_of};
-use metrics_runtime::config::Config;
-use metrics_runtime::encoding::Number;
-use metrics_runtime::{Collect, Descriptor, Encoder, Format, MetricType, Registry};
+use promstruct::config::Config;
+use promstruct::encoding::Number;
+use promstruct::{Collect, Descriptor, Encoder, Format, MetricType, Registry};
 
 /// A gauge whose value the test sets, and whose collection can be held at a gate: it counts the
 /// collections that began, and each waits until the gate is open.

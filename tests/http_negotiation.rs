@@ -7,10 +7,10 @@ use http_support::{
     OPENMETRICS, PROMETHEUS_2_ACCEPT, PROMETHEUS_3_ACCEPT, PROMETHEUS_NATIVE_ACCEPT, TEXT, TestServer, get, gunzip,
     raw, request,
 };
-use metrics_runtime::config::Config;
-use metrics_runtime::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
-use metrics_runtime::testing::assert_valid;
-use metrics_runtime::{Format, Registry};
+use promstruct::config::Config;
+use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
+use promstruct::testing::assert_valid;
+use promstruct::{Format, Registry};
 
 /// A registry with `workers` series in one counter family (about 60 bytes each in the text format).
 fn registry(workers: usize) -> Registry {

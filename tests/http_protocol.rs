@@ -10,11 +10,11 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, TestServer, get, raw, request};
-use metrics_runtime::config::Config;
-use metrics_runtime::encoding::Number;
-use metrics_runtime::http::Server;
-use metrics_runtime::testing::assert_valid;
-use metrics_runtime::{Collect, Descriptor, Encoder, Format, MetricType, Registry};
+use promstruct::config::Config;
+use promstruct::encoding::Number;
+use promstruct::http::Server;
+use promstruct::testing::assert_valid;
+use promstruct::{Collect, Descriptor, Encoder, Format, MetricType, Registry};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tracing::span::{Attributes, Id, Record};
@@ -292,7 +292,7 @@ impl tracing::field::Visit for Fields<'_> {
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for ScrapeSpans {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, _: Context<'_, S>) {
-        if attrs.metadata().name() == "scrape" && attrs.metadata().target().starts_with("metrics_runtime") {
+        if attrs.metadata().name() == "scrape" && attrs.metadata().target().starts_with("promstruct") {
             let mut fields = BTreeMap::new();
             attrs.record(&mut Fields(&mut fields));
             self.open.lock().unwrap().insert(id.into_u64(), fields);
@@ -367,6 +367,6 @@ async fn each_scrape_has_a_span_with_format_series_and_bytes() {
 /// number does not).
 fn server_series(buf: &mut Vec<u8>, format: Format) -> usize {
     let registry = Registry::new();
-    let _handler = metrics_runtime::http::Handler::new(registry.clone(), &Config::default());
+    let _handler = promstruct::http::Handler::new(registry.clone(), &Config::default());
     registry.encode(format, buf).unwrap()
 }

@@ -5,7 +5,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
 
-use metrics_runtime::prelude::*;
+use promstruct::prelude::*;
 
 /// The system allocator, counting the allocations made while the current thread has counting on.
 struct Counting;

@@ -1,7 +1,7 @@
 //! The example of DESIGN.md, compiled and run as written, and the exposition it produces.
 
-use metrics_runtime::MetricType;
-use metrics_runtime::prelude::*;
+use promstruct::MetricType;
+use promstruct::prelude::*;
 
 /// The metrics of the DESIGN.md example.
 #[metrics(namespace = "llmdevops")]
@@ -119,9 +119,9 @@ fn the_design_example_compiles_and_behaves_as_written() {
 fn the_label_enums_carry_their_values() {
     assert_eq!(Model::Gpt.as_str(), "gpt-4o");
     assert_eq!(Model::Claude.as_str(), "claude-3-5-sonnet");
-    assert_eq!(<Model as metrics_runtime::LabelEnum>::CARDINALITY, 3);
-    assert_eq!(<Status as metrics_runtime::LabelEnum>::ALL, &[Status::Ok, Status::Error, Status::Timeout]);
-    assert_eq!(<TokenType as metrics_runtime::LabelEnum>::VALUES, &["input", "output"]);
+    assert_eq!(<Model as promstruct::LabelEnum>::CARDINALITY, 3);
+    assert_eq!(<Status as promstruct::LabelEnum>::ALL, &[Status::Ok, Status::Error, Status::Timeout]);
+    assert_eq!(<TokenType as promstruct::LabelEnum>::VALUES, &["input", "output"]);
     assert_eq!(Status::Timeout.ordinal(), 2);
     assert_eq!(Model::from_ordinal(2), Some(Model::Llama));
     // The derives the issue lists: Debug, Clone, Copy, PartialEq, Eq, Hash.

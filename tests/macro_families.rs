@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use metrics_runtime::MetricType;
-use metrics_runtime::prelude::*;
+use promstruct::MetricType;
+use promstruct::prelude::*;
 
 fn quiet() -> Registry {
     Registry::builder().self_metrics(false).build()
@@ -262,7 +262,7 @@ fn idle_series_expire_after_the_ttl() {
 }
 
 #[allow(unused_imports)]
-use ::metrics_runtime as rt;
+use ::promstruct as rt;
 
 /// The `crate` override: the expansion reaches the runtime through another path.
 #[metrics(namespace = "renamed", crate = crate::rt)]

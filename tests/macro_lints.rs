@@ -4,11 +4,11 @@
 //!
 //! Clippy skips the code a procedural macro generates, so the macros' output for the declarations below is
 //! also kept as plain code in `macro_lints/expanded.rs`, where clippy lints it like hand-written code; a test
-//! of `metrics-macros` (`lint_snapshot`) fails when that file is not what the macros generate.
+//! of `promstruct-macros` (`lint_snapshot`) fails when that file is not what the macros generate.
 #![deny(warnings, missing_docs, clippy::all, clippy::pedantic)]
 
-use metrics_runtime::MetricType;
-use metrics_runtime::prelude::*;
+use promstruct::MetricType;
+use promstruct::prelude::*;
 
 /// Regions, a label set shared by several structs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, LabelEnum)]
@@ -101,7 +101,7 @@ fn the_expansion_written_out_is_the_same_metrics() {
     m.build().set([("version", "1.0")]).unwrap();
     m.worker_count(ExpandedOutcome::Ok).inc();
     assert_eq!(m.requests(ExpandedRegion::EuWest, ExpandedOutcome::Failed).get(), 1);
-    let names = |families: &[metrics_runtime::FamilySchema]| -> Vec<String> {
+    let names = |families: &[promstruct::FamilySchema]| -> Vec<String> {
         families.iter().map(|f| format!("{} {:?}", f.name(), f.kind())).collect()
     };
     assert_eq!(names(Expanded::FAMILIES), names(LintMetrics::FAMILIES));

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use metrics_runtime::family::OVERFLOW_VALUE;
-use metrics_runtime::{Counter, Descriptor, Format, MetricType, OpenFamily, OpenOptions, Registry};
+use promstruct::family::OVERFLOW_VALUE;
+use promstruct::{Counter, Descriptor, Format, MetricType, OpenFamily, OpenOptions, Registry};
 use suite::python_parse;
 
 const MAX: usize = 100;
@@ -47,7 +47,7 @@ fn ten_times_max_series_leaves_max_plus_one_overflow_series_and_exact_totals() {
     let self_overflow = families
         .iter()
         .flat_map(|f| &f.samples)
-        .find(|s| s.name == "metrics_runtime_overflow_updates_total")
+        .find(|s| s.name == "promstruct_overflow_updates_total")
         .expect("self metric");
     assert_eq!(self_overflow.value, (9 * MAX) as f64, "the registry counts every overflowed update");
 }
@@ -131,8 +131,8 @@ fn a_family_at_its_limit_warns_once_per_interval_naming_itself() {
 
 #[test]
 fn the_configured_bound_reaches_open_families_without_their_own() {
-    use metrics_runtime::config::Config;
-    use metrics_runtime::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
+    use promstruct::config::Config;
+    use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
 
     let config =
         Config::from_yaml_str("prometheus_metrics:\n  cardinality: { max_per_metric: 5, total_limit: 1000 }\n")
@@ -140,7 +140,7 @@ fn the_configured_bound_reaches_open_families_without_their_own() {
     let registry = config.registry();
     let inherits = family(OpenOptions::new(), &["agent"]);
     let own = family(OpenOptions::new().max_series(8), &["agent"]);
-    assert_eq!(inherits.max_series(), metrics_naming_default(), "unregistered: the default bound");
+    assert_eq!(inherits.max_series(), promstruct_naming_default(), "unregistered: the default bound");
     registry.register(inherits.clone()).unwrap();
     let other = Registry::new();
     other.register(own.clone()).unwrap();
@@ -162,12 +162,12 @@ fn the_configured_bound_reaches_open_families_without_their_own() {
     assert_eq!(capped.unwrap().max_series(), 2);
 }
 
-fn metrics_naming_default() -> usize {
+fn promstruct_naming_default() -> usize {
     1000
 }
 
 mod declared {
-    use metrics_runtime::prelude::*;
+    use promstruct::prelude::*;
 
     #[metrics]
     pub struct Agents {
@@ -183,7 +183,7 @@ mod declared {
 
 #[test]
 fn the_configured_bound_reaches_families_declared_with_the_macro() {
-    use metrics_runtime::config::Config;
+    use promstruct::config::Config;
 
     let config =
         Config::from_yaml_str("prometheus_metrics:\n  cardinality: { max_per_metric: 4, total_limit: 1000 }\n")

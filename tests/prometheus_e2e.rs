@@ -194,16 +194,15 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
     }
 
     // The gzip instance answered Prometheus with gzip bodies; the plain one never did.
-    let gzipped = "metrics_runtime_http_scrapes_total{job=\"gzip\",format=\"openmetrics\",encoding=\"gzip\"}";
+    let gzipped = "promstruct_http_scrapes_total{job=\"gzip\",format=\"openmetrics\",encoding=\"gzip\"}";
     poll("a gzip scrape counted by the gzip instance", Duration::from_secs(10), || async {
         let v = query(prometheus_addr, gzipped).await;
         v.values().next().is_some_and(|v| *v >= 1.0).then_some(())
     })
     .await;
-    let plain_gzip =
-        query(prometheus_addr, "metrics_runtime_http_scrapes_total{job=\"plain\",encoding=\"gzip\"}").await;
+    let plain_gzip = query(prometheus_addr, "promstruct_http_scrapes_total{job=\"plain\",encoding=\"gzip\"}").await;
     assert!(plain_gzip.values().all(|v| *v == 0.0), "{plain_gzip:?}");
-    let plain_om = "metrics_runtime_http_scrapes_total{job=\"plain\",format=\"openmetrics\",encoding=\"identity\"}";
+    let plain_om = "promstruct_http_scrapes_total{job=\"plain\",format=\"openmetrics\",encoding=\"identity\"}";
     poll("an OpenMetrics scrape counted by the plain instance", Duration::from_secs(10), || async {
         let v = query(prometheus_addr, plain_om).await;
         v.values().next().is_some_and(|v| *v >= 1.0).then_some(())

@@ -9,8 +9,8 @@ use std::fmt::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
-use metrics_runtime::family::OVERFLOW_VALUE;
-use metrics_runtime::{Counter, Descriptor, Format, MetricType, OpenFamily, OpenOptions, Registry};
+use promstruct::family::OVERFLOW_VALUE;
+use promstruct::{Counter, Descriptor, Format, MetricType, OpenFamily, OpenOptions, Registry};
 use suite::{promtool_check, python_parse};
 
 /// Counts the bytes live on the heap, process-wide.

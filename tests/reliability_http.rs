@@ -11,11 +11,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use metrics_runtime::config::Config;
-use metrics_runtime::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
-use metrics_runtime::http::Server;
-use metrics_runtime::testing::assert_valid;
-use metrics_runtime::{Format, Registry};
+use promstruct::config::Config;
+use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
+use promstruct::http::Server;
+use promstruct::testing::assert_valid;
+use promstruct::{Format, Registry};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -308,7 +308,7 @@ async fn ten_thousand_abusive_connections_leave_the_server_serving() {
     exposition.assert_value("jobs_done_total", &[("worker", "worker-99")], 99.0);
     let scrapes = outcomes.iter().filter(|o| o.abuse == Abuse::Scrape).count() as f64;
     let served = exposition
-        .value("metrics_runtime_http_scrapes_total", &[("format", "openmetrics"), ("encoding", "identity")])
+        .value("promstruct_http_scrapes_total", &[("format", "openmetrics"), ("encoding", "identity")])
         .unwrap();
     assert!(served >= scrapes, "{served} scrapes counted, {scrapes} made");
     assert!(!running.is_finished());

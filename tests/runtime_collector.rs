@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use metrics_runtime::collectors::RuntimeCollector;
-use metrics_runtime::config::{CollectorsConfig, CollectorsError, Config};
-use metrics_runtime::testing::{Exposition, parse};
-use metrics_runtime::{Format, Registry};
+use promstruct::collectors::RuntimeCollector;
+use promstruct::config::{CollectorsConfig, CollectorsError, Config};
+use promstruct::testing::{Exposition, parse};
+use promstruct::{Format, Registry};
 
 fn scrape(registry: &Registry, format: Format) -> String {
     let mut buf = Vec::new();
@@ -173,7 +173,7 @@ async fn every_collector_is_registered_when_switched_on() {
     agent.executions("planner", "ok").inc();
     let text = scrape(&registry, Format::OpenMetrics);
     let names = family_names(&text);
-    for prefix in ["svc_llm_", "svc_agent_", "process_", "tokio_runtime_", "metrics_runtime_"] {
+    for prefix in ["svc_llm_", "svc_agent_", "process_", "tokio_runtime_", "promstruct_"] {
         assert!(has(&names, prefix), "no {prefix}* family: {names:?}");
     }
     assert_eq!(value(&text, "svc_llm_requests_total{model=\"gpt-4o\",status=\"ok\"}"), 3.0);
@@ -202,7 +202,7 @@ async fn each_collector_is_left_out_when_switched_off() {
     let (registry, enabled) = config(false, false, false, false).registry_with_collectors(None).unwrap();
     assert!(enabled.llm.is_none() && enabled.agent.is_none() && !enabled.process && !enabled.runtime);
     let names = family_names(&scrape(&registry, Format::OpenMetrics));
-    assert!(names.iter().all(|n| n.starts_with("metrics_runtime_")), "only the registry's own health: {names:?}");
+    assert!(names.iter().all(|n| n.starts_with("promstruct_")), "only the registry's own health: {names:?}");
 }
 
 #[test]

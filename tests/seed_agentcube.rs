@@ -15,7 +15,7 @@ use std::time::Duration;
 use agentcube_support::{Agentcube, scrape_openmetrics, scrape_text, start};
 use http_support::get;
 use http_support::programs::{build_example, poll};
-use metrics_runtime::testing::{Exposition, ParsedFamily};
+use promstruct::testing::{Exposition, ParsedFamily};
 use suite::{promtool_check, python_parse};
 
 /// The server that serves a family: the document's headings say which.
@@ -151,7 +151,7 @@ const ADDED: [Row; 1] = [Row {
 
 /// The families besides `agentcube_*` that a server may serve: the process and runtime collectors and
 /// the metrics handler's own.
-const OTHER_PREFIXES: [&str; 3] = ["process_", "tokio_", "metrics_runtime_"];
+const OTHER_PREFIXES: [&str; 3] = ["process_", "tokio_", "promstruct_"];
 
 /// The OpenMetrics name of a family the document names as 0.0.4 does: a counter's without `_total`.
 fn openmetrics_name(row: &Row) -> &'static str {

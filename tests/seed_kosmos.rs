@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use http_support::programs::{Scratch, build_example, poll, start_serving};
 use http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, get};
-use metrics_runtime::Format;
-use metrics_runtime::testing::{Exposition, FamilyType, ParsedFamily, parse};
+use promstruct::Format;
+use promstruct::testing::{Exposition, FamilyType, ParsedFamily, parse};
 use serde_json::Value;
 use suite::{promtool_lints, python_parse};
 

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use http_support::programs::{Scratch, build_example, poll, start_serving};
 use http_support::{PROMETHEUS_2_ACCEPT, get, gunzip};
-use metrics_runtime::Format;
-use metrics_runtime::testing::{Exposition, FamilyType, parse};
+use promstruct::Format;
+use promstruct::testing::{Exposition, FamilyType, parse};
 use suite::{promtool_check, python_parse};
 
 /// One family of the seed's diagram.
@@ -369,7 +369,7 @@ async fn the_deployment_serves_the_seed_families_on_9090_to_a_bearer_token_with_
     let config_file = tmp.join("prometheus_metrics.yaml");
     std::fs::write(&config_file, config).unwrap();
     let vars = env.iter().map(|e| e.split_once('=').unwrap());
-    let parsed = metrics_runtime::config::Config::load(Some(&config_file), vars).unwrap();
+    let parsed = promstruct::config::Config::load(Some(&config_file), vars).unwrap();
     assert_eq!(parsed.endpoint.port, 9090);
     assert_eq!(parsed.endpoint.path, "/metrics");
     assert!(parsed.endpoint.host.is_unspecified(), "the pod must listen beyond loopback");

@@ -55,11 +55,11 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use metrics_runtime::Collect;
-use metrics_runtime::collectors::{ProcessCollector, RuntimeCollector};
-use metrics_runtime::config::Config;
-use metrics_runtime::http::{Handler, shutdown_signal};
-use metrics_runtime::prelude::*;
+use promstruct::Collect;
+use promstruct::collectors::{ProcessCollector, RuntimeCollector};
+use promstruct::config::Config;
+use promstruct::http::{Handler, shutdown_signal};
+use promstruct::prelude::*;
 use serde_json::json;
 
 use crate::router::{Router, RouterMetrics};

@@ -11,8 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use metrics_runtime::http::Handler;
-use metrics_runtime::prelude::*;
+use promstruct::http::Handler;
+use promstruct::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 

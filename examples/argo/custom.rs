@@ -1,5 +1,5 @@
 //! Custom metrics, as Argo emits them: each `metrics.prometheus` entry of a workflow or template, its
-//! name prefixed `argo_workflows_`, defined at run time through `metrics_runtime::dynamic` with
+//! name prefixed `argo_workflows_`, defined at run time through `promstruct::dynamic` with
 //! `Policy::PERMISSIVE` (Argo allows any name of Prometheus' data model: `result_counter` keeps its type
 //! word, `*_count` gauges keep their ending).
 //!
@@ -23,8 +23,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use metrics_runtime::Policy;
-use metrics_runtime::dynamic::{DefineError, DynamicFamily, DynamicMetrics, MetricSpec, SpecKind};
+use promstruct::Policy;
+use promstruct::dynamic::{DefineError, DynamicFamily, DynamicMetrics, MetricSpec, SpecKind};
 
 use crate::expr::{self, Scope};
 use crate::lock;

@@ -2,7 +2,7 @@
 //! ConfigMap in Argo's own formats, runs the workflows over simulated pods, and serves Argo's controller
 //! metrics (`argo_workflows_count`, `argo_workflows_queue_latency`, ... declared with `#[metrics]`) beside
 //! the custom metrics the workflows define (`spec.metrics.prometheus`, `templates[].metrics.prometheus`,
-//! defined at run time through `metrics_runtime::dynamic`).
+//! defined at run time through `promstruct::dynamic`).
 //!
 //! Run with `cargo run --example argo -- --workflows examples/argo/workflows.yml --controller-config
 //! examples/argo/controller-config.yml` and read `http://127.0.0.1:8080/metrics` (the ConfigMap's port;
@@ -45,9 +45,9 @@ use std::process::exit;
 use std::sync::Arc;
 use std::time::Duration;
 
-use metrics_runtime::collectors::{ProcessCollector, RuntimeCollector};
-use metrics_runtime::dynamic::DynamicMetrics;
-use metrics_runtime::http::Server;
+use promstruct::collectors::{ProcessCollector, RuntimeCollector};
+use promstruct::dynamic::DynamicMetrics;
+use promstruct::http::Server;
 
 use controller::{Controller, Document, Settings};
 use controller_config::MetricsConfig;

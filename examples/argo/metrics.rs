@@ -10,7 +10,7 @@
 
 #![allow(dead_code)] // a variant the simulation never reaches is still one of Argo's label values
 
-use metrics_runtime::prelude::*;
+use promstruct::prelude::*;
 
 /// The `argo_workflows_*` families.
 #[metrics(namespace = "argo", subsystem = "workflows")]

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::exit;
 
-use metrics_runtime::config::Config;
+use promstruct::config::Config;
 
 /// The command line of a serving example.
 pub(crate) struct Args {

@@ -25,9 +25,9 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::Request;
 use axum::routing::get;
-use metrics_runtime::collectors::ProcessCollector;
-use metrics_runtime::http::{Handler, shutdown_signal};
-use metrics_runtime::prelude::*;
+use promstruct::collectors::ProcessCollector;
+use promstruct::http::{Handler, shutdown_signal};
+use promstruct::prelude::*;
 use serde_json::{Value, json};
 
 /// Everything KOSMOS measures: its agents, its LLM calls and the infrastructure under them.

@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use metrics_fuzz::FORMATS;
-use metrics_runtime::testing::validate;
+use promstruct::testing::validate;
 
 const SIZE: usize = 256 * 1024;
 

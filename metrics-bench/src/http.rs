@@ -3,7 +3,7 @@
 //!
 //! Each library is served the way its users would serve it:
 //!
-//! - this project by its own server, [`metrics_runtime::http::Server`], with its cache off (every scrape
+//! - this project by its own server, [`promstruct::http::Server`], with its cache off (every scrape
 //!   encodes) or at its default of 1 s ([`serve_ours`]);
 //! - `metrics` by the HTTP listener of `metrics-exporter-prometheus` ([`serve_metrics_listener`]), which
 //!   never compresses: its gzip scrapes go to the service of the peers instead;
@@ -29,18 +29,18 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use metrics_runtime::config::Config;
-use metrics_runtime::http::{Server, accepts_gzip};
-use metrics_runtime::{Counter, Descriptor, MetricType, OpenFamily, OpenOptions, Registry};
+use promstruct::config::Config;
+use promstruct::http::{Server, accepts_gzip};
+use promstruct::{Counter, Descriptor, MetricType, OpenFamily, OpenOptions, Registry};
 use tokio::net::TcpListener;
 
 use crate::{Format, Library};
 
-/// The compression level of every gzip body: the one metrics-runtime's server uses.
+/// The compression level of every gzip body: the one promstruct's server uses.
 pub const GZIP_LEVEL: Compression = Compression::fast();
 
 /// The name the tables give this project's server with its default cache (1 s).
-pub const OURS_CACHED: &str = "metrics-runtime, 1 s cache";
+pub const OURS_CACHED: &str = "promstruct, 1 s cache";
 
 /// The path every server answers scrapes on.
 pub const PATH: &str = "/metrics";
@@ -78,7 +78,7 @@ fn loopback() -> SocketAddr {
 }
 
 /// Serves this project's registry of `series` series (a counter family with one open label, as
-/// [`Library::exposition`] builds it for [`crate::ours::Ours`]) with [`metrics_runtime::http::Server`] and
+/// [`Library::exposition`] builds it for [`crate::ours::Ours`]) with [`promstruct::http::Server`] and
 /// the default configuration, the cache on (1 s) or off; returns the address bound.
 pub async fn serve_ours(series: usize, cache: bool) -> io::Result<SocketAddr> {
     let registry = Registry::builder().total_series_limit(series + 1).self_metrics(false).build();

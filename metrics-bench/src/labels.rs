@@ -7,8 +7,8 @@
 use std::fmt::Write as _;
 
 use measured::label::{LabelValue, LabelVisitor};
-use metrics_runtime::LabelEnum;
 use prometheus_client::encoding::{EncodeLabelValue, LabelValueEncoder};
+use promstruct::LabelEnum;
 
 macro_rules! label_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $value:literal),+ $(,)? }) => {

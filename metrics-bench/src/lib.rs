@@ -2,8 +2,8 @@
 //! same thing in the same run.
 //!
 //! Each library implements [`Library`] the way its documentation shows: this project through the types
-//! `#[metrics]` expands to ([`DenseFamily`](metrics_runtime::DenseFamily) for enum labels,
-//! [`OpenFamily`](metrics_runtime::OpenFamily) for open ones), `measured` through its label groups and
+//! `#[metrics]` expands to ([`DenseFamily`](promstruct::DenseFamily) for enum labels,
+//! [`OpenFamily`](promstruct::OpenFamily) for open ones), `measured` through its label groups and
 //! metric vecs, `prometheus` through `with_label_values`, `prometheus-client` through `Family`, `metrics`
 //! through its macros and `metrics-exporter-prometheus`, and a hand-written [`baseline`] of bare atomics
 //! that no library can beat. The criterion benches (`benches/throughput.rs`) time them, the footprint
@@ -21,7 +21,7 @@ pub mod prometheus_client;
 pub mod report;
 
 pub use labels::{Digit, Kind, Route};
-pub use metrics_runtime::Format;
+pub use promstruct::Format;
 
 /// The bucket bounds of every histogram workload: ten bounds, the `+Inf` bucket added.
 pub const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use metrics_runtime::{
+use promstruct::{
     Buckets, Counter, DenseFamily, Descriptor, Format, Histogram, MetricType, OpenFamily, OpenOptions, Registry,
 };
 
@@ -25,7 +25,7 @@ pub struct Exposition {
 }
 
 impl Library for Ours {
-    const NAME: &'static str = "metrics-runtime";
+    const NAME: &'static str = "promstruct";
 
     type Counter = DenseFamily<(Route, Kind), Counter>;
 

@@ -337,8 +337,7 @@ mod tests {
     #[test]
     fn ratios_are_to_the_fastest_peer() {
         let mut est = Estimates::default();
-        for (library, ns) in [("metrics-runtime", 5.0), ("measured", 10.0), ("prometheus", 40.0), ("bare atomics", 1.0)]
-        {
+        for (library, ns) in [("promstruct", 5.0), ("measured", 10.0), ("prometheus", 40.0), ("bare atomics", 1.0)] {
             est.medians.insert(("counter_1t".into(), library.into(), String::new()), ns);
         }
         assert_eq!(est.best_peer("counter_1t", ""), Some(10.0));
@@ -352,7 +351,7 @@ mod tests {
     fn sweep_tables_have_a_row_per_thread_count_in_order() {
         let mut est = Estimates::default();
         for (threads, ours, measured) in [("16", 9.0, 90.0), ("2", 4.0, 8.0), ("4", 5.0, 20.0)] {
-            est.medians.insert(("sweep_counter_hot".into(), "metrics-runtime".into(), threads.into()), ours);
+            est.medians.insert(("sweep_counter_hot".into(), "promstruct".into(), threads.into()), ours);
             est.medians.insert(("sweep_counter_hot".into(), "measured".into(), threads.into()), measured);
         }
         let tables = sweep_tables(&est);
@@ -373,7 +372,7 @@ mod tests {
         let mut est = Estimates::default();
         let key = |group: &str, library: &str| (group.to_owned(), library.to_owned(), "10000".to_owned());
         for (library, us, body) in [
-            ("metrics-runtime", 300.0, 278_890),
+            ("promstruct", 300.0, 278_890),
             ("measured", 600.0, 278_890),
             ("prometheus", 4_000.0, 278_890),
             (crate::http::OURS_CACHED, 30.0, 278_890),
@@ -382,7 +381,7 @@ mod tests {
             est.bytes.insert(key("http_identity", library), body);
         }
         let tables = http_tables(&est);
-        assert!(tables.contains("| metrics-runtime, 1 s cache |"), "{tables}");
+        assert!(tables.contains("| promstruct, 1 s cache |"), "{tables}");
         assert!(
             tables.contains(
                 "| 10000 | identity | 300.0 µs (0.50x) | 600.0 µs (1.00x) | 4.00 ms (6.67x) | n/a | n/a | n/a | 30.0 µs (0.05x) |"

@@ -1,7 +1,7 @@
 //! The model of the macros' input: borrowed from the syn tree, so every part keeps its span.
 
-use metrics_naming::Kind;
 use proc_macro2::TokenStream;
+use promstruct_naming::Kind;
 use syn::{Attribute, Data, DeriveInput, Fields, Ident, ItemStruct, LitStr, Type};
 
 use crate::attr::{self, ContainerArgs, EnumOptions, FieldOptions, LabelEnumDecl};
@@ -53,7 +53,7 @@ impl Cell {
         }
     }
 
-    /// The cell a field type names: `Counter`, `metrics_runtime::Counter`, ...
+    /// The cell a field type names: `Counter`, `promstruct::Counter`, ...
     fn of_type(ty: &Type) -> Option<Cell> {
         let Type::Path(p) = ty else { return None };
         if p.qself.is_some() {

@@ -2,8 +2,8 @@
 //! and `#[label(...)]`. Each value is parsed as loosely as syntax allows (any expression), then its shape
 //! is checked, so one malformed option is reported without hiding the options after it.
 
-use metrics_naming::{Convention, Kind};
 use proc_macro2::{Span, TokenStream};
+use promstruct_naming::{Convention, Kind};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};

@@ -2,8 +2,8 @@
 //! field holding a generic runtime family, a line in `new()`, a typed accessor, an entry in `FAMILIES` and
 //! three forwarding calls in the `Collect` implementation.
 
-use metrics_naming::{DEFAULT_MAX_SERIES, Kind};
 use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
+use promstruct_naming::{DEFAULT_MAX_SERIES, Kind};
 use quote::{ToTokens as _, format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned as _;
@@ -15,7 +15,7 @@ use crate::valid::{Checked, EnumDef, Family, LabelType};
 fn private(krate: Option<&syn::Path>) -> TokenStream {
     match krate {
         Some(path) => quote!(#path::__private),
-        None => quote!(::metrics_runtime::__private),
+        None => quote!(::promstruct::__private),
     }
 }
 

@@ -1,12 +1,12 @@
-//! The `#[metrics]` attribute and `#[derive(LabelEnum)]` of `metrics-runtime`, which re-exports them.
+//! The `#[metrics]` attribute and `#[derive(LabelEnum)]` of `promstruct`, which re-exports them.
 //!
 //! Each macro runs in three steps, one module each: `ast` and `attr` read the input into a model that
-//! keeps every span; `valid` applies the naming rules of `metrics-naming` (the very functions the runtime
+//! keeps every span; `valid` applies the naming rules of `promstruct-naming` (the very functions the runtime
 //! checks metrics defined at run time with) and the rules that span several attributes; `expand` writes a
 //! thin expansion onto generic runtime code. Every error is collected and reported at once, on the tokens
 //! at fault, beside a best-effort expansion so that one mistake is not buried under follow-on errors.
 //!
-//! See `metrics_runtime::metrics` for the syntax.
+//! See `promstruct::metrics` for the syntax.
 #![forbid(unsafe_code)]
 
 mod ast;
@@ -25,13 +25,13 @@ use syn::{Fields, Item};
 use crate::ast::{Container, LabelEnumInput};
 use crate::ctxt::Ctxt;
 
-/// Declares a struct whose fields are metric families; see `metrics_runtime::metrics` for the syntax.
+/// Declares a struct whose fields are metric families; see `promstruct::metrics` for the syntax.
 #[proc_macro_attribute]
 pub fn metrics(args: TokenStream, input: TokenStream) -> TokenStream {
     expand_metrics(args.into(), input.into()).into()
 }
 
-/// Implements `LabelEnum` for a fieldless enum; see `metrics_runtime::LabelEnum` for the options.
+/// Implements `LabelEnum` for a fieldless enum; see `promstruct::LabelEnum` for the options.
 #[proc_macro_derive(LabelEnum, attributes(label))]
 pub fn derive_label_enum(input: TokenStream) -> TokenStream {
     expand_label_enum(input.into()).into()

@@ -1,9 +1,9 @@
 //! The rules that span several attributes: names joined from the namespace, subsystem, field and unit;
 //! labels against the label sets; options against the labels; families against each other. Every naming
-//! rule is a call into `metrics-naming`, the crate the runtime checks metrics defined at run time with.
+//! rule is a call into `promstruct-naming`, the crate the runtime checks metrics defined at run time with.
 
-use metrics_naming::{Convention, Kind, Policy, RuleError};
 use proc_macro2::Span;
+use promstruct_naming::{Convention, Kind, Policy, RuleError};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned as _;
 use syn::{Ident, LitStr, Type};
@@ -88,7 +88,7 @@ pub(crate) fn container<'c>(cx: &Ctxt, c: &'c Container<'c>) -> Checked<'c> {
 /// A namespace or subsystem, if valid.
 fn prefix<'l>(cx: &Ctxt, what: &'static str, lit: Option<&'l LitStr>) -> Option<(String, &'l LitStr)> {
     let lit = lit?;
-    match metrics_naming::check_prefix(what, &lit.value()) {
+    match promstruct_naming::check_prefix(what, &lit.value()) {
         Ok(()) => Some((lit.value(), lit)),
         Err(e) => {
             cx.error_spanned_by(lit, e);
@@ -145,7 +145,7 @@ fn label_sets<'c>(cx: &Ctxt, decls: &'c [LabelEnumDecl]) -> Vec<EnumDef<'c>> {
 fn check_values(cx: &Ctxt, set: &Ident, variants: &[&Ident], values: &[String], spans: &[Span]) {
     let values: Vec<&str> = values.iter().map(String::as_str).collect();
     for i in 0..values.len() {
-        if let Err((at, e)) = metrics_naming::check_label_values(&values[..=i]) {
+        if let Err((at, e)) = promstruct_naming::check_label_values(&values[..=i]) {
             if at != i {
                 continue;
             }
@@ -290,7 +290,7 @@ fn family<'c>(
     let parts = NameParts { namespace, subsystem, name: name_span, unit: opts.unit.as_ref() };
     let policy = opts.allow.iter().fold(Policy::STRICT, |p, (c, _)| p.allow(*c));
     let join = |policy| {
-        metrics_naming::family_name_with(
+        promstruct_naming::family_name_with(
             namespace.map(|(s, _)| s.as_str()),
             subsystem.map(|(s, _)| s.as_str()),
             &base,
@@ -310,7 +310,7 @@ fn family<'c>(
                     Convention::UnitSuffix => unit.as_ref().is_some_and(|u| !name.ends_with(&format!("_{u}"))),
                     _ => {
                         join(without).is_err()
-                            || metrics_naming::check_label_names_with(&label_refs, kind, without).is_err()
+                            || promstruct_naming::check_label_names_with(&label_refs, kind, without).is_err()
                     }
                 };
                 if !needed {
@@ -367,7 +367,7 @@ fn labels<'c>(cx: &Ctxt, field: &'c Field<'c>, enums: &[EnumDef<'c>], policy: Po
     let mut labels = Vec::with_capacity(decls.len());
     for (i, decl) in decls.iter().enumerate() {
         let name = &names[i];
-        if let Err((at, e)) = metrics_naming::check_label_names_with(&name_refs[..=i], field.kind, policy) {
+        if let Err((at, e)) = promstruct_naming::check_label_names_with(&name_refs[..=i], field.kind, policy) {
             if at == i {
                 cx.error_spanned_by(&decl.ident, e);
             }
@@ -455,12 +455,12 @@ fn open_options(cx: &Ctxt, field: &Field<'_>, labels: &[Label<'_>]) -> Option<Op
 
 fn buckets(cx: &Ctxt, field: &Field<'_>) -> Vec<f64> {
     let Some(spec) = &field.options.buckets else {
-        return metrics_naming::DEFAULT_BUCKETS.to_vec();
+        return promstruct_naming::DEFAULT_BUCKETS.to_vec();
     };
     match &spec.value {
         BucketsSpec::List(bounds) => {
             let values: Vec<f64> = bounds.iter().map(|(v, _)| *v).collect();
-            match metrics_naming::check_buckets(&values) {
+            match promstruct_naming::check_buckets(&values) {
                 Ok(()) => return values,
                 Err(e @ RuleError::BucketsEmpty) => cx.error_at(
                     spec.key,
@@ -493,9 +493,9 @@ fn buckets(cx: &Ctxt, field: &Field<'_>) -> Vec<f64> {
         }
         BucketsSpec::Helper(h) => {
             let result = if h.exponential {
-                metrics_naming::exponential_buckets(h.start, h.step, h.count)
+                promstruct_naming::exponential_buckets(h.start, h.step, h.count)
             } else {
-                metrics_naming::linear_buckets(h.start, h.step, h.count)
+                promstruct_naming::linear_buckets(h.start, h.step, h.count)
             };
             match result {
                 Ok(bounds) => return bounds,
@@ -519,7 +519,7 @@ fn buckets(cx: &Ctxt, field: &Field<'_>) -> Vec<f64> {
             }
         }
     }
-    metrics_naming::DEFAULT_BUCKETS.to_vec()
+    promstruct_naming::DEFAULT_BUCKETS.to_vec()
 }
 
 /// Reports every family whose exposed sample names clash with an earlier family's, and the names that end
@@ -533,7 +533,7 @@ fn collisions(cx: &Ctxt, families: &[Family<'_>]) {
     for j in 0..families.len() {
         for i in 0..j {
             let (a, b) = (&families[i], &families[j]);
-            if !metrics_naming::names_collide(&a.name, a.field.kind, &b.name, b.field.kind) {
+            if !promstruct_naming::names_collide(&a.name, a.field.kind, &b.name, b.field.kind) {
                 continue;
             }
             let (fault, other) = match (&a.suffix_error, &b.suffix_error) {

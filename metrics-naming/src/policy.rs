@@ -15,7 +15,7 @@
 //! policy their caller gives.
 //!
 //! ```
-//! use metrics_naming::{Convention, Kind, Policy, check_family_name_with};
+//! use promstruct_naming::{Convention, Kind, Policy, check_family_name_with};
 //!
 //! let strict = check_family_name_with("storage_bytes_total", Kind::Gauge, None, Policy::STRICT);
 //! assert_eq!(strict.unwrap_err().convention(), Some(Convention::TotalSuffix));

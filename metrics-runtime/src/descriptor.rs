@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::MetricType;
-use metrics_naming::{Policy, RuleError};
+use promstruct_naming::{Policy, RuleError};
 
 /// The metadata of one metric family: name, type, help, unit and label names.
 ///
@@ -41,7 +41,7 @@ impl Descriptor {
         policy: Policy,
     ) -> Result<Self, RuleError> {
         let name = name.into();
-        metrics_naming::check_family_name_with(&name, kind, None, policy)?;
+        promstruct_naming::check_family_name_with(&name, kind, None, policy)?;
         Ok(Descriptor {
             name,
             help: help.into(),
@@ -77,12 +77,12 @@ impl Descriptor {
     }
 
     /// Sets the unit; the name must already end with `_<unit>`, unless the descriptor's policy allows
-    /// [`Convention::UnitSuffix`](metrics_naming::Convention::UnitSuffix) (the unit is then kept as
+    /// [`Convention::UnitSuffix`](promstruct_naming::Convention::UnitSuffix) (the unit is then kept as
     /// metadata and not written in `# UNIT`).
     pub fn with_unit(mut self, unit: impl Into<Cow<'static, str>>) -> Result<Self, RuleError> {
         let unit = unit.into();
-        metrics_naming::check_family_name_with(&self.name, self.kind, Some(&unit), self.policy)?;
-        metrics_naming::check_unit_in_name(&self.name, &unit, self.policy)?;
+        promstruct_naming::check_family_name_with(&self.name, self.kind, Some(&unit), self.policy)?;
+        promstruct_naming::check_unit_in_name(&self.name, &unit, self.policy)?;
         self.unit = Some(unit);
         Ok(self)
     }
@@ -95,7 +95,7 @@ impl Descriptor {
     {
         let names: Vec<String> = names.into_iter().map(Into::into).collect();
         for (i, name) in names.iter().enumerate() {
-            metrics_naming::check_label_name_with(name, self.kind, self.policy)?;
+            promstruct_naming::check_label_name_with(name, self.kind, self.policy)?;
             if names[..i].contains(name) {
                 return Err(RuleError::DuplicateLabel { name: name.clone() });
             }

@@ -2,14 +2,14 @@
 //! Argo Workflows does.
 //!
 //! A [`DynamicMetrics`] set lives in one [`Registry`]. Each definition is checked by the same rules the
-//! `#[metrics]` macro applies at compile time (the `metrics-naming` crate); defining a name again with the
+//! `#[metrics]` macro applies at compile time (the `promstruct-naming` crate); defining a name again with the
 //! same type, help, labels and buckets returns the family already there, and with anything different is an
 //! error naming what differs. Every label is open, so families are bounded by `max_series` and may drop
 //! idle series after a TTL. Real-time gauges read their value from a callback at each scrape.
 //!
 //! ```
-//! use metrics_runtime::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
-//! use metrics_runtime::{Format, Registry};
+//! use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
+//! use promstruct::{Format, Registry};
 //!
 //! let registry = Registry::new();
 //! let dynamic = DynamicMetrics::new(&registry).unwrap();
@@ -327,7 +327,7 @@ impl DynamicMetrics {
     pub fn define(&self, spec: &MetricSpec) -> Result<DynamicFamily, DefineError> {
         let invalid = |error| DefineError::Invalid { name: spec.name.clone(), error };
         let kind = spec.kind.metric_type();
-        let name = metrics_naming::family_name_with(None, None, &spec.name, kind, spec.unit.as_deref(), spec.policy)
+        let name = promstruct_naming::family_name_with(None, None, &spec.name, kind, spec.unit.as_deref(), spec.policy)
             .map_err(invalid)?;
         let mut defined = self.defined.write().unwrap_or_else(|e| e.into_inner());
         if let Some(existing) = defined.iter().find(|d| d.name == name) {

@@ -10,7 +10,7 @@
 //! ([`DenseFamily`] for enum labels, [`OpenFamily`] for open ones), the [`Registry`] and the [`Encoder`].
 //!
 //! ```
-//! use metrics_runtime::{Counter, DenseFamily, Descriptor, Format, MetricType, Registry};
+//! use promstruct::{Counter, DenseFamily, Descriptor, Format, MetricType, Registry};
 //! use std::sync::Arc;
 //!
 //! let desc = Descriptor::new("jobs", MetricType::Counter, "Jobs run.").unwrap();
@@ -58,8 +58,8 @@ pub use descriptor::Descriptor;
 pub use encoding::{Encoder, Format};
 pub use family::{DenseFamily, OpenFamily, OpenOptions, SeriesBudget, SeriesRef};
 pub use label::{LabelEnum, LabelSet};
-pub use metrics_macros::{LabelEnum, metrics};
-pub use metrics_naming::{Convention, Kind as MetricType, Policy, RuleError};
+pub use promstruct_macros::{LabelEnum, metrics};
+pub use promstruct_naming::{Convention, Kind as MetricType, Policy, RuleError};
 pub use registry::{Collect, EncodeError, Registry, RegistryBuilder, RegistryError};
 pub use schema::{FamilySchema, LabelSchema};
 

@@ -7,8 +7,8 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use metrics_runtime::push::Pushgateway;
-//! use metrics_runtime::Registry;
+//! use promstruct::push::Pushgateway;
+//! use promstruct::Registry;
 //!
 //! let registry = Registry::builder().self_metrics(false).build();
 //! // ... register and update the job's metrics ...
@@ -128,7 +128,7 @@ impl Pushgateway {
 
     /// Adds a grouping label: the group is `job` plus every grouping label.
     pub fn grouping(mut self, name: &str, value: &str) -> Result<Self, PushError> {
-        metrics_naming::check_label_name(name, metrics_naming::Kind::Gauge)
+        promstruct_naming::check_label_name(name, promstruct_naming::Kind::Gauge)
             .map_err(|e| PushError::InvalidGrouping { reason: e.to_string() })?;
         if name == "job" || self.grouping.iter().any(|(n, _)| n == name) {
             return Err(PushError::InvalidGrouping { reason: format!("the label `{name}` is given twice") });
@@ -190,7 +190,7 @@ impl Pushgateway {
             .uri(self.path())
             .header(http::header::HOST, &self.authority)
             .header(http::header::CONTENT_TYPE, Format::Text.content_type())
-            .header(http::header::USER_AGENT, concat!("metrics-runtime/", env!("CARGO_PKG_VERSION")));
+            .header(http::header::USER_AGENT, concat!("promstruct/", env!("CARGO_PKG_VERSION")));
         if let Some(token) = &self.bearer {
             request = request.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
         }

@@ -143,7 +143,7 @@ pub(crate) struct RegistryInner {
 ///
 /// Cloning is cheap and shares the registry. It refuses a collector whose families clash with registered
 /// ones, bounds the series created at run time by a total limit shared by all its families, and exposes
-/// its own health under `metrics_runtime_*`: series, the limit, updates sent to overflow series, updates
+/// its own health under `promstruct_*`: series, the limit, updates sent to overflow series, updates
 /// refused, and the duration of the previous scrape.
 #[derive(Clone)]
 pub struct Registry(Arc<RegistryInner>);
@@ -183,14 +183,14 @@ impl RegistryBuilder {
     }
 
     /// The most series an open family registered here holds when it sets no `max_series` of its own
-    /// (default [`DEFAULT_MAX_SERIES`](metrics_naming::DEFAULT_MAX_SERIES), 1,000): the configuration's
+    /// (default [`DEFAULT_MAX_SERIES`](promstruct_naming::DEFAULT_MAX_SERIES), 1,000): the configuration's
     /// `cardinality.max_per_metric`. Families declared with `#[metrics]` and defined at run time alike.
     pub fn max_series_per_family(mut self, max_series: usize) -> Self {
         self.per_family = max_series;
         self
     }
 
-    /// Whether to expose the registry's own `metrics_runtime_*` families (default true).
+    /// Whether to expose the registry's own `promstruct_*` families (default true).
     pub fn self_metrics(mut self, on: bool) -> Self {
         self.self_metrics = on;
         self
@@ -216,20 +216,20 @@ impl RegistryBuilder {
 }
 
 const SELF_FAMILIES: [(&str, MetricType, &str); 6] = [
-    ("metrics_runtime_series", MetricType::Gauge, "Series held by the registry's families."),
-    ("metrics_runtime_series_limit", MetricType::Gauge, "The most series the registry's families may hold."),
+    ("promstruct_series", MetricType::Gauge, "Series held by the registry's families."),
+    ("promstruct_series_limit", MetricType::Gauge, "The most series the registry's families may hold."),
     (
-        "metrics_runtime_overflow_updates",
+        "promstruct_overflow_updates",
         MetricType::Counter,
         "Updates sent to an overflow series because a family or the registry was at its series limit.",
     ),
     (
-        "metrics_runtime_rejected_updates",
+        "promstruct_rejected_updates",
         MetricType::Counter,
         "Updates refused because they would break a metric's contract (negative counter increments, NaN).",
     ),
-    ("metrics_runtime_scrape_series", MetricType::Gauge, "Series written by the previous scrape."),
-    ("metrics_runtime_scrape_duration_seconds", MetricType::Gauge, "Time the previous scrape took to encode."),
+    ("promstruct_scrape_series", MetricType::Gauge, "Series written by the previous scrape."),
+    ("promstruct_scrape_duration_seconds", MetricType::Gauge, "Time the previous scrape took to encode."),
 ];
 
 impl Registry {
@@ -240,7 +240,7 @@ impl Registry {
 
     /// A builder for a registry with other settings.
     pub fn builder() -> RegistryBuilder {
-        RegistryBuilder { total_limit: 10_000, per_family: metrics_naming::DEFAULT_MAX_SERIES, self_metrics: true }
+        RegistryBuilder { total_limit: 10_000, per_family: promstruct_naming::DEFAULT_MAX_SERIES, self_metrics: true }
     }
 
     /// Adds a collector. Refuses it, registering nothing, if one of its families would expose a sample
@@ -263,7 +263,7 @@ impl Registry {
             let clash = families
                 .iter()
                 .chain(&new[..i])
-                .find(|(other, other_kind)| metrics_naming::names_collide(name, *kind, other, *other_kind));
+                .find(|(other, other_kind)| promstruct_naming::names_collide(name, *kind, other, *other_kind));
             if let Some((existing, existing_kind)) = clash {
                 return Err(RegistryError::Duplicate {
                     name: name.clone(),
@@ -522,12 +522,12 @@ app_build_info{version=\"1.0\"} 1
         }
         encode(&registry, Format::Text);
         let text = encode(&registry, Format::Text);
-        assert!(text.contains("\nmetrics_runtime_series 3\n"), "{text}");
-        assert!(text.contains("\nmetrics_runtime_series_limit 3\n"), "{text}");
-        assert!(text.contains("\nmetrics_runtime_overflow_updates_total 2\n"), "{text}");
-        assert!(text.contains("\nmetrics_runtime_scrape_series 10\n"), "{text}");
+        assert!(text.contains("\npromstruct_series 3\n"), "{text}");
+        assert!(text.contains("\npromstruct_series_limit 3\n"), "{text}");
+        assert!(text.contains("\npromstruct_overflow_updates_total 2\n"), "{text}");
+        assert!(text.contains("\npromstruct_scrape_series 10\n"), "{text}");
         let clash = DenseFamily::<(), crate::Gauge>::new(
-            Descriptor::new("metrics_runtime_series", MetricType::Gauge, "h").unwrap(),
+            Descriptor::new("promstruct_series", MetricType::Gauge, "h").unwrap(),
             (),
         );
         assert!(registry.register(clash).is_err());

@@ -42,8 +42,8 @@ impl LabelSchema {
 /// order:
 ///
 /// ```
-/// use metrics_runtime::prelude::*;
-/// use metrics_runtime::MetricType;
+/// use promstruct::prelude::*;
+/// use promstruct::MetricType;
 ///
 /// #[metrics(namespace = "shop")]
 /// #[labels(Outcome { Paid = "paid", Declined = "declined" })]

@@ -9,8 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use metrics_runtime::Format;
-use metrics_runtime::testing::{Exposition, parse};
+use promstruct::Format;
+use promstruct::testing::{Exposition, parse};
 
 use crate::http_support::programs::Running;
 use crate::http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, Reply, TEXT, get};

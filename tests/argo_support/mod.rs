@@ -10,8 +10,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use metrics_runtime::Format;
-use metrics_runtime::testing::{Exposition, parse};
+use promstruct::Format;
+use promstruct::testing::{Exposition, parse};
 use serde::Deserialize;
 
 use crate::http_support::programs::{Running, Scratch, poll};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use metrics_naming::RuleError;
+use promstruct_naming::RuleError;
 
 use super::stripe_claim::{owned_stripe, owned_stripes};
 use super::stripe_value::StripeValue;
@@ -30,7 +30,7 @@ impl Buckets {
     /// Buckets with these upper bounds (the `+Inf` bucket is added).
     pub fn new(bounds: impl Into<Vec<f64>>) -> Result<Self, RuleError> {
         let bounds: Vec<f64> = bounds.into();
-        metrics_naming::check_buckets(&bounds)?;
+        promstruct_naming::check_buckets(&bounds)?;
         let le = bounds.iter().map(|b| canonical_float(*b).into_boxed_str()).collect();
         let negative = bounds.first().is_some_and(|b| *b < 0.0);
         Ok(Buckets(Arc::new(BucketsInner { bounds: bounds.into(), le, negative })))
@@ -38,12 +38,12 @@ impl Buckets {
 
     /// `count` bounds starting at `start`, `width` apart.
     pub fn linear(start: f64, width: f64, count: usize) -> Result<Self, RuleError> {
-        Self::new(metrics_naming::linear_buckets(start, width, count)?)
+        Self::new(promstruct_naming::linear_buckets(start, width, count)?)
     }
 
     /// `count` bounds starting at `start`, each `factor` times the one before.
     pub fn exponential(start: f64, factor: f64, count: usize) -> Result<Self, RuleError> {
-        Self::new(metrics_naming::exponential_buckets(start, factor, count)?)
+        Self::new(promstruct_naming::exponential_buckets(start, factor, count)?)
     }
 
     /// The finite upper bounds, increasing.
@@ -86,7 +86,7 @@ impl Buckets {
 impl Default for Buckets {
     /// The default buckets of the official clients, for latencies in seconds: 5 ms to 10 s.
     fn default() -> Self {
-        Buckets::new(metrics_naming::DEFAULT_BUCKETS).expect("valid default buckets")
+        Buckets::new(promstruct_naming::DEFAULT_BUCKETS).expect("valid default buckets")
     }
 }
 

@@ -1,6 +1,6 @@
 use std::sync::{Arc, RwLock};
 
-use metrics_naming::RuleError;
+use promstruct_naming::RuleError;
 
 use super::Metric;
 use crate::MetricType;
@@ -32,7 +32,7 @@ impl Info {
     {
         let labels: Vec<(String, String)> = labels.into_iter().map(|(n, v)| (n.into(), v.into())).collect();
         for (i, (name, _)) in labels.iter().enumerate() {
-            metrics_naming::check_label_name(name, MetricType::Info)?;
+            promstruct_naming::check_label_name(name, MetricType::Info)?;
             if labels[..i].iter().any(|(n, _)| n == name) {
                 return Err(RuleError::ReservedLabel {
                     name: name.clone(),

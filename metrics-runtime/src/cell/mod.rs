@@ -50,7 +50,7 @@ static REJECTED_UPDATES: AtomicU64 = AtomicU64::new(0);
 
 /// How many updates this process refused because they would break a cell's contract (a negative, NaN or
 /// infinite counter increment, a NaN histogram observation). The registry exposes it as
-/// `metrics_runtime_rejected_updates_total`.
+/// `promstruct_rejected_updates_total`.
 pub fn rejected_updates() -> u64 {
     REJECTED_UPDATES.load(Ordering::Relaxed)
 }

@@ -20,7 +20,7 @@ fn family_desc(
     help: &'static str,
     labels: &[&str],
 ) -> Result<Descriptor, RuleError> {
-    let full = metrics_naming::family_name(namespace, None, name, kind, unit)?;
+    let full = promstruct_naming::family_name(namespace, None, name, kind, unit)?;
     let mut desc = Descriptor::new(full, kind, help)?;
     if let Some(unit) = unit {
         desc = desc.with_unit(unit)?;
@@ -37,8 +37,8 @@ fn llm_buckets() -> Buckets {
 /// `llm_request_duration_seconds{model}`, each under an optional namespace.
 ///
 /// ```
-/// use metrics_runtime::collectors::LlmMetrics;
-/// use metrics_runtime::Registry;
+/// use promstruct::collectors::LlmMetrics;
+/// use promstruct::Registry;
 /// use std::sync::Arc;
 ///
 /// let llm = Arc::new(LlmMetrics::new(Some("gateway"), 500).unwrap());

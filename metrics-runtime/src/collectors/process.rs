@@ -64,7 +64,7 @@ impl ProcessCollector {
 
     /// The collector of this process with names prefixed by `namespace_` (`myapp_process_threads`).
     pub fn with_namespace(namespace: &str) -> Result<Self, crate::RuleError> {
-        metrics_naming::check_prefix("namespace", namespace)?;
+        promstruct_naming::check_prefix("namespace", namespace)?;
         Ok(Self::build("/proc/self".to_owned(), Some(namespace)))
     }
 

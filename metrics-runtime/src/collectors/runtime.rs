@@ -24,8 +24,8 @@ use crate::{Descriptor, MetricType, RuleError};
 /// out, so the collector works in every build.
 ///
 /// ```
-/// use metrics_runtime::collectors::RuntimeCollector;
-/// use metrics_runtime::{Format, Registry};
+/// use promstruct::collectors::RuntimeCollector;
+/// use promstruct::{Format, Registry};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
@@ -65,7 +65,7 @@ impl RuntimeCollector {
 
     fn build(handle: &Handle, namespace: Option<&str>) -> Result<Self, RuleError> {
         let d = |name: &str, kind, help: &'static str, unit: Option<&'static str>, labels: &[&str]| {
-            let full = metrics_naming::family_name(namespace, None, name, kind, unit)?;
+            let full = promstruct_naming::family_name(namespace, None, name, kind, unit)?;
             let mut desc = Descriptor::new(full, kind, help)?;
             if let Some(unit) = unit {
                 desc = desc.with_unit(unit)?;

@@ -13,7 +13,7 @@ impl Config {
     /// section switches on registered in it (see [`Config::register_collectors`]).
     ///
     /// ```
-    /// use metrics_runtime::config::Config;
+    /// use promstruct::config::Config;
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {

@@ -18,7 +18,7 @@ impl Config {
 /// Builds a [`Config`] in code, starting from the defaults.
 ///
 /// ```
-/// use metrics_runtime::config::Config;
+/// use promstruct::config::Config;
 /// use std::time::Duration;
 ///
 /// let config = Config::builder()

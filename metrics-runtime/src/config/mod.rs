@@ -27,7 +27,7 @@
 //! `PROMETHEUS_METRICS_AUTH_TOKENS='[{token: "…", scopes: ["metrics:read"]}]'`.
 //!
 //! ```
-//! use metrics_runtime::config::Config;
+//! use promstruct::config::Config;
 //!
 //! let config = Config::from_yaml_str("prometheus_metrics:\n  cache: { ttl_ms: 250 }\n").unwrap();
 //! assert_eq!(config.cache.ttl_ms, 250);

@@ -128,7 +128,7 @@ impl LabelWriter<'_> {
 
     /// Appends one label.
     pub fn label(&mut self, name: &str, value: &str) {
-        debug_assert!(metrics_naming::check_label_name(name, MetricType::Gauge).is_ok(), "bad label name {name:?}");
+        debug_assert!(promstruct_naming::check_label_name(name, MetricType::Gauge).is_ok(), "bad label name {name:?}");
         self.separate();
         self.buf.extend_from_slice(name.as_bytes());
         self.buf.extend_from_slice(b"=\"");

@@ -31,9 +31,9 @@ struct BudgetInner {
 
 impl SeriesBudget {
     /// A budget of `limit` series, open families without a bound of their own bounded at
-    /// [`DEFAULT_MAX_SERIES`](metrics_naming::DEFAULT_MAX_SERIES).
+    /// [`DEFAULT_MAX_SERIES`](promstruct_naming::DEFAULT_MAX_SERIES).
     pub fn new(limit: usize) -> Self {
-        Self::with_per_family(limit, metrics_naming::DEFAULT_MAX_SERIES)
+        Self::with_per_family(limit, promstruct_naming::DEFAULT_MAX_SERIES)
     }
 
     /// A budget of `limit` series, open families without a bound of their own bounded at `per_family`.

@@ -63,9 +63,9 @@ impl Readiness {
 /// function of a request of any body type, which is all axum or tower need.
 ///
 /// ```no_run
-/// use metrics_runtime::config::Config;
-/// use metrics_runtime::http::Handler;
-/// use metrics_runtime::Registry;
+/// use promstruct::config::Config;
+/// use promstruct::http::Handler;
+/// use promstruct::Registry;
 ///
 /// # async fn demo(request: http::Request<()>) {
 /// let handler = Handler::new(Registry::new(), &Config::default());
@@ -107,7 +107,7 @@ enum Route {
 impl Handler {
     /// A handler serving `registry` with `config`'s path, cache, compression, tokens and rate limit.
     ///
-    /// It registers its own counters (`metrics_runtime_http_*`: scrapes by format and encoding, encodings,
+    /// It registers its own counters (`promstruct_http_*`: scrapes by format and encoding, encodings,
     /// refusals) in `registry`, unless another handler already did.
     pub fn new(registry: Registry, config: &Config) -> Self {
         let stats = Arc::new(HttpStats::new());

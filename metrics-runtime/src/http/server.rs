@@ -30,11 +30,11 @@ use crate::config::{Config, LimitsConfig};
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
-/// use metrics_runtime::config::Config;
-/// use metrics_runtime::Registry;
+/// use promstruct::config::Config;
+/// use promstruct::Registry;
 ///
 /// let registry = Registry::new();
-/// metrics_runtime::http::serve(registry, Config::default()).await?;
+/// promstruct::http::serve(registry, Config::default()).await?;
 /// # Ok(()) }
 /// ```
 pub async fn serve(registry: Registry, config: Config) -> io::Result<()> {
@@ -78,9 +78,9 @@ pub async fn shutdown_signal() {
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
-/// use metrics_runtime::config::Config;
-/// use metrics_runtime::http::Server;
-/// use metrics_runtime::Registry;
+/// use promstruct::config::Config;
+/// use promstruct::http::Server;
+/// use promstruct::Registry;
 ///
 /// let config = Config::builder().listen("127.0.0.1:0".parse().unwrap()).build().unwrap();
 /// let server = Server::bind(Registry::new(), &config).await?;
@@ -107,9 +107,9 @@ pub struct Server {
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
-/// use metrics_runtime::config::Config;
-/// use metrics_runtime::http::Server;
-/// use metrics_runtime::Registry;
+/// use promstruct::config::Config;
+/// use promstruct::http::Server;
+/// use promstruct::Registry;
 ///
 /// let server = Server::bind(Registry::new(), &Config::default()).await?;
 /// let connections = server.connections();

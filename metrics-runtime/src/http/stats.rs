@@ -1,4 +1,4 @@
-//! The endpoint's own counters, exposed with the registry's families under `metrics_runtime_http_*`:
+//! The endpoint's own counters, exposed with the registry's families under `promstruct_http_*`:
 //! declared with the crate's own `#[metrics]`, so they are dense families like any user's.
 
 use crate::Format;
@@ -43,7 +43,7 @@ pub(crate) enum Rejection {
 }
 
 /// Counters of one handler.
-#[crate::metrics(crate = crate, namespace = "metrics_runtime", subsystem = "http")]
+#[crate::metrics(crate = crate, namespace = "promstruct", subsystem = "http")]
 #[derive(Debug)]
 pub(crate) struct HttpStats {
     /// Scrapes answered with metrics, by format and content encoding.

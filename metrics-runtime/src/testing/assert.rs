@@ -49,8 +49,8 @@ pub(super) fn render(text: &str, violations: &[Violation]) -> String {
 /// Parses `text` in `format` and returns it, or panics listing every violation, warnings included.
 ///
 /// ```
-/// use metrics_runtime::Format;
-/// use metrics_runtime::testing::assert_valid;
+/// use promstruct::Format;
+/// use promstruct::testing::assert_valid;
 ///
 /// let exposition = assert_valid("# TYPE up gauge\nup 1\n", Format::Text);
 /// assert_eq!(exposition.value("up", &[]), Some(1.0));
@@ -84,12 +84,12 @@ pub fn assert_valid(text: &str, format: Format) -> Exposition {
 /// what `registry` writes must be clean.
 ///
 /// ```
-/// use metrics_runtime::{Format, Registry};
-/// use metrics_runtime::testing::scrape;
+/// use promstruct::{Format, Registry};
+/// use promstruct::testing::scrape;
 ///
 /// let registry = Registry::new();
 /// let exposition = scrape(&registry, Format::OpenMetrics);
-/// assert_eq!(exposition.value("metrics_runtime_series", &[]), Some(0.0));
+/// assert_eq!(exposition.value("promstruct_series", &[]), Some(0.0));
 /// ```
 #[track_caller]
 pub fn scrape(registry: &Registry, format: Format) -> Exposition {
@@ -109,8 +109,8 @@ pub fn value(registry: &Registry, name: &str, labels: &[(&str, &str)]) -> Option
 /// The message lists the series of that name, or the names closest to it.
 ///
 /// ```
-/// use metrics_runtime::{Counter, DenseFamily, Descriptor, MetricType, Registry};
-/// use metrics_runtime::testing::assert_value;
+/// use promstruct::{Counter, DenseFamily, Descriptor, MetricType, Registry};
+/// use promstruct::testing::assert_value;
 /// use std::sync::Arc;
 ///
 /// let jobs = Arc::new(DenseFamily::<(), Counter>::new(Descriptor::new("jobs", MetricType::Counter, "Jobs.").unwrap(), ()));
@@ -198,12 +198,12 @@ fn distance(a: &str, b: &str) -> usize {
 /// validated as [`scrape`] does.
 ///
 /// ```
-/// use metrics_runtime::{Counter, DenseFamily, Descriptor, Format, MetricType, Registry};
-/// use metrics_runtime::testing::assert_scrape_eq;
+/// use promstruct::{Counter, DenseFamily, Descriptor, Format, MetricType, Registry};
+/// use promstruct::testing::assert_scrape_eq;
 /// use std::sync::Arc;
 ///
 /// let desc = Descriptor::new("jobs", MetricType::Counter, "Jobs run.").unwrap().with_labels(["queue"]).unwrap();
-/// let jobs = Arc::new(metrics_runtime::OpenFamily::<Counter>::new(desc, (), metrics_runtime::OpenOptions::new()));
+/// let jobs = Arc::new(promstruct::OpenFamily::<Counter>::new(desc, (), promstruct::OpenOptions::new()));
 /// let registry = Registry::new();
 /// registry.register(jobs.clone()).unwrap();
 /// jobs.get(&["mail"]).inc();

@@ -33,8 +33,8 @@
 //! [`Exposition`] to query.
 //!
 //! ```
-//! use metrics_runtime::Format;
-//! use metrics_runtime::testing::{Rule, parse};
+//! use promstruct::Format;
+//! use promstruct::testing::{Rule, parse};
 //!
 //! let text = "# TYPE http_requests counter\n\
 //!             http_requests_total{code=\"200\"} 10\n\
@@ -66,8 +66,8 @@ use crate::Format;
 /// [warnings](Exposition::warnings)); otherwise every violation found, errors and warnings, in text order.
 ///
 /// ```
-/// use metrics_runtime::Format;
-/// use metrics_runtime::testing::{FamilyType, parse};
+/// use promstruct::Format;
+/// use promstruct::testing::{FamilyType, parse};
 ///
 /// let text = "# HELP jobs_total Jobs run.\n# TYPE jobs_total counter\njobs_total{queue=\"mail\"} 3\n";
 /// let exposition = parse(text, Format::Text).unwrap();
@@ -86,8 +86,8 @@ pub fn parse(text: &str, format: Format) -> Result<Exposition, Violations> {
 /// clean.
 ///
 /// ```
-/// use metrics_runtime::Format;
-/// use metrics_runtime::testing::{Rule, validate};
+/// use promstruct::Format;
+/// use promstruct::testing::{Rule, validate};
 ///
 /// let text = "# TYPE latency histogram\nlatency_bucket{le=\"1\"} 2\nlatency_bucket{le=\"+Inf\"} 3\n\
 ///             latency_sum 1.5\nlatency_count 4\n";

@@ -287,8 +287,8 @@ impl Exposition {
     /// The value of [that sample](Exposition::sample).
     ///
     /// ```
-    /// use metrics_runtime::Format;
-    /// use metrics_runtime::testing::parse;
+    /// use promstruct::Format;
+    /// use promstruct::testing::parse;
     ///
     /// let text = "# TYPE jobs counter\njobs_total{queue=\"mail\"} 3\n# EOF\n";
     /// let exposition = parse(text, Format::OpenMetrics).unwrap();

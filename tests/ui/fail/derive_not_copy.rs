@@ -1,4 +1,4 @@
-use metrics_runtime::prelude::*;
+use promstruct::prelude::*;
 
 #[derive(LabelEnum)]
 pub enum Status {

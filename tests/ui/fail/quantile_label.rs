@@ -1,4 +1,4 @@
-use metrics_runtime::prelude::*;
+use promstruct::prelude::*;
 
 #[metrics(namespace = "app")]
 #[labels(Q { P50 = "0.5", P99 = "0.99" })]

@@ -1,4 +1,4 @@
-use metrics_runtime::prelude::*;
+use promstruct::prelude::*;
 
 #[metrics(namespace = "__app")]
 pub struct AppMetrics {

@@ -1,4 +1,4 @@
-use metrics_runtime::prelude::*;
+use promstruct::prelude::*;
 
 #[metrics(namespace = "app")]
 #[labels(Model { Gpt = "gpt-4o", Claude = "claude" })]

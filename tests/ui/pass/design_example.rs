@@ -1,5 +1,5 @@
 // The example of DESIGN.md, verbatim: declaration, call shapes and registration.
-use metrics_runtime::prelude::*;
+use promstruct::prelude::*;
 
 #[metrics(namespace = "llmdevops")]
 #[labels(

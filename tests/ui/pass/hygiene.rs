@@ -4,14 +4,14 @@
 
 extern crate std as the_std;
 
-use ::metrics_runtime::prelude::{metrics, Counter, Gauge, Histogram, LabelEnum};
+use ::promstruct::prelude::{metrics, Counter, Gauge, Histogram, LabelEnum};
 
 // The cell types above are the ones the fields name; they are used, not replaced by the expansion.
 
 // Shadow everything an expansion might name without a path.
 mod std {}
 mod core {}
-mod metrics_runtime {}
+mod promstruct {}
 mod __private {}
 #[allow(dead_code)]
 type Result = ();
@@ -52,7 +52,7 @@ pub enum Tier {
 
 // A crate that re-exports the runtime under its own name points both macros at it with `crate = path`.
 mod telemetry {
-    pub use ::metrics_runtime::*;
+    pub use ::promstruct::*;
 }
 
 #[derive(::core::clone::Clone, ::core::marker::Copy, LabelEnum)]
@@ -95,10 +95,10 @@ fn main() {
     m.requests(Status::Err, Tier::Paid).inc();
     m.sessions("ann", Status::Ok).inc();
     m.latency().observe(0.15);
-    let registry = ::metrics_runtime::Registry::new();
+    let registry = ::promstruct::Registry::new();
     registry.register(m).unwrap();
     let mut buf = ::the_std::vec::Vec::new();
-    registry.encode(::metrics_runtime::Format::Text, &mut buf).unwrap();
+    registry.encode(::promstruct::Format::Text, &mut buf).unwrap();
     ::core::assert!(::the_std::string::String::from_utf8(buf).unwrap().contains("hygiene_requests_total{status=\"error\",tier=\"paid\"} 1\n"));
 
     let r = RenamedMetrics::new();

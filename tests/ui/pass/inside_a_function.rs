@@ -1,5 +1,5 @@
 // A `#[metrics]` struct declared inside a function body, unused label values and all.
-use metrics_runtime::prelude::*;
+use promstruct::prelude::*;
 
 fn main() {
     #[metrics]

@@ -3,7 +3,7 @@
 #![deny(warnings, missing_docs, missing_debug_implementations, unused, rust_2018_idioms, unreachable_pub)]
 #![deny(clippy::all, clippy::pedantic)]
 
-use metrics_runtime::prelude::*;
+use promstruct::prelude::*;
 
 /// A user's own label set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, LabelEnum)]

@@ -1,7 +1,7 @@
 // Each naming convention opted out of on the one field that breaks it, and a Rust keyword as a label name:
 // the names real systems' dashboards depend on (KOSMOS's `_total` gauges, Argo's `_count` gauges and
 // unitless latency) exposed exactly as written, and still valid for promtool and OpenMetrics parsers.
-use metrics_runtime::prelude::*;
+use promstruct::prelude::*;
 
 #[metrics(namespace = "sys")]
 #[labels(TokenType { Input = "input", Output = "output" })]

@@ -24,10 +24,10 @@ use crate::Descriptor;
 use crate::cell::{Gauge, Histogram, HistogramTimer, InflightGuard, Metric};
 use crate::encoding::{EncodeLabels, Encoder, LabelWriter, coarse_epoch_millis, epoch_millis_to_seconds};
 use crate::registry::Collect;
-use metrics_naming::DEFAULT_MAX_SERIES;
+use promstruct_naming::DEFAULT_MAX_SERIES;
 
 /// The value the open labels of the overflow series read.
-pub const OVERFLOW_VALUE: &str = metrics_naming::OVERFLOW_VALUE;
+pub const OVERFLOW_VALUE: &str = promstruct_naming::OVERFLOW_VALUE;
 
 /// The least time between two warnings that a family is at its series limit.
 pub const OVERFLOW_WARNING_INTERVAL_MS: u64 = 60_000;
