@@ -317,6 +317,9 @@ async fn each_scrape_has_a_span_with_format_series_and_bytes() {
     let spans = ScrapeSpans::default();
     // This runtime has one thread, where the handler runs: a thread-local subscriber sees its spans.
     let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(spans.clone()));
+    // Other tests of this binary run beside this one with no subscriber: a callsite they reach first keeps
+    // the interest computed then unless it is computed again now that this thread has one.
+    tracing::callsite::rebuild_interest_cache();
     let config = Config::builder().compression(0).cache_ttl(Duration::from_secs(60));
     let server = TestServer::start(Registry::new(), config).await;
 
