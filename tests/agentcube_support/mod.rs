@@ -2,17 +2,15 @@
 //! router) each print their address, and scraping either of them.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Stdio;
 use std::time::Duration;
 
 use promstruct::Format;
 use promstruct::testing::{Exposition, parse};
 
-use crate::http_support::programs::Running;
+use crate::http_support::programs::{Running, spawn_reading_lines};
 use crate::http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, Reply, TEXT, get};
 
 /// The running example and its two servers.
@@ -33,24 +31,7 @@ fn announcement(which: &str) -> String {
 /// Starts `binary` with `args` and reads the two addresses from the first two lines on its stdout (at
 /// most 30 s): the workload manager's, then the router's.
 pub(crate) fn start(binary: &Path, args: &[&str]) -> Agentcube {
-    let mut child = Command::new(binary)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
-    let stdout = child.stdout.take().unwrap();
-    let process = Running { child };
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (process, rx) = spawn_reading_lines(binary, args, Stdio::inherit());
     let next_line = |which: &str| {
         let line = rx
             .recv_timeout(Duration::from_secs(30))

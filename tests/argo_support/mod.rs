@@ -3,18 +3,16 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use promstruct::Format;
 use promstruct::testing::{Exposition, parse};
 use serde::Deserialize;
 
-use crate::http_support::programs::{Running, Scratch, poll};
+use crate::http_support::programs::{Running, Scratch, first_address, poll, spawn_reading_lines};
 use crate::http_support::{PROMETHEUS_2_ACCEPT, get};
 
 /// The manifests shipped with the example.
@@ -73,28 +71,11 @@ pub(crate) fn no_cache_config(tmp: &Scratch) -> PathBuf {
 /// Starts the example with `args`, its stderr (at `RUST_LOG=warn`) written to `log`, and waits for the
 /// address it serves.
 pub(crate) fn start_logged(binary: &Path, args: &[&str], log: &Path) -> (Running, SocketAddr) {
-    let mut child = Command::new(binary)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
-    let stdout = child.stdout.take().unwrap();
-    let running = Running { child };
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some((_, rest)) = line.split_once("http://") {
-                let _ = tx.send(rest.chars().take_while(|c| *c != '/').collect::<String>());
-            }
-        }
-    });
-    let addr = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
+    let (running, lines) = spawn_reading_lines(binary, args, std::fs::File::create(log).unwrap().into());
+    let addr = first_address(&lines).unwrap_or_else(|| {
         panic!("no address within 30 s; stderr: {}", std::fs::read_to_string(log).unwrap_or_default())
     });
-    (running, addr.parse().unwrap())
+    (running, addr)
 }
 
 /// Runs the example to its end (for the cases it refuses to start) with `args`.

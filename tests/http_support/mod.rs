@@ -272,32 +272,52 @@ pub(crate) mod programs {
         binary
     }
 
-    /// Starts `binary` with `args` and waits (at most 30 s) for the first line on its stdout that holds
-    /// `http://ADDR`, returning the process and that address.
-    pub(crate) fn start_serving(binary: &Path, args: &[&str]) -> (Running, SocketAddr) {
+    /// Starts `binary` with `args` (at `RUST_LOG=warn`, its stderr to `stderr`) and returns the process and
+    /// the lines of its stdout as they come (read for as long as it runs).
+    pub(crate) fn spawn_reading_lines(
+        binary: &Path,
+        args: &[&str],
+        stderr: Stdio,
+    ) -> (Running, mpsc::Receiver<String>) {
         let mut child = Command::new(binary)
             .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
         let stdout = child.stdout.take().unwrap();
-        let running = Running { child };
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some(rest) = line.split_once("http://").map(|(_, rest)| rest) {
-                    let addr: String = rest.chars().take_while(|c| *c != '/' && !c.is_whitespace()).collect();
-                    let _ = tx.send(addr);
-                }
+                // Read on once nobody listens, so that the program never blocks on a full pipe.
+                let _ = tx.send(line);
             }
         });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("{} printed no http:// address within 30 s", binary.display()));
-        (running, addr.parse().unwrap_or_else(|e| panic!("bad address {addr:?}: {e}")))
+        (Running { child }, rx)
+    }
+
+    /// The address of the first line in `lines` that holds `http://ADDR`, waiting at most 30 s; `None` if
+    /// none came by then.
+    pub(crate) fn first_address(lines: &mpsc::Receiver<String>) -> Option<SocketAddr> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let line = lines.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).ok()?;
+            if let Some((_, rest)) = line.split_once("http://") {
+                let addr: String = rest.chars().take_while(|c| *c != '/' && !c.is_whitespace()).collect();
+                return Some(addr.parse().unwrap_or_else(|e| panic!("bad address {addr:?}: {e}")));
+            }
+        }
+    }
+
+    /// Starts `binary` with `args` and waits (at most 30 s) for the first line on its stdout that holds
+    /// `http://ADDR`, returning the process and that address.
+    pub(crate) fn start_serving(binary: &Path, args: &[&str]) -> (Running, SocketAddr) {
+        let (running, lines) = spawn_reading_lines(binary, args, Stdio::inherit());
+        let addr = first_address(&lines)
+            .unwrap_or_else(|| panic!("{} printed no http:// address within 30 s", binary.display()));
+        (running, addr)
     }
 
     /// A loopback port free a moment ago.
