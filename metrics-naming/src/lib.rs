@@ -503,9 +503,6 @@ pub fn check_family_name_with(name: &str, kind: Kind, unit: Option<&str>, policy
     if kind == Kind::Counter && name.ends_with("_total") {
         policy.judge(RuleError::CounterTotal { name: name.to_owned() })?;
     }
-    if kind == Kind::Info && name.ends_with("_info") {
-        policy.judge(RuleError::ReservedSuffix { name: name.to_owned(), suffix: "_info", owner: "info" })?;
-    }
     let reserved: &[(&str, &str)] = &[
         ("_total", "counter"),
         ("_created", "counter and histogram"),

@@ -119,7 +119,7 @@ impl Policy {
     /// `[a-zA-Z_][a-zA-Z0-9_]*`, every convention allowed. What Argo Workflows accepts in a workflow's
     /// metric spec. A unit given with this policy is not appended to the name (see
     /// [`Convention::UnitSuffix`]).
-    pub const PERMISSIVE: Policy = Policy { allowed: u8::MAX >> 1 };
+    pub const PERMISSIVE: Policy = Policy { allowed: (1 << Convention::ALL.len()) - 1 };
 
     /// This policy with `convention` allowed too.
     #[must_use]
