@@ -15,14 +15,14 @@
 //! policy their caller gives.
 //!
 //! ```
-//! use promstruct_naming::{Convention, Kind, Policy, check_family_name_with};
+//! use promstruct_naming::{Convention, MetricType, Policy, check_family_name_with};
 //!
-//! let strict = check_family_name_with("storage_bytes_total", Kind::Gauge, None, Policy::STRICT);
+//! let strict = check_family_name_with("storage_bytes_total", MetricType::Gauge, None, Policy::STRICT);
 //! assert_eq!(strict.unwrap_err().convention(), Some(Convention::TotalSuffix));
 //! let relaxed = Policy::STRICT.allow(Convention::TotalSuffix);
-//! assert!(check_family_name_with("storage_bytes_total", Kind::Gauge, None, relaxed).is_ok());
+//! assert!(check_family_name_with("storage_bytes_total", MetricType::Gauge, None, relaxed).is_ok());
 //! // No policy allows an invalid name.
-//! assert!(check_family_name_with("__storage", Kind::Gauge, None, Policy::PERMISSIVE).is_err());
+//! assert!(check_family_name_with("__storage", MetricType::Gauge, None, Policy::PERMISSIVE).is_err());
 //! ```
 
 use std::fmt;
@@ -185,7 +185,7 @@ impl RuleError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Kind, check_family_name_with, check_label_name_with, family_name_with};
+    use crate::{MetricType, check_family_name_with, check_label_name_with, family_name_with};
 
     #[test]
     fn names_round_trip() {
@@ -218,16 +218,16 @@ mod tests {
 
     #[test]
     fn each_convention_is_opted_out_alone() {
-        let cases: [(&str, Kind, Option<&str>, Convention); 9] = [
-            ("storage_bytes_total", Kind::Gauge, None, Convention::TotalSuffix),
-            ("workflows_count", Kind::Gauge, None, Convention::ReservedSuffix),
-            ("build_info", Kind::Gauge, None, Convention::ReservedSuffix),
-            ("exec_duration_gauge", Kind::Gauge, None, Convention::TypeWord),
-            ("latency_ms", Kind::Gauge, None, Convention::NonBaseUnit),
-            ("latency", Kind::Gauge, Some("ms"), Convention::NonBaseUnit),
-            ("workflowDuration", Kind::Gauge, None, Convention::Uppercase),
-            ("job:requests:rate5m", Kind::Gauge, None, Convention::Colon),
-            ("queue_latency", Kind::Histogram, Some("seconds"), Convention::UnitSuffix),
+        let cases: [(&str, MetricType, Option<&str>, Convention); 9] = [
+            ("storage_bytes_total", MetricType::Gauge, None, Convention::TotalSuffix),
+            ("workflows_count", MetricType::Gauge, None, Convention::ReservedSuffix),
+            ("build_info", MetricType::Gauge, None, Convention::ReservedSuffix),
+            ("exec_duration_gauge", MetricType::Gauge, None, Convention::TypeWord),
+            ("latency_ms", MetricType::Gauge, None, Convention::NonBaseUnit),
+            ("latency", MetricType::Gauge, Some("ms"), Convention::NonBaseUnit),
+            ("workflowDuration", MetricType::Gauge, None, Convention::Uppercase),
+            ("job:requests:rate5m", MetricType::Gauge, None, Convention::Colon),
+            ("queue_latency", MetricType::Histogram, Some("seconds"), Convention::UnitSuffix),
         ];
         for (name, kind, unit, convention) in cases {
             let err = if convention == Convention::UnitSuffix {
@@ -254,48 +254,56 @@ mod tests {
     #[test]
     fn invalid_names_are_never_allowed() {
         for (name, kind) in [
-            ("__reserved", Kind::Gauge),
-            ("9lives", Kind::Gauge),
-            ("a-b", Kind::Gauge),
-            ("naïve", Kind::Gauge),
-            ("", Kind::Counter),
+            ("__reserved", MetricType::Gauge),
+            ("9lives", MetricType::Gauge),
+            ("a-b", MetricType::Gauge),
+            ("naïve", MetricType::Gauge),
+            ("", MetricType::Counter),
         ] {
             let err = check_family_name_with(name, kind, None, Policy::PERMISSIVE).unwrap_err();
             assert!(err.is_invalid(), "{name}: {err}");
         }
         for label in ["le", "quantile", "__x", "a:b", "a-b", "1a"] {
-            let err = check_label_name_with(label, Kind::Histogram, Policy::PERMISSIVE).unwrap_err();
+            let err = check_label_name_with(label, MetricType::Histogram, Policy::PERMISSIVE).unwrap_err();
             assert!(err.is_invalid(), "{label}: {err}");
         }
-        assert!(check_label_name_with("modelName", Kind::Counter, Policy::PERMISSIVE).is_ok());
-        assert!(check_label_name_with("modelName", Kind::Counter, Policy::STRICT).is_err());
+        assert!(check_label_name_with("modelName", MetricType::Counter, Policy::PERMISSIVE).is_ok());
+        assert!(check_label_name_with("modelName", MetricType::Counter, Policy::STRICT).is_err());
     }
 
     #[test]
     fn argo_names_pass_permissive() {
         for name in ["argo_workflows_count", "argo_workflows_exec_duration_gauge", "Model_A:score", "_private"] {
-            assert!(family_name_with(None, None, name, Kind::Gauge, None, Policy::PERMISSIVE).is_ok(), "{name}");
+            assert!(family_name_with(None, None, name, MetricType::Gauge, None, Policy::PERMISSIVE).is_ok(), "{name}");
         }
     }
 
     #[test]
     fn a_counter_written_with_total_is_that_family() {
-        let strict = family_name_with(None, None, "runs_total", Kind::Counter, None, Policy::STRICT);
+        let strict = family_name_with(None, None, "runs_total", MetricType::Counter, None, Policy::STRICT);
         assert!(matches!(strict, Err(RuleError::CounterTotal { .. })));
         let allowed = Policy::STRICT.allow(Convention::TotalSuffix);
-        assert_eq!(family_name_with(None, None, "runs_total", Kind::Counter, None, allowed).unwrap(), "runs");
+        assert_eq!(family_name_with(None, None, "runs_total", MetricType::Counter, None, allowed).unwrap(), "runs");
     }
 
     #[test]
     fn unit_suffix_keeps_the_name() {
         let allowed = Policy::STRICT.allow(Convention::UnitSuffix);
         assert_eq!(
-            family_name_with(Some("argo"), None, "queue_latency", Kind::Histogram, Some("seconds"), allowed).unwrap(),
+            family_name_with(Some("argo"), None, "queue_latency", MetricType::Histogram, Some("seconds"), allowed)
+                .unwrap(),
             "argo_queue_latency"
         );
         assert_eq!(
-            family_name_with(Some("argo"), None, "queue_latency", Kind::Histogram, Some("seconds"), Policy::STRICT)
-                .unwrap(),
+            family_name_with(
+                Some("argo"),
+                None,
+                "queue_latency",
+                MetricType::Histogram,
+                Some("seconds"),
+                Policy::STRICT
+            )
+            .unwrap(),
             "argo_queue_latency_seconds"
         );
     }
