@@ -42,14 +42,17 @@ struct Metrics {
 fn metrics() -> Arc<Metrics> {
     let d = |name: &'static str, kind| Descriptor::new(name, kind, "Help.").unwrap();
     Arc::new(Metrics {
-        requests: DenseFamily::new(d("requests", MetricType::Counter).with_labels(["model"]).unwrap(), ()),
+        requests: DenseFamily::new(
+            Descriptor::builder("requests", MetricType::Counter, "Help.").labels(["model"]).build().unwrap(),
+            (),
+        ),
         inflight: DenseFamily::new(d("inflight", MetricType::Gauge), ()),
         latency: DenseFamily::new(
-            d("latency_seconds", MetricType::Histogram).with_labels(["model"]).unwrap(),
+            Descriptor::builder("latency_seconds", MetricType::Histogram, "Help.").labels(["model"]).build().unwrap(),
             Buckets::new([0.5, 1.5, 2.5]).unwrap(),
         ),
         agents: OpenFamily::new(
-            d("agents", MetricType::Counter).with_labels(["agent"]).unwrap(),
+            Descriptor::builder("agents", MetricType::Counter, "Help.").labels(["agent"]).build().unwrap(),
             (),
             OpenOptions::new(),
         ),

@@ -342,3 +342,26 @@ fn the_caller_chooses_the_naming_policy() {
         assert_eq!(exposition.value("runs_total_total", &[]), None, "{format:?}");
     }
 }
+
+#[test]
+fn limits_are_the_macros() {
+    use promstruct::RuleError;
+    use std::time::Duration;
+
+    let registry = new_registry();
+    let set = DynamicMetrics::new(&registry).unwrap();
+    let spec = |name: &str| MetricSpec::new(name, "Limits.", SpecKind::Gauge).labels(["id"]);
+    // The same limits, refused with the same errors as `#[gauge(max_series = 0)]` and `ttl = "0s"`.
+    let err = set.gauge(&spec("no_room").max_series(0)).unwrap_err();
+    assert!(matches!(err, DefineError::Invalid { error: RuleError::ZeroLimit { what: "max_series" }, .. }), "{err}");
+    let err = set.gauge(&spec("no_time").ttl(Duration::ZERO)).unwrap_err();
+    assert!(matches!(err, DefineError::Invalid { error: RuleError::ZeroTtl, .. }), "{err}");
+    let nine = (0..9).map(|i| format!("l{i}")).collect::<Vec<_>>();
+    let err = set.gauge(&MetricSpec::new("wide", "Nine labels.", SpecKind::Gauge).labels(nine)).unwrap_err();
+    assert!(matches!(err, DefineError::Invalid { error: RuleError::TooManyLabels { count: 9, max: 8 }, .. }), "{err}");
+    let err = set.gauge(&MetricSpec::new("twice", "h", SpecKind::Gauge).labels(["a", "a"])).unwrap_err();
+    assert!(matches!(err, DefineError::Invalid { error: RuleError::DuplicateLabel { .. }, .. }), "{err}");
+    let mut text = Vec::new();
+    registry.encode(promstruct::Format::Text, &mut text).unwrap();
+    assert!(!String::from_utf8(text).unwrap().contains("no_room"), "a refused family exposes nothing");
+}

@@ -71,32 +71,35 @@ struct Fixture {
 fn fixture() -> Fixture {
     let registry = Registry::new();
     let desc = |name: &'static str, kind, labels: &[&str]| {
-        Descriptor::new(name, kind, HELP).unwrap().with_labels(labels.iter().copied()).unwrap()
+        Descriptor::builder(name, kind, HELP).labels(labels.iter().copied())
     };
     let f = Fixture {
-        requests: Arc::new(DenseFamily::new(desc("app_requests", MetricType::Counter, &["model"]), ())),
-        cost: Arc::new(DenseFamily::new(
-            desc("app_cost_dollars", MetricType::Counter, &["model"]).with_unit("dollars").unwrap(),
+        requests: Arc::new(DenseFamily::new(
+            desc("app_requests", MetricType::Counter, &["model"]).build().unwrap(),
             (),
         )),
-        inflight: Arc::new(DenseFamily::new(desc("app_inflight", MetricType::Gauge, &[]), ())),
+        cost: Arc::new(DenseFamily::new(
+            desc("app_cost_dollars", MetricType::Counter, &["model"]).unit("dollars").build().unwrap(),
+            (),
+        )),
+        inflight: Arc::new(DenseFamily::new(desc("app_inflight", MetricType::Gauge, &[]).build().unwrap(), ())),
         temperature: Arc::new(OpenFamily::new(
-            desc("app_temperature_celsius", MetricType::Gauge, &["room"]).with_unit("celsius").unwrap(),
+            desc("app_temperature_celsius", MetricType::Gauge, &["room"]).unit("celsius").build().unwrap(),
             (),
             OpenOptions::new(),
         )),
         latency: Arc::new(DenseFamily::new(
-            desc("app_latency_seconds", MetricType::Histogram, &["model"]).with_unit("seconds").unwrap(),
+            desc("app_latency_seconds", MetricType::Histogram, &["model"]).unit("seconds").build().unwrap(),
             Buckets::new([0.001, 0.25, 1.0, 2.5, 1e6]).unwrap(),
         )),
         sizes: Arc::new(OpenFamily::new(
-            desc("app_payload_bytes", MetricType::Histogram, &["route"]).with_unit("bytes").unwrap(),
+            desc("app_payload_bytes", MetricType::Histogram, &["route"]).unit("bytes").build().unwrap(),
             Buckets::exponential(64.0, 4.0, 6).unwrap(),
             OpenOptions::new(),
         )),
-        build: Arc::new(DenseFamily::new(desc("app_build", MetricType::Info, &[]), ())),
+        build: Arc::new(DenseFamily::new(desc("app_build", MetricType::Info, &[]).build().unwrap(), ())),
         awkward: Arc::new(OpenFamily::new(
-            desc("app_awkward_labels", MetricType::Counter, &["value", "index"]),
+            desc("app_awkward_labels", MetricType::Counter, &["value", "index"]).build().unwrap(),
             (),
             OpenOptions::new(),
         )),
@@ -227,7 +230,7 @@ fn empty_families_and_an_empty_registry_are_valid() {
     assert_eq!(encode(&registry, Format::Text), b"");
     assert_eq!(encode(&registry, Format::OpenMetrics), b"# EOF\n");
     let open: Arc<OpenFamily<Counter>> = Arc::new(OpenFamily::new(
-        Descriptor::new("idle", MetricType::Counter, "Never updated.").unwrap().with_labels(["id"]).unwrap(),
+        Descriptor::builder("idle", MetricType::Counter, "Never updated.").labels(["id"]).build().unwrap(),
         (),
         OpenOptions::new(),
     ));

@@ -17,7 +17,7 @@ use promstruct::{Counter, Descriptor, Format, MetricType, OpenFamily, OpenOption
 fn registry(help: &str) -> Registry {
     let registry = Registry::builder().self_metrics(false).build();
     let desc =
-        Descriptor::new("fuzz_values", MetricType::Counter, help.to_owned()).unwrap().with_labels(["value"]).unwrap();
+        Descriptor::builder("fuzz_values", MetricType::Counter, help.to_owned()).labels(["value"]).build().unwrap();
     let family = Arc::new(OpenFamily::<Counter>::new(desc, (), OpenOptions::new()));
     registry.register(family.clone()).unwrap();
     family.get(&["v"]).inc_by(3);

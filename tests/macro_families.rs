@@ -300,3 +300,23 @@ fn open_accessors_pass_enum_labels_as_their_values() {
     series.inc();
     assert_eq!(m.runs("a", Status::Ok).get(), 1, "the same labels reach the same series");
 }
+
+#[test]
+fn an_info_refuses_its_familys_labels() {
+    use promstruct::RuleError;
+
+    #[metrics(namespace = "fleet")]
+    #[labels(Zone { North = "north", South = "south" })]
+    struct Fleet {
+        /// Build facts, per zone.
+        #[info(labels(zone: Zone))]
+        build: Info,
+    }
+
+    let fleet = Fleet::new();
+    let clash = fleet.build(Zone::North).set([("zone", "east"), ("version", "1.2")]);
+    assert_eq!(clash, Err(RuleError::InfoLabelClash { name: "zone".into() }));
+    assert!(fleet.build(Zone::North).get().is_empty(), "a refused set changes nothing");
+    fleet.build(Zone::South).set([("version", "1.2")]).unwrap();
+    assert_eq!(fleet.build(Zone::South).get()[0].0, "version");
+}

@@ -9,9 +9,9 @@ use suite::python_parse;
 const MAX: usize = 100;
 
 fn family(options: OpenOptions, labels: &[&'static str]) -> Arc<OpenFamily<Counter>> {
-    let desc = Descriptor::new("agent_executions", MetricType::Counter, "Agent executions.")
-        .unwrap()
-        .with_labels(labels.iter().copied())
+    let desc = Descriptor::builder("agent_executions", MetricType::Counter, "Agent executions.")
+        .labels(labels.iter().copied())
+        .build()
         .unwrap();
     Arc::new(OpenFamily::new(desc, (), options))
 }
@@ -72,7 +72,7 @@ fn the_registry_total_limit_bounds_all_families_together() {
     let a = family(OpenOptions::new().max_series(MAX), &["agent"]);
     registry.register(a.clone()).unwrap();
     let b_desc =
-        Descriptor::new("tool_calls", MetricType::Counter, "Tool calls.").unwrap().with_labels(["tool"]).unwrap();
+        Descriptor::builder("tool_calls", MetricType::Counter, "Tool calls.").labels(["tool"]).build().unwrap();
     let b = Arc::new(OpenFamily::<Counter>::new(b_desc, (), OpenOptions::new().max_series(MAX)));
     registry.register(b.clone()).unwrap();
     for i in 0..MAX {

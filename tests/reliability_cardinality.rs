@@ -49,9 +49,9 @@ const BOUND: isize = (CAP * 512 + 256 * 1024) as isize;
 #[test]
 fn a_million_values_into_a_thousand_series() {
     let registry = Registry::builder().total_series_limit(100_000).build();
-    let desc = Descriptor::new("sandbox_requests", MetricType::Counter, "Requests by sandbox id.")
-        .unwrap()
-        .with_labels(["sandbox_id"])
+    let desc = Descriptor::builder("sandbox_requests", MetricType::Counter, "Requests by sandbox id.")
+        .labels(["sandbox_id"])
+        .build()
         .unwrap();
     let family = Arc::new(OpenFamily::<Counter>::new(desc, (), OpenOptions::new().max_series(CAP)));
     registry.register(family.clone()).unwrap();

@@ -68,7 +68,7 @@ fn metrics() -> Arc<Metrics> {
         level: DenseFamily::new(d("level", MetricType::Gauge), ()),
         inflight: DenseFamily::new(d("inflight", MetricType::Gauge), ()),
         latency: DenseFamily::new(
-            d("latency_seconds", MetricType::Histogram).with_unit("seconds").unwrap(),
+            Descriptor::builder("latency_seconds", MetricType::Histogram, "Help.").unit("seconds").build().unwrap(),
             Buckets::new(BOUNDS).unwrap(),
         ),
     })

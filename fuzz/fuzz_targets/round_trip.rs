@@ -28,7 +28,7 @@ impl<'a> Arbitrary<'a> for Input {
 fuzz_target!(|input: Input| {
     let registry = Registry::builder().self_metrics(false).build();
     let desc = |name: &'static str, kind| {
-        Descriptor::new(name, kind, input.help.clone()).unwrap().with_labels(["value"]).unwrap()
+        Descriptor::builder(name, kind, input.help.clone()).labels(["value"]).build().unwrap()
     };
     let counters =
         Arc::new(OpenFamily::<Counter>::new(desc("fuzz_values", MetricType::Counter), (), OpenOptions::new()));

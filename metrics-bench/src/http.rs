@@ -82,8 +82,9 @@ fn loopback() -> SocketAddr {
 /// the default configuration, the cache on (1 s) or off; returns the address bound.
 pub async fn serve_ours(series: usize, cache: bool) -> io::Result<SocketAddr> {
     let registry = Registry::builder().total_series_limit(series + 1).self_metrics(false).build();
-    let desc = Descriptor::new("requests", MetricType::Counter, "Requests.")
-        .and_then(|d| d.with_labels(["id"]))
+    let desc = Descriptor::builder("requests", MetricType::Counter, "Requests.")
+        .labels(["id"])
+        .build()
         .map_err(io::Error::other)?;
     let family = Arc::new(OpenFamily::<Counter>::new(desc, (), OpenOptions::new().max_series(series)));
     registry.register(family.clone()).map_err(io::Error::other)?;

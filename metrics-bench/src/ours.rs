@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use promstruct::{
-    Buckets, Counter, DenseFamily, Descriptor, Format, Histogram, MetricType, OpenFamily, OpenOptions, Registry,
+    Buckets, Counter, DenseFamily, Descriptor, FamilySchema, Format, Histogram, LabelSchema, MetricType, OpenFamily,
+    OpenOptions, Registry,
 };
 
 use crate::{BUCKETS, Digit, Kind, Library, Route};
@@ -14,7 +15,7 @@ use crate::{BUCKETS, Digit, Kind, Library, Route};
 pub struct Ours;
 
 fn counter_desc(name: &'static str, labels: &[&str]) -> Descriptor {
-    Descriptor::new(name, MetricType::Counter, "Requests.").unwrap().with_labels(labels.iter().copied()).unwrap()
+    Descriptor::builder(name, MetricType::Counter, "Requests.").labels(labels.iter().copied()).build().unwrap()
 }
 
 /// A registry, the family it encodes and the buffer a scraper reuses.
@@ -41,11 +42,10 @@ impl Library for Ours {
     type Histogram = DenseFamily<(Route, Kind), Histogram>;
 
     fn histogram() -> Self::Histogram {
-        let desc = Descriptor::new("latency_seconds", MetricType::Histogram, "Latency.")
-            .unwrap()
-            .with_unit("seconds")
-            .unwrap()
-            .with_labels(["route", "kind"])
+        let desc = Descriptor::builder("latency_seconds", MetricType::Histogram, "Latency.")
+            .unit("seconds")
+            .labels(["route", "kind"])
+            .build()
             .unwrap();
         DenseFamily::new(desc, Buckets::new(BUCKETS).unwrap())
     }
@@ -70,10 +70,14 @@ impl Library for Ours {
     type Dense = DenseFamily<(Digit, Digit, Digit), Counter>;
 
     fn dense() -> Self::Dense {
-        // A static descriptor, as the `#[metrics]` expansion builds it: the family's only heap block is
-        // its series.
-        let desc = Descriptor::from_static("requests", MetricType::Counter, "Requests.", None, &["a", "b", "c"]);
-        DenseFamily::new(desc, ())
+        // A static schema, as the `#[metrics]` expansion declares it: the family's only heap block is its
+        // series.
+        static SCHEMA: FamilySchema = FamilySchema::new("requests", MetricType::Counter, "Requests.").with_labels(&[
+            LabelSchema::of::<Digit>("a"),
+            LabelSchema::of::<Digit>("b"),
+            LabelSchema::of::<Digit>("c"),
+        ]);
+        DenseFamily::from_schema(&SCHEMA)
     }
 
     type Exposition = Exposition;

@@ -1,7 +1,7 @@
 //! The model of the macros' input: borrowed from the syn tree, so every part keeps its span.
 
 use proc_macro2::TokenStream;
-use promstruct_naming::Kind;
+use promstruct_naming::MetricType;
 use syn::{Attribute, Data, DeriveInput, Fields, Ident, ItemStruct, LitStr, Type};
 
 use crate::attr::{self, ContainerArgs, EnumOptions, FieldOptions, LabelEnumDecl};
@@ -34,22 +34,22 @@ impl Cell {
         }
     }
 
-    pub(crate) fn kind(self) -> Kind {
+    pub(crate) fn kind(self) -> MetricType {
         match self {
-            Cell::Counter | Cell::FloatCounter => Kind::Counter,
-            Cell::Gauge | Cell::FloatGauge => Kind::Gauge,
-            Cell::Histogram => Kind::Histogram,
-            Cell::Info => Kind::Info,
+            Cell::Counter | Cell::FloatCounter => MetricType::Counter,
+            Cell::Gauge | Cell::FloatGauge => MetricType::Gauge,
+            Cell::Histogram => MetricType::Histogram,
+            Cell::Info => MetricType::Info,
         }
     }
 
     /// The cell of a field of `kind` whose type was not a cell: what the expansion assumes meanwhile.
-    pub(crate) fn default_for(kind: Kind) -> Cell {
+    pub(crate) fn default_for(kind: MetricType) -> Cell {
         match kind {
-            Kind::Counter => Cell::Counter,
-            Kind::Gauge => Cell::Gauge,
-            Kind::Histogram => Cell::Histogram,
-            Kind::Info => Cell::Info,
+            MetricType::Counter => Cell::Counter,
+            MetricType::Gauge => Cell::Gauge,
+            MetricType::Histogram => Cell::Histogram,
+            MetricType::Info => Cell::Info,
         }
     }
 
@@ -68,22 +68,22 @@ impl Cell {
 }
 
 /// The name of the metric attribute of `kind`.
-pub(crate) fn kind_attr_name(kind: Kind) -> &'static str {
+pub(crate) fn kind_attr_name(kind: MetricType) -> &'static str {
     kind.as_str()
 }
 
 /// The cells a field of `kind` may hold, for messages.
-pub(crate) fn cells_of(kind: Kind) -> &'static str {
+pub(crate) fn cells_of(kind: MetricType) -> &'static str {
     match kind {
-        Kind::Counter => "`Counter` or `FloatCounter`",
-        Kind::Gauge => "`Gauge` or `FloatGauge`",
-        Kind::Histogram => "`Histogram`",
-        Kind::Info => "`Info`",
+        MetricType::Counter => "`Counter` or `FloatCounter`",
+        MetricType::Gauge => "`Gauge` or `FloatGauge`",
+        MetricType::Histogram => "`Histogram`",
+        MetricType::Info => "`Info`",
     }
 }
 
-fn kind_of_attr(attr: &Attribute) -> Option<Kind> {
-    [Kind::Counter, Kind::Gauge, Kind::Histogram, Kind::Info]
+fn kind_of_attr(attr: &Attribute) -> Option<MetricType> {
+    [MetricType::Counter, MetricType::Gauge, MetricType::Histogram, MetricType::Info]
         .into_iter()
         .find(|k| attr.path().is_ident(kind_attr_name(*k)))
 }
@@ -102,7 +102,7 @@ pub(crate) struct Container<'a> {
 pub(crate) struct Field<'a> {
     pub(crate) original: &'a syn::Field,
     pub(crate) ident: &'a Ident,
-    pub(crate) kind: Kind,
+    pub(crate) kind: MetricType,
     /// The cell the type names, if it names one.
     pub(crate) cell: Option<Cell>,
     /// The doc comment.
@@ -151,7 +151,7 @@ impl<'a> Container<'a> {
 impl<'a> Field<'a> {
     fn from_field(cx: &Ctxt, field: &'a syn::Field) -> Option<Field<'a>> {
         let ident = field.ident.as_ref()?;
-        let mut kind_attr: Option<(&Attribute, Kind)> = None;
+        let mut kind_attr: Option<(&Attribute, MetricType)> = None;
         let mut docs = Vec::new();
         let mut attrs = Vec::new();
         for a in &field.attrs {

@@ -3,7 +3,7 @@
 //! is checked, so one malformed option is reported without hiding the options after it.
 
 use proc_macro2::{Span, TokenStream};
-use promstruct_naming::{Convention, Kind};
+use promstruct_naming::{Convention, MetricType};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
@@ -264,11 +264,15 @@ pub(crate) struct FieldOptions {
 }
 
 /// The options each kind takes, for the message about an unknown one.
-fn options_of(kind: Kind) -> &'static str {
+fn options_of(kind: MetricType) -> &'static str {
     match kind {
-        Kind::Histogram => "`labels(...)`, `unit`, `buckets`, `name`, `help`, `max_series`, `ttl` and `allow(...)`",
-        Kind::Info => "`labels(...)`, `name`, `help`, `max_series`, `ttl` and `allow(...)`",
-        Kind::Counter | Kind::Gauge => "`labels(...)`, `unit`, `name`, `help`, `max_series`, `ttl` and `allow(...)`",
+        MetricType::Histogram => {
+            "`labels(...)`, `unit`, `buckets`, `name`, `help`, `max_series`, `ttl` and `allow(...)`"
+        }
+        MetricType::Info => "`labels(...)`, `name`, `help`, `max_series`, `ttl` and `allow(...)`",
+        MetricType::Counter | MetricType::Gauge => {
+            "`labels(...)`, `unit`, `name`, `help`, `max_series`, `ttl` and `allow(...)`"
+        }
     }
 }
 
@@ -316,7 +320,7 @@ fn allow_list(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<V
 }
 
 /// The options of the metric attribute `attr` of a field of `kind`.
-pub(crate) fn field_options(cx: &Ctxt, kind: Kind, attr: &Attribute) -> FieldOptions {
+pub(crate) fn field_options(cx: &Ctxt, kind: MetricType, attr: &Attribute) -> FieldOptions {
     let mut labels = Attr::none(cx, "labels");
     let mut unit = Attr::none(cx, "unit");
     let mut buckets = Attr::none(cx, "buckets");
@@ -374,7 +378,7 @@ pub(crate) fn field_options(cx: &Ctxt, kind: Kind, attr: &Attribute) -> FieldOpt
                     help.set(key, lit);
                 }
             }
-        } else if key.is_ident("buckets") && kind == Kind::Histogram {
+        } else if key.is_ident("buckets") && kind == MetricType::Histogram {
             let expr = value_expr(&meta)?;
             if buckets.first(key) {
                 if let Some(spec) = buckets_spec(cx, &expr) {
@@ -434,7 +438,7 @@ pub(crate) fn field_options(cx: &Ctxt, kind: Kind, attr: &Attribute) -> FieldOpt
 }
 
 /// Parses a TTL: a whole number and a unit, `ms`, `s`, `m` or `h`; returns milliseconds.
-pub(crate) fn parse_ttl(text: &str) -> Result<u64, &'static str> {
+pub(crate) fn parse_ttl(text: &str) -> Result<u64, String> {
     const HOW: &str = "write a whole number followed by `ms`, `s`, `m` or `h`, such as `\"30s\"` or `\"5m\"`";
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
     let (number, unit) = text.split_at(digits);
@@ -443,14 +447,12 @@ pub(crate) fn parse_ttl(text: &str) -> Result<u64, &'static str> {
         "s" => 1_000,
         "m" => 60_000,
         "h" => 3_600_000,
-        _ => return Err(HOW),
+        _ => return Err(HOW.to_owned()),
     };
-    let number: u64 = number.parse().map_err(|_| HOW)?;
-    match number.checked_mul(factor) {
-        Some(0) => Err("a TTL of zero would drop every series at each scrape; give a positive duration"),
-        Some(ms) => Ok(ms),
-        None => Err("the duration is too long; give at most a few days"),
-    }
+    let number: u64 = number.parse().map_err(|_| HOW.to_owned())?;
+    let ms = number.checked_mul(factor).ok_or("the duration is too long; give at most a few days")?;
+    promstruct_naming::check_ttl(std::time::Duration::from_millis(ms)).map_err(|e| e.to_string())?;
+    Ok(ms)
 }
 
 fn max_series_value(cx: &Ctxt, expr: &Expr) -> Option<usize> {
@@ -467,11 +469,8 @@ fn max_series_value(cx: &Ctxt, expr: &Expr) -> Option<usize> {
             return None;
         }
     };
-    if n == 0 {
-        cx.error_spanned_by(
-            expr,
-            "`max_series` must be at least 1: with no room, every update would go to the overflow series",
-        );
+    if let Err(e) = promstruct_naming::check_series_limit("max_series", n) {
+        cx.error_spanned_by(expr, e);
         return None;
     }
     Some(n)

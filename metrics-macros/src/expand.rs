@@ -3,8 +3,8 @@
 //! three forwarding calls in the `Collect` implementation.
 
 use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
-use promstruct_naming::{DEFAULT_MAX_SERIES, Kind};
-use quote::{ToTokens as _, format_ident, quote, quote_spanned};
+use promstruct_naming::{DEFAULT_MAX_SERIES, MetricType};
+use quote::{ToTokens as _, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned as _;
 
@@ -74,26 +74,19 @@ fn int(v: u64) -> TokenStream {
 
 /// A `Duration` of `ms` milliseconds, in whole seconds where it is (as clippy's `duration_suboptimal_units`
 /// asks).
-fn duration(rt: &TokenStream, ms: u64) -> TokenStream {
+fn duration(ms: u64) -> TokenStream {
     if ms % 1000 == 0 {
         let secs = int(ms / 1000);
-        quote!(#rt::Duration::from_secs(#secs))
+        quote!(__p::Duration::from_secs(#secs))
     } else {
         let ms = int(ms);
-        quote!(#rt::Duration::from_millis(#ms))
+        quote!(__p::Duration::from_millis(#ms))
     }
 }
 
-/// The variant of `MetricType` (the runtime's name for `Kind`): the same name as `Kind`'s.
-fn kind_variant(kind: Kind) -> Ident {
+/// The variant of `MetricType` (the runtime's name for `MetricType`): the same name as `MetricType`'s.
+fn kind_variant(kind: MetricType) -> Ident {
     Ident::new(&format!("{kind:?}"), Span::call_site())
-}
-
-fn option_str(rt: &TokenStream, value: Option<&str>) -> TokenStream {
-    match value {
-        Some(v) => quote!(#rt::Some(#v)),
-        None => quote!(#rt::None),
-    }
 }
 
 fn doc(text: &str) -> TokenStream {
@@ -136,28 +129,18 @@ pub(crate) fn metrics(c: &Container<'_>, checked: &Checked<'_>) -> TokenStream {
         })
         .map(|ty| quote_spanned!(ty.span()=> const _: () = #rt::assert_label_enum::<#ty>();))
         .collect();
-    let schemas = families.iter().map(|f| schema(&rt, f));
-    let inits = families.iter().map(|f| {
+    let schemas = families.iter().map(schema);
+    let inits = families.iter().enumerate().map(|(i, f)| {
         let name = f.field.ident;
-        let init = at_user_label(f, constructor(&rt, f));
+        let init = at_user_label(f, constructor(&rt, f, i));
         quote!(#name: #init)
     });
     let accessors = families.iter().map(|f| accessor(&rt, f));
-    let fields_of = |method: TokenStream, arg: &Ident| {
-        let calls = families.iter().map(|f| {
-            let name = f.field.ident;
-            at_user_label(f, quote!(#rt::Collect::#method(&self.#name, #arg);))
-        });
-        quote!(#(#calls)*)
-    };
-    let (out, enc, budget) = if families.is_empty() {
-        (format_ident!("_out"), format_ident!("_enc"), format_ident!("_budget"))
-    } else {
-        (format_ident!("out"), format_ident!("enc"), format_ident!("budget"))
-    };
-    let describe = fields_of(quote!(describe), &out);
-    let collect = fields_of(quote!(collect), &enc);
-    let bind = fields_of(quote!(bind), &budget);
+    let count = Literal::usize_unsuffixed(families.len());
+    let each = families.iter().map(|f| {
+        let name = f.field.ident;
+        at_user_label(f, quote!(&self.#name))
+    });
     let families_doc = doc(&format!(
         " The {} famil{} of `{ident}`, in declaration order: names, types, help, units, labels and the values of \
          enum labels, for documentation, dashboards and alert rules.",
@@ -181,7 +164,10 @@ pub(crate) fn metrics(c: &Container<'_>, checked: &Checked<'_>) -> TokenStream {
 
         impl #ident {
             #families_doc
-            pub const FAMILIES: &'static [#rt::FamilySchema] = &[#(#schemas),*];
+            pub const FAMILIES: &'static [#rt::FamilySchema] = {
+                use #rt as __p;
+                &[#(#schemas),*]
+            };
 
             #new_doc
             #[must_use]
@@ -198,17 +184,30 @@ pub(crate) fn metrics(c: &Container<'_>, checked: &Checked<'_>) -> TokenStream {
             }
         }
 
+        impl #ident {
+            /// Every family, in declaration order.
+            fn __families(&self) -> [&dyn #rt::Collect; #count] {
+                [#(#each),*]
+            }
+        }
+
         impl #rt::Collect for #ident {
-            fn describe(&self, #out: &mut dyn #rt::FnMut(&#rt::Descriptor)) {
-                #describe
+            fn describe(&self, out: &mut dyn #rt::FnMut(&#rt::Descriptor)) {
+                for family in self.__families() {
+                    #rt::Collect::describe(family, out);
+                }
             }
 
-            fn collect(&self, #enc: &mut #rt::Encoder<'_>) {
-                #collect
+            fn collect(&self, enc: &mut #rt::Encoder<'_>) {
+                for family in self.__families() {
+                    #rt::Collect::collect(family, enc);
+                }
             }
 
-            fn bind(&self, #budget: &#rt::SeriesBudget) {
-                #bind
+            fn bind(&self, budget: &#rt::SeriesBudget) {
+                for family in self.__families() {
+                    #rt::Collect::bind(family, budget);
+                }
             }
         }
     }
@@ -243,77 +242,45 @@ fn storage_type(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
     at_user_label(f, quote!(#rt::DenseFamily<(#(#labels,)*), #cell>))
 }
 
-fn descriptor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
+/// The family built from its entry in `FAMILIES`, the one place its name, help, labels and options are
+/// written.
+fn constructor(rt: &TokenStream, f: &Family<'_>, index: usize) -> TokenStream {
+    let index = Literal::usize_unsuffixed(index);
+    let family = if f.open.is_some() { quote!(OpenFamily) } else { quote!(DenseFamily) };
+    quote!(#rt::#family::from_schema(&Self::FAMILIES[#index]))
+}
+
+/// The family's entry in `FAMILIES`, written with the module alias `__p` (see [`metrics`]).
+fn schema(f: &Family<'_>) -> TokenStream {
     let name = &f.name;
     let kind = kind_variant(f.field.kind);
     let help = &f.help;
-    let unit = option_str(rt, f.unit.as_deref());
-    let labels = f.labels.iter().map(|l| &l.name);
-    quote!(#rt::Descriptor::from_static(#name, #rt::MetricType::#kind, #help, #unit, &[#(#labels),*]))
-}
-
-fn constructor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
-    let desc = descriptor(rt, f);
-    let config = if f.field.kind == Kind::Histogram {
-        let bounds = f.buckets.iter().map(|b| float(*b));
-        quote!(#rt::buckets(&[#(#bounds),*]))
-    } else {
-        quote!(())
-    };
-    match &f.open {
-        None => quote!(#rt::DenseFamily::new(#desc, #config)),
-        Some(open) => {
-            let max = open.max_series.map(|max| {
-                let max = int(max as u64);
-                quote!(.max_series(#max))
-            });
-            let enum_labels =
-                f.labels.iter().enumerate().filter(|(_, l)| !matches!(l.ty, LabelType::Open)).map(|(i, _)| {
-                    let i = Literal::usize_unsuffixed(i);
-                    quote!(.enum_label(#i))
-                });
-            let ttl = open.ttl_ms.map(|ms| {
-                let duration = duration(rt, ms);
-                quote!(.ttl(#duration))
-            });
-            quote!(#rt::OpenFamily::new(#desc, #config, #rt::OpenOptions::new()#max #(#enum_labels)*#ttl))
-        }
-    }
-}
-
-fn schema(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
-    let name = &f.name;
-    let kind = kind_variant(f.field.kind);
-    let help = &f.help;
-    let unit = option_str(rt, f.unit.as_deref());
-    let labels = f.labels.iter().map(|l| {
-        let name = &l.name;
-        let values = match l.ty {
-            LabelType::Open => quote!(#rt::None),
-            LabelType::Declared(_) => {
-                let ty = label_rust_type(l);
-                quote!(#rt::Some(<#ty as #rt::LabelEnum>::VALUES))
+    let unit = f.unit.as_deref().map(|unit| quote!(.with_unit(#unit)));
+    let labels = (!f.labels.is_empty()).then(|| {
+        let labels = f.labels.iter().map(|l| {
+            let name = &l.name;
+            match l.ty {
+                LabelType::Open => quote!(__p::LabelSchema::open(#name)),
+                LabelType::Declared(ident) => quote!(__p::LabelSchema::of::<#ident>(#name)),
+                LabelType::User(ty) => respan(quote!(__p::LabelSchema::of::<#ty>(#name)), ty.span()),
             }
-            LabelType::User(ty) => respan(quote!(#rt::Some(<#ty as #rt::LabelEnum>::VALUES)), ty.span()),
-        };
-        quote!(#rt::LabelSchema::new(#name, #values))
+        });
+        quote!(.with_labels(&[#(#labels),*]))
     });
-    let buckets = (f.field.kind == Kind::Histogram).then(|| {
+    let buckets = (f.field.kind == MetricType::Histogram).then(|| {
         let bounds = f.buckets.iter().map(|b| float(*b));
         quote!(.with_buckets(&[#(#bounds),*]))
     });
-    let open = f.open.as_ref().map(|open| {
-        let max = int(open.max_series.unwrap_or(DEFAULT_MAX_SERIES) as u64);
-        let ttl = match open.ttl_ms {
-            Some(ms) => {
-                let duration = duration(rt, ms);
-                quote!(#rt::Some(#duration))
-            }
-            None => quote!(#rt::None),
-        };
-        quote!(.with_open(#max, #ttl))
+    let open = f.open.as_ref();
+    let max = open.and_then(|open| open.max_series).map(|max| {
+        let max = int(max as u64);
+        quote!(.with_max_series(#max))
     });
-    quote!(#rt::FamilySchema::new(#name, #rt::MetricType::#kind, #help, #unit, &[#(#labels),*])#buckets #open)
+    let ttl = open.and_then(|open| open.ttl_ms).map(|ms| {
+        let duration = duration(ms);
+        quote!(.with_ttl(#duration))
+    });
+    quote!(__p::FamilySchema::new(#name, __p::MetricType::#kind, #help)#unit #labels #buckets #max #ttl)
 }
 
 /// How the family shows in a scrape, for the accessor's documentation.
@@ -321,7 +288,7 @@ fn exposed(f: &Family<'_>) -> String {
     let name = &f.name;
     let kind = f.field.kind;
     let mut text = match kind {
-        Kind::Histogram => format!(" Exposed as the histogram `{name}` (`_bucket`, `_sum`, `_count`)"),
+        MetricType::Histogram => format!(" Exposed as the histogram `{name}` (`_bucket`, `_sum`, `_count`)"),
         _ => format!(" Exposed as the {kind} `{name}{}`", kind.sample_suffix()),
     };
     let labels: Vec<String> = f.labels.iter().map(|l| format!("`{}`", l.name)).collect();

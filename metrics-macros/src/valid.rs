@@ -3,7 +3,7 @@
 //! rule is a call into `promstruct-naming`, the crate the runtime checks metrics defined at run time with.
 
 use proc_macro2::Span;
-use promstruct_naming::{Convention, Kind, Policy, RuleError};
+use promstruct_naming::{BucketParam, Convention, MAX_LABELS, MetricType, Policy, RuleError};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned as _;
 use syn::{Ident, LitStr, Type};
@@ -12,9 +12,6 @@ use crate::ast::{Cell, Container, Field, LabelEnumInput, cells_of, kind_attr_nam
 use crate::attr::{BucketsSpec, LabelEnumDecl};
 use crate::ctxt::Ctxt;
 use crate::rename::RenameRule;
-
-/// The most labels a family takes (dense storage is indexed by tuples of up to eight label enums).
-const MAX_LABELS: usize = 8;
 
 /// What the expansion needs, computed and checked.
 pub(crate) struct Checked<'c> {
@@ -348,7 +345,7 @@ fn family<'c>(
 
     let labels = labels(cx, field, enums, policy);
     let open = open_options(cx, field, &labels);
-    let buckets = if kind == Kind::Histogram { buckets(cx, field) } else { Vec::new() };
+    let buckets = if kind == MetricType::Histogram { buckets(cx, field) } else { Vec::new() };
     Family { field, accessor, cell, cell_ty, name, help, unit, labels, buckets, open, suffix_error }
 }
 
@@ -373,10 +370,9 @@ fn labels<'c>(cx: &Ctxt, field: &'c Field<'c>, enums: &[EnumDef<'c>], policy: Po
             }
         }
         if i == MAX_LABELS {
-            cx.error_spanned_by(
-                &decl.ident,
-                format!("a family takes at most {MAX_LABELS} labels; split it, or fold labels together"),
-            );
+            if let Err(e) = promstruct_naming::check_label_count(decls.len()) {
+                cx.error_spanned_by(&decl.ident, e);
+            }
         }
         let param = if ["self", "Self", "super", "crate"].contains(&name.as_str()) {
             cx.error_spanned_by(
@@ -500,19 +496,12 @@ fn buckets(cx: &Ctxt, field: &Field<'_>) -> Vec<f64> {
             match result {
                 Ok(bounds) => return bounds,
                 Err(e) => {
-                    // Report a parameter the rule names on that argument, any other fault on the whole call.
-                    let reason = match &e {
-                        RuleError::BucketParams { reason } => *reason,
-                        _ => "",
-                    };
-                    let at = if reason.contains("count") {
-                        &h.args[2]
-                    } else if reason.contains("width") || reason.contains("factor") {
-                        &h.args[1]
-                    } else if reason.contains("start") {
-                        &h.args[0]
-                    } else {
-                        &h.call
+                    // Report a parameter at fault on that argument, any other fault on the whole call.
+                    let at = match &e {
+                        RuleError::BucketParams { param: BucketParam::Start, .. } => &h.args[0],
+                        RuleError::BucketParams { param: BucketParam::Step, .. } => &h.args[1],
+                        RuleError::BucketParams { param: BucketParam::Count, .. } => &h.args[2],
+                        _ => &h.call,
                     };
                     cx.error_spanned_by(at, e);
                 }

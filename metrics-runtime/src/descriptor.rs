@@ -1,108 +1,90 @@
-//! What a family is: its name, type, help, unit and label names.
+//! What a family is at run time: its name, type, help, unit and label names, derived from a
+//! [`FamilySchema`] or built, and checked once, by a [`DescriptorBuilder`].
 
 use std::borrow::Cow;
 
-use crate::MetricType;
+use crate::{FamilySchema, MetricType};
 use promstruct_naming::{Policy, RuleError};
 
 /// The metadata of one metric family: name, type, help, unit and label names.
 ///
 /// The name is the family name OpenMetrics writes in `# TYPE`: without `_total` for a counter, without
-/// `_info` for an info, with the unit as its last word when there is one. [`Descriptor::new`] and its
-/// builders check every part against the naming rules the `#[metrics]` macro applies at compile time;
-/// [`Descriptor::from_static`] trusts parts the macro already checked.
+/// `_info` for an info, with the unit as its last word when there is one. A descriptor comes from one of
+/// two places:
+///
+/// - [`Descriptor::from_schema`]: the static [`FamilySchema`] of a family `#[metrics]` declared and
+///   checked at compile time (nothing is copied or checked again);
+/// - [`Descriptor::builder`] (or [`Descriptor::new`] for a family with neither unit nor label): parts known
+///   at run time, checked once, in [`DescriptorBuilder::build`], by the rules the macro applies.
+///
+/// ```
+/// use promstruct::{Descriptor, MetricType};
+///
+/// let d = Descriptor::builder("request_duration", MetricType::Histogram, "Latency.")
+///     .namespace("shop")
+///     .unit("seconds")
+///     .labels(["model", "status"])
+///     .build()
+///     .unwrap();
+/// assert_eq!(d.name(), "shop_request_duration_seconds");
+/// assert_eq!(d.label_names().collect::<Vec<_>>(), ["model", "status"]);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Descriptor {
     name: Cow<'static, str>,
     help: Cow<'static, str>,
     unit: Option<Cow<'static, str>>,
     kind: MetricType,
-    label_names: Cow<'static, [&'static str]>,
-    owned_labels: Vec<String>,
-    policy: Policy,
+    labels: Labels,
+}
+
+/// The label names: a schema's, or owned ones.
+#[derive(Debug, Clone, PartialEq)]
+enum Labels {
+    Schema(&'static FamilySchema),
+    Owned(Box<[String]>),
 }
 
 impl Descriptor {
-    /// A descriptor with no unit and no label, its name checked for `kind`.
+    /// A descriptor with no unit and no label, its name checked for `kind`: `builder(...).build()`.
     pub fn new(
         name: impl Into<Cow<'static, str>>,
         kind: MetricType,
         help: impl Into<Cow<'static, str>>,
     ) -> Result<Self, RuleError> {
-        Descriptor::with_policy(name, kind, help, Policy::STRICT)
+        Descriptor::builder(name, kind, help).build()
     }
 
-    /// A descriptor checked under `policy`: the conventions it allows are not enforced, here or by
-    /// [`with_unit`](Self::with_unit) and [`with_labels`](Self::with_labels).
-    pub fn with_policy(
+    /// A builder of a descriptor named `name` (the namespace and unit are added by the builder).
+    pub fn builder(
         name: impl Into<Cow<'static, str>>,
         kind: MetricType,
         help: impl Into<Cow<'static, str>>,
-        policy: Policy,
-    ) -> Result<Self, RuleError> {
-        let name = name.into();
-        promstruct_naming::check_family_name_with(&name, kind, None, policy)?;
-        Ok(Descriptor {
-            name,
+    ) -> DescriptorBuilder {
+        DescriptorBuilder {
+            namespace: None,
+            name: name.into(),
+            kind,
             help: help.into(),
             unit: None,
-            kind,
-            label_names: Cow::Borrowed(&[]),
-            owned_labels: Vec::new(),
-            policy,
-        })
-    }
-
-    /// Parts checked at compile time by `#[metrics]`; not checked again.
-    #[doc(hidden)]
-    pub const fn from_static(
-        name: &'static str,
-        kind: MetricType,
-        help: &'static str,
-        unit: Option<&'static str>,
-        label_names: &'static [&'static str],
-    ) -> Self {
-        Descriptor {
-            name: Cow::Borrowed(name),
-            help: Cow::Borrowed(help),
-            unit: match unit {
-                Some(unit) => Some(Cow::Borrowed(unit)),
-                None => None,
-            },
-            kind,
-            label_names: Cow::Borrowed(label_names),
-            owned_labels: Vec::new(),
+            labels: Vec::new(),
             policy: Policy::STRICT,
         }
     }
 
-    /// Sets the unit; the name must already end with `_<unit>`, unless the descriptor's policy allows
-    /// [`Convention::UnitSuffix`](promstruct_naming::Convention::UnitSuffix) (the unit is then kept as
-    /// metadata and not written in `# UNIT`).
-    pub fn with_unit(mut self, unit: impl Into<Cow<'static, str>>) -> Result<Self, RuleError> {
-        let unit = unit.into();
-        promstruct_naming::check_family_name_with(&self.name, self.kind, Some(&unit), self.policy)?;
-        promstruct_naming::check_unit_in_name(&self.name, &unit, self.policy)?;
-        self.unit = Some(unit);
-        Ok(self)
-    }
-
-    /// Sets the label names, checking each one and refusing duplicates.
-    pub fn with_labels<I, S>(mut self, names: I) -> Result<Self, RuleError>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        let names: Vec<String> = names.into_iter().map(Into::into).collect();
-        for (i, name) in names.iter().enumerate() {
-            promstruct_naming::check_label_name_with(name, self.kind, self.policy)?;
-            if names[..i].contains(name) {
-                return Err(RuleError::DuplicateLabel { name: name.clone() });
-            }
+    /// The descriptor of a family `#[metrics]` declared: every part borrowed from `schema`, which the macro
+    /// checked at compile time.
+    pub const fn from_schema(schema: &'static FamilySchema) -> Self {
+        Descriptor {
+            name: Cow::Borrowed(schema.name()),
+            help: Cow::Borrowed(schema.help()),
+            unit: match schema.unit() {
+                Some(unit) => Some(Cow::Borrowed(unit)),
+                None => None,
+            },
+            kind: schema.kind(),
+            labels: Labels::Schema(schema),
         }
-        self.label_names = Cow::Borrowed(&[]);
-        self.owned_labels = names;
-        Ok(self)
     }
 
     /// The family name.
@@ -132,38 +114,150 @@ impl Descriptor {
 
     /// The number of labels.
     pub fn label_count(&self) -> usize {
-        if self.owned_labels.is_empty() { self.label_names.len() } else { self.owned_labels.len() }
+        match &self.labels {
+            Labels::Schema(schema) => schema.labels().len(),
+            Labels::Owned(names) => names.len(),
+        }
     }
 
     /// The name of label `i`.
+    ///
+    /// # Panics
+    /// If `i >= self.label_count()`.
     pub fn label_name(&self, i: usize) -> &str {
-        if self.owned_labels.is_empty() { self.label_names[i] } else { &self.owned_labels[i] }
+        match &self.labels {
+            Labels::Schema(schema) => schema.labels()[i].name(),
+            Labels::Owned(names) => &names[i],
+        }
     }
 
     /// The label names in order.
     pub fn label_names(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.label_count()).map(|i| self.label_name(i))
     }
+
+    /// The static schema this descriptor was derived from, for a family `#[metrics]` declared.
+    pub fn schema(&self) -> Option<&'static FamilySchema> {
+        match self.labels {
+            Labels::Schema(schema) => Some(schema),
+            Labels::Owned(_) => None,
+        }
+    }
+}
+
+/// Builds a [`Descriptor`] from parts known at run time; [`build`](Self::build) runs every naming rule
+/// once, the same ones `#[metrics]` applies at compile time.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct DescriptorBuilder {
+    namespace: Option<Cow<'static, str>>,
+    name: Cow<'static, str>,
+    kind: MetricType,
+    help: Cow<'static, str>,
+    unit: Option<Cow<'static, str>>,
+    labels: Vec<String>,
+    policy: Policy,
+}
+
+impl DescriptorBuilder {
+    /// A builder holding every part of `schema`: a family described once, as a [`FamilySchema`], that is
+    /// defined at run time (in a namespace the caller chooses, say) and checked then.
+    pub fn from_schema(schema: &FamilySchema) -> Self {
+        let mut builder = Descriptor::builder(schema.name(), schema.kind(), schema.help())
+            .labels(schema.labels().iter().map(|label| label.name()));
+        builder.unit = schema.unit().map(Cow::Borrowed);
+        builder
+    }
+
+    /// Prefixes the name with `namespace_`.
+    pub fn namespace(mut self, namespace: impl Into<Cow<'static, str>>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// Sets the unit, appended to the name (`_seconds`) unless the name already ends with it, or the policy
+    /// allows [`Convention::UnitSuffix`](promstruct_naming::Convention::UnitSuffix) (the unit is then kept
+    /// as metadata and not written in `# UNIT`).
+    pub fn unit(mut self, unit: impl Into<Cow<'static, str>>) -> Self {
+        self.unit = Some(unit.into());
+        self
+    }
+
+    /// Sets the label names, in the order of the series' label values.
+    pub fn labels<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.labels = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Checks the parts under `policy`: the conventions it allows are not enforced (the default is
+    /// [`Policy::STRICT`]).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The descriptor, or the first rule its parts break: the namespace, the name (with its unit), the
+    /// number of labels ([`MAX_LABELS`](promstruct_naming::MAX_LABELS)), each label name, and a label
+    /// given twice ([`RuleError::DuplicateLabel`]).
+    pub fn build(self) -> Result<Descriptor, RuleError> {
+        let DescriptorBuilder { namespace, name, kind, help, unit, labels, policy } = self;
+        let full =
+            promstruct_naming::family_name_with(namespace.as_deref(), None, &name, kind, unit.as_deref(), policy)?;
+        promstruct_naming::check_label_count(labels.len())?;
+        let names: Vec<&str> = labels.iter().map(String::as_str).collect();
+        promstruct_naming::check_label_names_with(&names, kind, policy).map_err(|(_, e)| e)?;
+        // Keep a borrowed name borrowed when the rules left it as it was.
+        let name = if full == *name { name } else { Cow::Owned(full) };
+        Ok(Descriptor { name, help, unit, kind, labels: Labels::Owned(labels.into_boxed_slice()) })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::LabelSchema;
 
     #[test]
     fn builds_and_checks() {
-        let d = Descriptor::new("req_duration_seconds", MetricType::Histogram, "Latency.")
-            .unwrap()
-            .with_unit("seconds")
-            .unwrap()
-            .with_labels(["model", "status"])
+        let d = Descriptor::builder("req_duration_seconds", MetricType::Histogram, "Latency.")
+            .unit("seconds")
+            .labels(["model", "status"])
+            .build()
             .unwrap();
         assert_eq!(d.name(), "req_duration_seconds");
         assert_eq!(d.unit(), Some("seconds"));
+        assert_eq!(d.exposed_unit(), Some("seconds"));
         assert_eq!(d.label_names().collect::<Vec<_>>(), ["model", "status"]);
+        assert!(matches!(d.name, Cow::Borrowed(_)), "a name the rules keep is not copied");
+        let d = Descriptor::builder("req", MetricType::Gauge, "h").namespace("app").unit("seconds").build().unwrap();
+        assert_eq!(d.name(), "app_req_seconds", "the namespace and the unit are added as the macro adds them");
         assert!(Descriptor::new("x_total", MetricType::Counter, "h").is_err());
-        assert!(Descriptor::new("x", MetricType::Gauge, "h").unwrap().with_unit("seconds").is_err());
-        assert!(Descriptor::new("x", MetricType::Gauge, "h").unwrap().with_labels(["a", "a"]).is_err());
-        assert!(Descriptor::new("x", MetricType::Histogram, "h").unwrap().with_labels(["le"]).is_err());
+        assert!(Descriptor::builder("x", MetricType::Gauge, "h").namespace("My App").build().is_err());
+        assert_eq!(
+            Descriptor::builder("x", MetricType::Gauge, "h").labels(["a", "a"]).build(),
+            Err(RuleError::DuplicateLabel { name: "a".into() })
+        );
+        assert!(Descriptor::builder("x", MetricType::Histogram, "h").labels(["le"]).build().is_err());
+        assert!(matches!(
+            Descriptor::builder("x", MetricType::Gauge, "h").labels((0..9).map(|i| format!("l{i}"))).build(),
+            Err(RuleError::TooManyLabels { count: 9, .. })
+        ));
+    }
+
+    #[test]
+    fn derived_from_a_schema() {
+        static SCHEMA: FamilySchema = FamilySchema::new("app_temperature_celsius", MetricType::Gauge, "Temperature.")
+            .with_unit("celsius")
+            .with_labels(&[LabelSchema::open("room")]);
+        let d = Descriptor::from_schema(&SCHEMA);
+        assert_eq!((d.name(), d.help(), d.unit(), d.kind()), SCHEMA_PARTS);
+        assert_eq!(d.label_names().collect::<Vec<_>>(), ["room"]);
+        assert_eq!(d.schema(), Some(&SCHEMA));
+        const SCHEMA_PARTS: (&str, &str, Option<&str>, MetricType) =
+            ("app_temperature_celsius", "Temperature.", Some("celsius"), MetricType::Gauge);
     }
 }

@@ -327,8 +327,14 @@ impl DynamicMetrics {
     pub fn define(&self, spec: &MetricSpec) -> Result<DynamicFamily, DefineError> {
         let invalid = |error| DefineError::Invalid { name: spec.name.clone(), error };
         let kind = spec.kind.metric_type();
-        let name = promstruct_naming::family_name_with(None, None, &spec.name, kind, spec.unit.as_deref(), spec.policy)
-            .map_err(invalid)?;
+        let mut builder = Descriptor::builder(spec.name.clone(), kind, spec.help.clone())
+            .labels(spec.labels.iter().cloned())
+            .policy(spec.policy);
+        if let Some(unit) = &spec.unit {
+            builder = builder.unit(unit.clone());
+        }
+        let desc = builder.build().map_err(invalid)?;
+        let name = desc.name().to_owned();
         let mut defined = self.defined.write().unwrap_or_else(|e| e.into_inner());
         if let Some(existing) = defined.iter().find(|d| d.name == name) {
             return match conflict(&existing.spec, spec) {
@@ -336,11 +342,6 @@ impl DynamicMetrics {
                 Some(reason) => Err(DefineError::Conflict { name, reason }),
             };
         }
-        let mut desc = Descriptor::with_policy(name.clone(), kind, spec.help.clone(), spec.policy).map_err(invalid)?;
-        if let Some(unit) = &spec.unit {
-            desc = desc.with_unit(unit.clone()).map_err(invalid)?;
-        }
-        let desc = desc.with_labels(spec.labels.iter().cloned()).map_err(invalid)?;
         let mut options = OpenOptions::new();
         if let Some(max) = spec.max_series {
             options = options.max_series(max);
@@ -348,6 +349,7 @@ impl DynamicMetrics {
         if let Some(ttl) = spec.ttl {
             options = options.ttl(ttl);
         }
+        options.check().map_err(invalid)?;
         let family = match &spec.kind {
             SpecKind::Counter => DynamicFamily::Counter(Arc::new(OpenFamily::new(desc, (), options))),
             SpecKind::Gauge => DynamicFamily::Gauge(Arc::new(OpenFamily::new(desc, (), options))),

@@ -54,12 +54,12 @@ pub use cell::{
     Buckets, Counter, CounterRef, FloatCounter, FloatGauge, Gauge, Histogram, HistogramTimer, InflightGuard, Info,
     Metric, rejected_updates,
 };
-pub use descriptor::Descriptor;
+pub use descriptor::{Descriptor, DescriptorBuilder};
 pub use encoding::{Encoder, Format};
 pub use family::{DenseFamily, OpenFamily, OpenOptions, SeriesBudget, SeriesRef};
 pub use label::{LabelEnum, LabelSet};
 pub use promstruct_macros::{LabelEnum, metrics};
-pub use promstruct_naming::{Convention, Kind as MetricType, Policy, RuleError};
+pub use promstruct_naming::{Convention, MetricType, Policy, RuleError};
 pub use registry::{Collect, EncodeError, Registry, RegistryBuilder, RegistryError};
 pub use schema::{FamilySchema, LabelSchema};
 

@@ -128,7 +128,7 @@ impl Pushgateway {
 
     /// Adds a grouping label: the group is `job` plus every grouping label.
     pub fn grouping(mut self, name: &str, value: &str) -> Result<Self, PushError> {
-        promstruct_naming::check_label_name(name, promstruct_naming::Kind::Gauge)
+        promstruct_naming::check_label_name(name, promstruct_naming::MetricType::Gauge)
             .map_err(|e| PushError::InvalidGrouping { reason: e.to_string() })?;
         if name == "job" || self.grouping.iter().any(|(n, _)| n == name) {
             return Err(PushError::InvalidGrouping { reason: format!("the label `{name}` is given twice") });

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::encoding::{Encoder, Format, Number, Scratch};
 use crate::family::SeriesBudget;
-use crate::{Descriptor, MetricType};
+use crate::{Descriptor, FamilySchema, MetricType};
 
 /// Something that exposes metric families: a `#[metrics]` struct, a family, a custom collector.
 ///
@@ -199,7 +199,7 @@ impl RegistryBuilder {
     /// The registry.
     pub fn build(self) -> Registry {
         let families = if self.self_metrics {
-            SELF_FAMILIES.iter().map(|(name, kind, _)| ((*name).to_owned(), *kind)).collect()
+            SELF_FAMILIES.iter().map(|schema| (schema.name().to_owned(), schema.kind())).collect()
         } else {
             Vec::new()
         };
@@ -215,21 +215,31 @@ impl RegistryBuilder {
     }
 }
 
-const SELF_FAMILIES: [(&str, MetricType, &str); 6] = [
-    ("promstruct_series", MetricType::Gauge, "Series held by the registry's families."),
-    ("promstruct_series_limit", MetricType::Gauge, "The most series the registry's families may hold."),
-    (
+/// The registry's own families, in the order [`Registry::encode_self`] writes their values.
+static SELF_FAMILIES: [FamilySchema; 6] = [
+    FamilySchema::new("promstruct_series", MetricType::Gauge, "Series held by the registry's families."),
+    FamilySchema::new(
+        "promstruct_series_limit",
+        MetricType::Gauge,
+        "The most series the registry's families may hold.",
+    ),
+    FamilySchema::new(
         "promstruct_overflow_updates",
         MetricType::Counter,
         "Updates sent to an overflow series because a family or the registry was at its series limit.",
     ),
-    (
+    FamilySchema::new(
         "promstruct_rejected_updates",
         MetricType::Counter,
         "Updates refused because they would break a metric's contract (negative counter increments, NaN).",
     ),
-    ("promstruct_scrape_series", MetricType::Gauge, "Series written by the previous scrape."),
-    ("promstruct_scrape_duration_seconds", MetricType::Gauge, "Time the previous scrape took to encode."),
+    FamilySchema::new("promstruct_scrape_series", MetricType::Gauge, "Series written by the previous scrape."),
+    FamilySchema::new(
+        "promstruct_scrape_duration_seconds",
+        MetricType::Gauge,
+        "Time the previous scrape took to encode.",
+    )
+    .with_unit("seconds"),
 ];
 
 impl Registry {
@@ -240,7 +250,11 @@ impl Registry {
 
     /// A builder for a registry with other settings.
     pub fn builder() -> RegistryBuilder {
-        RegistryBuilder { total_limit: 10_000, per_family: promstruct_naming::DEFAULT_MAX_SERIES, self_metrics: true }
+        RegistryBuilder {
+            total_limit: promstruct_naming::DEFAULT_TOTAL_LIMIT,
+            per_family: promstruct_naming::DEFAULT_MAX_SERIES,
+            self_metrics: true,
+        }
     }
 
     /// Adds a collector. Refuses it, registering nothing, if one of its families would expose a sample
@@ -341,11 +355,10 @@ impl Registry {
             Number::U64(self.0.last_series.load(Ordering::Relaxed)),
             Number::F64(self.0.last_scrape_nanos.load(Ordering::Relaxed) as f64 / 1e9),
         ];
-        for ((name, kind, help), value) in SELF_FAMILIES.iter().zip(values) {
-            let unit = name.strip_suffix("_duration_seconds").map(|_| "seconds");
-            let desc = Descriptor::from_static(name, *kind, help, unit, &[]);
+        for (schema, value) in SELF_FAMILIES.iter().zip(values) {
+            let desc = Descriptor::from_schema(schema);
             let mut family = enc.family(&desc);
-            match kind {
+            match schema.kind() {
                 MetricType::Counter => family.counter(&(), value, None),
                 _ => family.gauge(&(), value),
             }
@@ -357,7 +370,7 @@ impl Registry {
 mod tests {
     use super::*;
     use crate::label::tests::{Model, Status};
-    use crate::{Buckets, Counter, DenseFamily, FloatGauge, Histogram, Info, OpenFamily, OpenOptions};
+    use crate::{Buckets, Counter, DenseFamily, FloatGauge, Histogram, Info, OpenFamily, OpenOptions, Policy};
 
     fn encode(registry: &Registry, format: Format) -> String {
         let mut buf = Vec::new();
@@ -373,23 +386,23 @@ mod tests {
     fn exact_exposition_in_both_formats() {
         let registry = quiet();
         let requests = Arc::new(DenseFamily::<(Model, Status), Counter>::new(
-            Descriptor::new("app_requests", MetricType::Counter, "Requests \"served\",\nby model.")
-                .unwrap()
-                .with_labels(["model", "status"])
+            Descriptor::builder("app_requests", MetricType::Counter, "Requests \"served\",\nby model.")
+                .labels(["model", "status"])
+                .build()
                 .unwrap(),
             (),
         ));
         let latency = Arc::new(DenseFamily::<(), Histogram>::new(
-            Descriptor::new("app_latency_seconds", MetricType::Histogram, "Latency.")
-                .unwrap()
-                .with_unit("seconds")
+            Descriptor::builder("app_latency_seconds", MetricType::Histogram, "Latency.")
+                .unit("seconds")
+                .build()
                 .unwrap(),
             Buckets::new([0.1, 1.0]).unwrap(),
         ));
         let temp = Arc::new(OpenFamily::<FloatGauge>::new(
-            Descriptor::new("app_temperature_celsius", MetricType::Gauge, "Temperature.")
-                .unwrap()
-                .with_labels(["room"])
+            Descriptor::builder("app_temperature_celsius", MetricType::Gauge, "Temperature.")
+                .labels(["room"])
+                .build()
                 .unwrap(),
             (),
             OpenOptions::new(),
@@ -480,7 +493,10 @@ app_build_info{version=\"1.0\"} 1
         for (name, kind) in
             [("foo", MetricType::Gauge), ("foo_total", MetricType::Gauge), ("foo_created", MetricType::Gauge)]
         {
-            let gauge = DenseFamily::<(), crate::Gauge>::new(Descriptor::from_static(name, kind, "h", None, &[]), ());
+            let gauge = DenseFamily::<(), crate::Gauge>::new(
+                Descriptor::builder(name, kind, "h").policy(Policy::PERMISSIVE).build().unwrap(),
+                (),
+            );
             let err = registry.register(gauge).unwrap_err();
             let msg = err.to_string();
             assert!(msg.contains(&format!("`{name}`")) && msg.contains("`foo`"), "{msg}");
@@ -492,7 +508,7 @@ app_build_info{version=\"1.0\"} 1
         registry.register(hist).unwrap();
         for name in ["bar_bucket", "bar_sum", "bar_count", "bar_created"] {
             let gauge = DenseFamily::<(), crate::Gauge>::new(
-                Descriptor::from_static(name, MetricType::Gauge, "h", None, &[]),
+                Descriptor::builder(name, MetricType::Gauge, "h").policy(Policy::PERMISSIVE).build().unwrap(),
                 (),
             );
             assert!(registry.register(gauge).is_err(), "{name}");
@@ -500,7 +516,7 @@ app_build_info{version=\"1.0\"} 1
         let info = DenseFamily::<(), Info>::new(Descriptor::new("baz", MetricType::Info, "h").unwrap(), ());
         registry.register(info).unwrap();
         let gauge = DenseFamily::<(), crate::Gauge>::new(
-            Descriptor::from_static("baz_info", MetricType::Gauge, "h", None, &[]),
+            Descriptor::builder("baz_info", MetricType::Gauge, "h").policy(Policy::PERMISSIVE).build().unwrap(),
             (),
         );
         assert!(registry.register(gauge).is_err());
@@ -512,7 +528,7 @@ app_build_info{version=\"1.0\"} 1
     fn self_metrics_are_exposed_and_reserved() {
         let registry = Registry::builder().total_series_limit(3).build();
         let open = Arc::new(OpenFamily::<Counter>::new(
-            Descriptor::new("jobs", MetricType::Counter, "Jobs.").unwrap().with_labels(["id"]).unwrap(),
+            Descriptor::builder("jobs", MetricType::Counter, "Jobs.").labels(["id"]).build().unwrap(),
             (),
             OpenOptions::new(),
         ));

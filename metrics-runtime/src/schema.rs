@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use crate::MetricType;
+use crate::{Buckets, Descriptor, DescriptorBuilder, LabelEnum, MetricType, RuleError};
+use promstruct_naming::DEFAULT_MAX_SERIES;
 
 /// One label of a family, as declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +19,18 @@ impl LabelSchema {
     #[doc(hidden)]
     pub const fn new(name: &'static str, values: Option<&'static [&'static str]>) -> Self {
         LabelSchema { name, values }
+    }
+
+    /// A label named `name` taking the values of the label enum `T`.
+    #[doc(hidden)]
+    pub const fn of<T: LabelEnum>(name: &'static str) -> Self {
+        LabelSchema { name, values: Some(T::VALUES) }
+    }
+
+    /// A label named `name` taking any value.
+    #[doc(hidden)]
+    pub const fn open(name: &'static str) -> Self {
+        LabelSchema { name, values: None }
     }
 
     /// The label name.
@@ -73,16 +86,24 @@ pub struct FamilySchema {
 }
 
 impl FamilySchema {
-    /// A family with parts `#[metrics]` checked at compile time.
+    /// A family without unit or label, with parts `#[metrics]` checked at compile time.
     #[doc(hidden)]
-    pub const fn new(
-        name: &'static str,
-        kind: MetricType,
-        help: &'static str,
-        unit: Option<&'static str>,
-        labels: &'static [LabelSchema],
-    ) -> Self {
-        FamilySchema { name, kind, help, unit, labels, buckets: None, max_series: None, ttl: None }
+    pub const fn new(name: &'static str, kind: MetricType, help: &'static str) -> Self {
+        FamilySchema { name, kind, help, unit: None, labels: &[], buckets: None, max_series: None, ttl: None }
+    }
+
+    /// Sets the unit.
+    #[doc(hidden)]
+    pub const fn with_unit(mut self, unit: &'static str) -> Self {
+        self.unit = Some(unit);
+        self
+    }
+
+    /// Sets the labels.
+    #[doc(hidden)]
+    pub const fn with_labels(mut self, labels: &'static [LabelSchema]) -> Self {
+        self.labels = labels;
+        self
     }
 
     /// Sets the bucket bounds of a histogram.
@@ -92,11 +113,17 @@ impl FamilySchema {
         self
     }
 
-    /// Sets the series bound and idle TTL of a family with an open label.
+    /// Sets the series bound of a family with an open label.
     #[doc(hidden)]
-    pub const fn with_open(mut self, max_series: usize, ttl: Option<Duration>) -> Self {
+    pub const fn with_max_series(mut self, max_series: usize) -> Self {
         self.max_series = Some(max_series);
-        self.ttl = ttl;
+        self
+    }
+
+    /// Sets the idle TTL of the series of a family with an open label.
+    #[doc(hidden)]
+    pub const fn with_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
         self
     }
 
@@ -131,15 +158,51 @@ impl FamilySchema {
         self.buckets
     }
 
+    /// Whether a label takes any string value: the family's series are created on first use, up to
+    /// [`max_series`](Self::max_series), instead of all existing from the start.
+    pub const fn is_open(&self) -> bool {
+        let mut i = 0;
+        while i < self.labels.len() {
+            if self.labels[i].is_open() {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
     /// The most series a family with an open label keeps before new label values go to its overflow
-    /// series; `None` for a family whose labels are all enums, whose series are fixed.
+    /// series: its declared `max_series`, else [`DEFAULT_MAX_SERIES`] (unless its registry sets another
+    /// bound per family); `None` for a family whose labels are all enums, whose series are fixed.
     pub const fn max_series(&self) -> Option<usize> {
+        match (self.max_series, self.is_open()) {
+            (Some(max), true) => Some(max),
+            (None, true) => Some(DEFAULT_MAX_SERIES),
+            (_, false) => None,
+        }
+    }
+
+    /// The `max_series` the declaration gives, if any: without one, an open family takes its registry's
+    /// bound per family.
+    pub const fn declared_max_series(&self) -> Option<usize> {
         self.max_series
     }
 
     /// How long a series of a family with an open label is kept without updates, if it expires.
     pub const fn ttl(&self) -> Option<Duration> {
         self.ttl
+    }
+
+    /// The descriptor of this family under `namespace` (`<namespace>_<name>`), checked as
+    /// [`DescriptorBuilder::build`](crate::DescriptorBuilder::build) checks: for a family described
+    /// statically and defined at run time, such as a collector's.
+    pub fn descriptor_in(&self, namespace: Option<&str>) -> Result<Descriptor, RuleError> {
+        let builder = DescriptorBuilder::from_schema(self);
+        match namespace {
+            Some(namespace) => builder.namespace(namespace.to_owned()),
+            None => builder,
+        }
+        .build()
     }
 
     /// The name of the sample holding a counter's, gauge's or info's value (`<name>_total`, `<name>`,
@@ -164,6 +227,30 @@ impl FamilySchema {
     }
 }
 
+/// The configuration a family's cells take from its schema: the buckets of a histogram, nothing for the
+/// other types. Implemented for every [`Metric::Config`](crate::Metric::Config) of the runtime's cells.
+#[doc(hidden)]
+pub trait SchemaConfig: Sized {
+    /// The configuration `schema` declares.
+    fn from_schema(schema: &FamilySchema) -> Self;
+}
+
+impl SchemaConfig for () {
+    fn from_schema(_: &FamilySchema) {}
+}
+
+impl SchemaConfig for Buckets {
+    /// # Panics
+    /// If the bounds break the rules, which `#[metrics]` refused already at compile time.
+    fn from_schema(schema: &FamilySchema) -> Self {
+        let bounds = schema.buckets.unwrap_or(promstruct_naming::DEFAULT_BUCKETS);
+        match Buckets::new(bounds) {
+            Ok(buckets) => buckets,
+            Err(e) => panic!("family `{}`: bucket bounds checked by #[metrics] were refused: {e}", schema.name),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,7 +260,7 @@ mod tests {
 
     #[test]
     fn closed_family() {
-        let f = FamilySchema::new("app_requests", MetricType::Counter, "Requests.", None, LABELS);
+        let f = FamilySchema::new("app_requests", MetricType::Counter, "Requests.").with_labels(LABELS);
         assert_eq!(f.cardinality(), Some(6));
         assert_eq!(f.sample_name(), "app_requests_total");
         assert_eq!(f.max_series(), None);
@@ -183,15 +270,21 @@ mod tests {
 
     #[test]
     fn open_family_and_histogram() {
-        const OPEN: &[LabelSchema] = &[LabelSchema::new("agent", None)];
-        let f = FamilySchema::new("app_runs", MetricType::Gauge, "Runs.", None, OPEN)
-            .with_open(10, Some(Duration::from_secs(30)));
+        const OPEN: &[LabelSchema] = &[LabelSchema::open("agent")];
+        let f = FamilySchema::new("app_runs", MetricType::Gauge, "Runs.")
+            .with_labels(OPEN)
+            .with_max_series(10)
+            .with_ttl(Duration::from_secs(30));
         assert_eq!(f.cardinality(), None);
         assert_eq!(f.max_series(), Some(10));
         assert_eq!(f.ttl(), Some(Duration::from_secs(30)));
         assert!(f.labels()[0].is_open());
-        let h = FamilySchema::new("app_latency_seconds", MetricType::Histogram, "Latency.", Some("seconds"), &[])
+        let h = FamilySchema::new("app_latency_seconds", MetricType::Histogram, "Latency.")
+            .with_unit("seconds")
             .with_buckets(&[0.1, 1.0]);
+        assert_eq!(h.max_series(), None);
+        let g = FamilySchema::new("app_runs", MetricType::Gauge, "Runs.").with_labels(OPEN);
+        assert_eq!((g.max_series(), g.declared_max_series()), (Some(DEFAULT_MAX_SERIES), None));
         assert_eq!(h.buckets(), Some(&[0.1, 1.0][..]));
         assert_eq!(h.cardinality(), Some(1));
         assert_eq!(h.sample_name(), "app_latency_seconds_count");

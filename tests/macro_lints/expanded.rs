@@ -74,177 +74,43 @@ impl ::promstruct::__private::LabelEnum for Outcome {
 }
 impl LintMetrics {
     #[doc = " The 8 families of `LintMetrics`, in declaration order: names, types, help, units, labels and the values of enum labels, for documentation, dashboards and alert rules."]
-    pub const FAMILIES: &'static [::promstruct::__private::FamilySchema] = &[
-        ::promstruct::__private::FamilySchema::new(
-            "lint_check_requests",
-            ::promstruct::__private::MetricType::Counter,
-            "Requests, by region and outcome.",
-            ::promstruct::__private::None,
-            &[
-                ::promstruct::__private::LabelSchema::new(
-                    "region",
-                    ::promstruct::__private::Some(<Region as ::promstruct::__private::LabelEnum>::VALUES),
-                ),
-                ::promstruct::__private::LabelSchema::new(
-                    "outcome",
-                    ::promstruct::__private::Some(<Outcome as ::promstruct::__private::LabelEnum>::VALUES),
-                ),
-            ],
-        ),
-        ::promstruct::__private::FamilySchema::new(
-            "lint_check_spend_dollars",
-            ::promstruct::__private::MetricType::Counter,
-            "Spend.",
-            ::promstruct::__private::Some("dollars"),
-            &[],
-        ),
-        ::promstruct::__private::FamilySchema::new(
-            "lint_check_queue",
-            ::promstruct::__private::MetricType::Gauge,
-            "Queue depth.",
-            ::promstruct::__private::None,
-            &[],
-        ),
-        ::promstruct::__private::FamilySchema::new(
-            "lint_check_temperature_celsius",
-            ::promstruct::__private::MetricType::Gauge,
-            "Temperature.",
-            ::promstruct::__private::Some("celsius"),
-            &[::promstruct::__private::LabelSchema::new("room", ::promstruct::__private::None)],
-        )
-        .with_open(10, ::promstruct::__private::Some(::promstruct::__private::Duration::from_secs(300))),
-        ::promstruct::__private::FamilySchema::new(
-            "lint_check_latency_seconds",
-            ::promstruct::__private::MetricType::Histogram,
-            "Latency.",
-            ::promstruct::__private::Some("seconds"),
-            &[::promstruct::__private::LabelSchema::new(
-                "region",
-                ::promstruct::__private::Some(<Region as ::promstruct::__private::LabelEnum>::VALUES),
-            )],
-        )
-        .with_buckets(&[0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28]),
-        ::promstruct::__private::FamilySchema::new(
-            "lint_check_sizes_bytes",
-            ::promstruct::__private::MetricType::Histogram,
-            "Sizes.",
-            ::promstruct::__private::Some("bytes"),
-            &[
-                ::promstruct::__private::LabelSchema::new("kind", ::promstruct::__private::None),
-                ::promstruct::__private::LabelSchema::new(
-                    "outcome",
-                    ::promstruct::__private::Some(<Outcome as ::promstruct::__private::LabelEnum>::VALUES),
-                ),
-            ],
-        )
-        .with_buckets(&[100.0, 200.0, 300.0, 400.0, 500.0])
-        .with_open(1_000, ::promstruct::__private::None),
-        ::promstruct::__private::FamilySchema::new(
-            "lint_check_build",
-            ::promstruct::__private::MetricType::Info,
-            "Build facts.",
-            ::promstruct::__private::None,
-            &[],
-        ),
-        ::promstruct::__private::FamilySchema::new(
-            "lint_check_workers",
-            ::promstruct::__private::MetricType::Gauge,
-            "Workers running.",
-            ::promstruct::__private::None,
-            &[::promstruct::__private::LabelSchema::new(
-                "type",
-                ::promstruct::__private::Some(<Outcome as ::promstruct::__private::LabelEnum>::VALUES),
-            )],
-        ),
-    ];
+    pub const FAMILIES: &'static [::promstruct::__private::FamilySchema] = {
+        use ::promstruct::__private as __p;
+        &[
+            __p::FamilySchema::new("lint_check_requests", __p::MetricType::Counter, "Requests, by region and outcome.")
+                .with_labels(&[__p::LabelSchema::of::<Region>("region"), __p::LabelSchema::of::<Outcome>("outcome")]),
+            __p::FamilySchema::new("lint_check_spend_dollars", __p::MetricType::Counter, "Spend.").with_unit("dollars"),
+            __p::FamilySchema::new("lint_check_queue", __p::MetricType::Gauge, "Queue depth."),
+            __p::FamilySchema::new("lint_check_temperature_celsius", __p::MetricType::Gauge, "Temperature.")
+                .with_unit("celsius")
+                .with_labels(&[__p::LabelSchema::open("room")])
+                .with_max_series(10)
+                .with_ttl(__p::Duration::from_secs(300)),
+            __p::FamilySchema::new("lint_check_latency_seconds", __p::MetricType::Histogram, "Latency.")
+                .with_unit("seconds")
+                .with_labels(&[__p::LabelSchema::of::<Region>("region")])
+                .with_buckets(&[0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28]),
+            __p::FamilySchema::new("lint_check_sizes_bytes", __p::MetricType::Histogram, "Sizes.")
+                .with_unit("bytes")
+                .with_labels(&[__p::LabelSchema::open("kind"), __p::LabelSchema::of::<Outcome>("outcome")])
+                .with_buckets(&[100.0, 200.0, 300.0, 400.0, 500.0]),
+            __p::FamilySchema::new("lint_check_build", __p::MetricType::Info, "Build facts."),
+            __p::FamilySchema::new("lint_check_workers", __p::MetricType::Gauge, "Workers running.")
+                .with_labels(&[__p::LabelSchema::of::<Outcome>("type")]),
+        ]
+    };
     #[doc = " Every family of `LintMetrics`, at zero. The series of enum-labelled families exist from the start; those of families with an open label are created on first use."]
     #[must_use]
     pub fn new() -> Self {
         Self {
-            requests: ::promstruct::__private::DenseFamily::new(
-                ::promstruct::__private::Descriptor::from_static(
-                    "lint_check_requests",
-                    ::promstruct::__private::MetricType::Counter,
-                    "Requests, by region and outcome.",
-                    ::promstruct::__private::None,
-                    &["region", "outcome"],
-                ),
-                (),
-            ),
-            spend: ::promstruct::__private::DenseFamily::new(
-                ::promstruct::__private::Descriptor::from_static(
-                    "lint_check_spend_dollars",
-                    ::promstruct::__private::MetricType::Counter,
-                    "Spend.",
-                    ::promstruct::__private::Some("dollars"),
-                    &[],
-                ),
-                (),
-            ),
-            queue: ::promstruct::__private::DenseFamily::new(
-                ::promstruct::__private::Descriptor::from_static(
-                    "lint_check_queue",
-                    ::promstruct::__private::MetricType::Gauge,
-                    "Queue depth.",
-                    ::promstruct::__private::None,
-                    &[],
-                ),
-                (),
-            ),
-            temperature: ::promstruct::__private::OpenFamily::new(
-                ::promstruct::__private::Descriptor::from_static(
-                    "lint_check_temperature_celsius",
-                    ::promstruct::__private::MetricType::Gauge,
-                    "Temperature.",
-                    ::promstruct::__private::Some("celsius"),
-                    &["room"],
-                ),
-                (),
-                ::promstruct::__private::OpenOptions::new()
-                    .max_series(10)
-                    .ttl(::promstruct::__private::Duration::from_secs(300)),
-            ),
-            latency: ::promstruct::__private::DenseFamily::new(
-                ::promstruct::__private::Descriptor::from_static(
-                    "lint_check_latency_seconds",
-                    ::promstruct::__private::MetricType::Histogram,
-                    "Latency.",
-                    ::promstruct::__private::Some("seconds"),
-                    &["region"],
-                ),
-                ::promstruct::__private::buckets(&[0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28]),
-            ),
-            sizes: ::promstruct::__private::OpenFamily::new(
-                ::promstruct::__private::Descriptor::from_static(
-                    "lint_check_sizes_bytes",
-                    ::promstruct::__private::MetricType::Histogram,
-                    "Sizes.",
-                    ::promstruct::__private::Some("bytes"),
-                    &["kind", "outcome"],
-                ),
-                ::promstruct::__private::buckets(&[100.0, 200.0, 300.0, 400.0, 500.0]),
-                ::promstruct::__private::OpenOptions::new().enum_label(1),
-            ),
-            build: ::promstruct::__private::DenseFamily::new(
-                ::promstruct::__private::Descriptor::from_static(
-                    "lint_check_build",
-                    ::promstruct::__private::MetricType::Info,
-                    "Build facts.",
-                    ::promstruct::__private::None,
-                    &[],
-                ),
-                (),
-            ),
-            worker_count: ::promstruct::__private::DenseFamily::new(
-                ::promstruct::__private::Descriptor::from_static(
-                    "lint_check_workers",
-                    ::promstruct::__private::MetricType::Gauge,
-                    "Workers running.",
-                    ::promstruct::__private::None,
-                    &["type"],
-                ),
-                (),
-            ),
+            requests: ::promstruct::__private::DenseFamily::from_schema(&Self::FAMILIES[0]),
+            spend: ::promstruct::__private::DenseFamily::from_schema(&Self::FAMILIES[1]),
+            queue: ::promstruct::__private::DenseFamily::from_schema(&Self::FAMILIES[2]),
+            temperature: ::promstruct::__private::OpenFamily::from_schema(&Self::FAMILIES[3]),
+            latency: ::promstruct::__private::DenseFamily::from_schema(&Self::FAMILIES[4]),
+            sizes: ::promstruct::__private::OpenFamily::from_schema(&Self::FAMILIES[5]),
+            build: ::promstruct::__private::DenseFamily::from_schema(&Self::FAMILIES[6]),
+            worker_count: ::promstruct::__private::DenseFamily::from_schema(&Self::FAMILIES[7]),
         }
     }
     #[doc = " Requests, by region and outcome."]
@@ -317,35 +183,35 @@ impl ::promstruct::__private::Default for LintMetrics {
         Self::new()
     }
 }
+impl LintMetrics {
+    #[doc = r" Every family, in declaration order."]
+    fn __families(&self) -> [&dyn ::promstruct::__private::Collect; 8] {
+        [
+            &self.requests,
+            &self.spend,
+            &self.queue,
+            &self.temperature,
+            &self.latency,
+            &self.sizes,
+            &self.build,
+            &self.worker_count,
+        ]
+    }
+}
 impl ::promstruct::__private::Collect for LintMetrics {
     fn describe(&self, out: &mut dyn ::promstruct::__private::FnMut(&::promstruct::__private::Descriptor)) {
-        ::promstruct::__private::Collect::describe(&self.requests, out);
-        ::promstruct::__private::Collect::describe(&self.spend, out);
-        ::promstruct::__private::Collect::describe(&self.queue, out);
-        ::promstruct::__private::Collect::describe(&self.temperature, out);
-        ::promstruct::__private::Collect::describe(&self.latency, out);
-        ::promstruct::__private::Collect::describe(&self.sizes, out);
-        ::promstruct::__private::Collect::describe(&self.build, out);
-        ::promstruct::__private::Collect::describe(&self.worker_count, out);
+        for family in self.__families() {
+            ::promstruct::__private::Collect::describe(family, out);
+        }
     }
     fn collect(&self, enc: &mut ::promstruct::__private::Encoder<'_>) {
-        ::promstruct::__private::Collect::collect(&self.requests, enc);
-        ::promstruct::__private::Collect::collect(&self.spend, enc);
-        ::promstruct::__private::Collect::collect(&self.queue, enc);
-        ::promstruct::__private::Collect::collect(&self.temperature, enc);
-        ::promstruct::__private::Collect::collect(&self.latency, enc);
-        ::promstruct::__private::Collect::collect(&self.sizes, enc);
-        ::promstruct::__private::Collect::collect(&self.build, enc);
-        ::promstruct::__private::Collect::collect(&self.worker_count, enc);
+        for family in self.__families() {
+            ::promstruct::__private::Collect::collect(family, enc);
+        }
     }
     fn bind(&self, budget: &::promstruct::__private::SeriesBudget) {
-        ::promstruct::__private::Collect::bind(&self.requests, budget);
-        ::promstruct::__private::Collect::bind(&self.spend, budget);
-        ::promstruct::__private::Collect::bind(&self.queue, budget);
-        ::promstruct::__private::Collect::bind(&self.temperature, budget);
-        ::promstruct::__private::Collect::bind(&self.latency, budget);
-        ::promstruct::__private::Collect::bind(&self.sizes, budget);
-        ::promstruct::__private::Collect::bind(&self.build, budget);
-        ::promstruct::__private::Collect::bind(&self.worker_count, budget);
+        for family in self.__families() {
+            ::promstruct::__private::Collect::bind(family, budget);
+        }
     }
 }

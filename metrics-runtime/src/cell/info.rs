@@ -1,4 +1,4 @@
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use promstruct_naming::RuleError;
 
@@ -14,6 +14,8 @@ use crate::encoding::{EncodeLabels, FamilyEncoder, LabelWriter};
 #[derive(Debug, Default)]
 pub struct Info {
     labels: RwLock<Arc<[(String, String)]>>,
+    /// The label names of the family the info belongs to, which its own labels must not repeat.
+    family_labels: OnceLock<Box<[String]>>,
 }
 
 impl Info {
@@ -34,10 +36,10 @@ impl Info {
         for (i, (name, _)) in labels.iter().enumerate() {
             promstruct_naming::check_label_name(name, MetricType::Info)?;
             if labels[..i].iter().any(|(n, _)| n == name) {
-                return Err(RuleError::ReservedLabel {
-                    name: name.clone(),
-                    reason: "the label is given twice on this info",
-                });
+                return Err(RuleError::DuplicateLabel { name: name.clone() });
+            }
+            if self.family_labels.get().is_some_and(|family| family.contains(name)) {
+                return Err(RuleError::InfoLabelClash { name: name.clone() });
             }
         }
         *self.labels.write().unwrap_or_else(|e| e.into_inner()) = labels.into();
@@ -57,6 +59,12 @@ impl Metric for Info {
 
     fn with_config(_: &()) -> Self {
         Info::new()
+    }
+
+    fn attach(&self, desc: &crate::Descriptor) {
+        if desc.label_count() > 0 {
+            let _ = self.family_labels.set(desc.label_names().map(str::to_owned).collect());
+        }
     }
 
     fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, _: Option<f64>) {
@@ -86,7 +94,16 @@ mod tests {
         i.set([("version", "1.2.3"), ("commit", "abc")]).unwrap();
         assert_eq!(i.get().len(), 2);
         assert!(i.set([("Version", "x")]).is_err());
-        assert!(i.set([("a", "x"), ("a", "y")]).is_err());
+        assert_eq!(i.set([("a", "x"), ("a", "y")]), Err(RuleError::DuplicateLabel { name: "a".into() }));
         assert_eq!(i.get()[0], ("version".to_owned(), "1.2.3".to_owned()), "a refused set changes nothing");
+    }
+
+    #[test]
+    fn refuses_the_family_labels() {
+        let desc = crate::Descriptor::builder("build", MetricType::Info, "Build.").labels(["region"]).build().unwrap();
+        let i = Info::new();
+        i.attach(&desc);
+        assert_eq!(i.set([("region", "eu")]), Err(RuleError::InfoLabelClash { name: "region".into() }));
+        i.set([("version", "1.0")]).unwrap();
     }
 }

@@ -39,6 +39,14 @@ pub trait Metric: Send + Sync + 'static {
     /// A fresh cell: zero, or empty.
     fn with_config(config: &Self::Config) -> Self;
 
+    /// Tells a new cell which family it belongs to; an [`Info`] keeps the family's label names, which its
+    /// own labels must not repeat. Called by the families on every cell they create.
+    #[doc(hidden)]
+    #[inline]
+    fn attach(&self, desc: &crate::Descriptor) {
+        let _ = desc;
+    }
+
     /// Writes this cell as one series with `labels`; `created` is the series' creation time in seconds
     /// since the epoch, written as `_created` in OpenMetrics by the kinds that have one.
     fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>);

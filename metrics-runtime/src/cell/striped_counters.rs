@@ -71,7 +71,7 @@ impl<V: CounterValue> DenseStorage for StripedCounters<V> {
     type Config = ();
     type Ref<'a> = CounterRef<'a, V>;
 
-    fn with_len(len: usize, _: &()) -> Self {
+    fn with_len(len: usize, _: &(), _: &crate::Descriptor) -> Self {
         StripedCounters::new(len)
     }
 

@@ -6,31 +6,45 @@
 
 use std::sync::Arc;
 
-use crate::cell::{Buckets, Counter, Histogram};
+use crate::cell::{Counter, Histogram};
 use crate::encoding::Encoder;
 use crate::family::{OpenFamily, OpenOptions, SeriesBudget, SeriesRef};
 use crate::registry::Collect;
-use crate::{Descriptor, MetricType, RuleError};
+use crate::schema::SchemaConfig;
+use crate::{Descriptor, FamilySchema, LabelSchema, MetricType, RuleError};
 
-fn family_desc(
+const LLM_REQUESTS: FamilySchema =
+    FamilySchema::new("llm_requests", MetricType::Counter, "LLM requests, by model and outcome.")
+        .with_labels(&[LabelSchema::open("model"), LabelSchema::open("status")]);
+const LLM_TOKENS: FamilySchema =
+    FamilySchema::new("llm_tokens", MetricType::Counter, "LLM tokens processed, by model and type (input or output).")
+        .with_labels(&[LabelSchema::open("model"), LabelSchema::open("type")]);
+const LLM_REQUEST_DURATION: FamilySchema =
+    FamilySchema::new("llm_request_duration", MetricType::Histogram, "LLM request latency, end to end.")
+        .with_unit("seconds")
+        .with_labels(&[LabelSchema::open("model")])
+        // 50 ms to 2 minutes.
+        .with_buckets(&[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0]);
+const AGENT_EXECUTIONS: FamilySchema =
+    FamilySchema::new("agent_executions", MetricType::Counter, "Agent executions, by agent and outcome.")
+        .with_labels(&[LabelSchema::open("agent"), LabelSchema::open("status")]);
+const AGENT_STEPS: FamilySchema =
+    FamilySchema::new("agent_steps", MetricType::Counter, "Agent steps, by agent and step type.")
+        .with_labels(&[LabelSchema::open("agent"), LabelSchema::open("step_type")]);
+const AGENT_TOOL_CALLS: FamilySchema =
+    FamilySchema::new("agent_tool_calls", MetricType::Counter, "Agent tool calls, by agent and tool.")
+        .with_labels(&[LabelSchema::open("agent"), LabelSchema::open("tool")]);
+
+/// The open family `schema` describes, under `namespace`, bounded by `options`.
+fn family<C: crate::cell::Metric>(
+    schema: &FamilySchema,
     namespace: Option<&str>,
-    name: &str,
-    kind: MetricType,
-    unit: Option<&'static str>,
-    help: &'static str,
-    labels: &[&str],
-) -> Result<Descriptor, RuleError> {
-    let full = promstruct_naming::family_name(namespace, None, name, kind, unit)?;
-    let mut desc = Descriptor::new(full, kind, help)?;
-    if let Some(unit) = unit {
-        desc = desc.with_unit(unit)?;
-    }
-    desc.with_labels(labels.iter().copied())
-}
-
-/// The latency buckets of LLM calls, in seconds: 50 ms to 2 minutes.
-fn llm_buckets() -> Buckets {
-    Buckets::new([0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0]).expect("valid LLM buckets")
+    options: OpenOptions,
+) -> Result<OpenFamily<C>, RuleError>
+where
+    C::Config: SchemaConfig,
+{
+    Ok(OpenFamily::new(schema.descriptor_in(namespace)?, C::Config::from_schema(schema), options))
 }
 
 /// LLM engine metrics: `llm_requests_total{model,status}`, `llm_tokens_total{model,type}` and
@@ -59,42 +73,9 @@ impl LlmMetrics {
     pub fn new(namespace: Option<&str>, max_series: usize) -> Result<Self, RuleError> {
         let options = OpenOptions::new().max_series(max_series);
         Ok(LlmMetrics {
-            requests: OpenFamily::new(
-                family_desc(
-                    namespace,
-                    "llm_requests",
-                    MetricType::Counter,
-                    None,
-                    "LLM requests, by model and outcome.",
-                    &["model", "status"],
-                )?,
-                (),
-                options,
-            ),
-            tokens: OpenFamily::new(
-                family_desc(
-                    namespace,
-                    "llm_tokens",
-                    MetricType::Counter,
-                    None,
-                    "LLM tokens processed, by model and type (input or output).",
-                    &["model", "type"],
-                )?,
-                (),
-                options,
-            ),
-            duration: OpenFamily::new(
-                family_desc(
-                    namespace,
-                    "llm_request_duration",
-                    MetricType::Histogram,
-                    Some("seconds"),
-                    "LLM request latency, end to end.",
-                    &["model"],
-                )?,
-                llm_buckets(),
-                options,
-            ),
+            requests: family(&LLM_REQUESTS, namespace, options)?,
+            tokens: family(&LLM_TOKENS, namespace, options)?,
+            duration: family(&LLM_REQUEST_DURATION, namespace, options)?,
         })
     }
 
@@ -128,42 +109,9 @@ impl AgentMetrics {
     pub fn new(namespace: Option<&str>, max_series: usize) -> Result<Self, RuleError> {
         let options = OpenOptions::new().max_series(max_series);
         Ok(AgentMetrics {
-            executions: OpenFamily::new(
-                family_desc(
-                    namespace,
-                    "agent_executions",
-                    MetricType::Counter,
-                    None,
-                    "Agent executions, by agent and outcome.",
-                    &["agent", "status"],
-                )?,
-                (),
-                options,
-            ),
-            steps: OpenFamily::new(
-                family_desc(
-                    namespace,
-                    "agent_steps",
-                    MetricType::Counter,
-                    None,
-                    "Agent steps, by agent and step type.",
-                    &["agent", "step_type"],
-                )?,
-                (),
-                options,
-            ),
-            tool_calls: OpenFamily::new(
-                family_desc(
-                    namespace,
-                    "agent_tool_calls",
-                    MetricType::Counter,
-                    None,
-                    "Agent tool calls, by agent and tool.",
-                    &["agent", "tool"],
-                )?,
-                (),
-                options,
-            ),
+            executions: family(&AGENT_EXECUTIONS, namespace, options)?,
+            steps: family(&AGENT_STEPS, namespace, options)?,
+            tool_calls: family(&AGENT_TOOL_CALLS, namespace, options)?,
         })
     }
 

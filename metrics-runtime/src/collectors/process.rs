@@ -6,7 +6,7 @@ use std::io;
 
 use crate::encoding::{Encoder, Number};
 use crate::registry::Collect;
-use crate::{Descriptor, MetricType};
+use crate::{Descriptor, FamilySchema, MetricType};
 
 /// Clock ticks per second of the times in `/proc/<pid>/stat`: `USER_HZ`, 100 on every Linux ABI (the
 /// official Go client hard-codes it too).
@@ -32,6 +32,25 @@ pub struct ProcessCollector {
     proc_dir: String,
     descs: [Descriptor; 7],
 }
+
+/// The families of the collector, without namespace: client_golang's names and help.
+const FAMILIES: [FamilySchema; 7] = [
+    FamilySchema::new("process_cpu_seconds", MetricType::Counter, "Total user and system CPU time spent in seconds.")
+        .with_unit("seconds"),
+    FamilySchema::new("process_resident_memory_bytes", MetricType::Gauge, "Resident memory size in bytes.")
+        .with_unit("bytes"),
+    FamilySchema::new("process_virtual_memory_bytes", MetricType::Gauge, "Virtual memory size in bytes.")
+        .with_unit("bytes"),
+    FamilySchema::new("process_open_fds", MetricType::Gauge, "Number of open file descriptors."),
+    FamilySchema::new("process_max_fds", MetricType::Gauge, "Maximum number of open file descriptors."),
+    FamilySchema::new(
+        "process_start_time_seconds",
+        MetricType::Gauge,
+        "Start time of the process since unix epoch in seconds.",
+    )
+    .with_unit("seconds"),
+    FamilySchema::new("process_threads", MetricType::Gauge, "Number of OS threads in the process."),
+];
 
 impl Default for ProcessCollector {
     fn default() -> Self {
@@ -69,36 +88,7 @@ impl ProcessCollector {
     }
 
     fn build(proc_dir: String, namespace: Option<&str>) -> Self {
-        let d = |name: &str, kind, help: &'static str, unit: Option<&'static str>| {
-            let name = match namespace {
-                Some(ns) => format!("{ns}_{name}"),
-                None => name.to_owned(),
-            };
-            let desc = Descriptor::new(name, kind, help).expect("standard process metric names are valid");
-            match unit {
-                Some(unit) => desc.with_unit(unit).expect("standard process metric units are valid"),
-                None => desc,
-            }
-        };
-        let descs = [
-            d(
-                "process_cpu_seconds",
-                MetricType::Counter,
-                "Total user and system CPU time spent in seconds.",
-                Some("seconds"),
-            ),
-            d("process_resident_memory_bytes", MetricType::Gauge, "Resident memory size in bytes.", Some("bytes")),
-            d("process_virtual_memory_bytes", MetricType::Gauge, "Virtual memory size in bytes.", Some("bytes")),
-            d("process_open_fds", MetricType::Gauge, "Number of open file descriptors.", None),
-            d("process_max_fds", MetricType::Gauge, "Maximum number of open file descriptors.", None),
-            d(
-                "process_start_time_seconds",
-                MetricType::Gauge,
-                "Start time of the process since unix epoch in seconds.",
-                Some("seconds"),
-            ),
-            d("process_threads", MetricType::Gauge, "Number of OS threads in the process.", None),
-        ];
+        let descs = FAMILIES.map(|family| family.descriptor_in(namespace).expect("a checked namespace"));
         ProcessCollector { proc_dir, descs }
     }
 

@@ -5,7 +5,7 @@ use tokio::runtime::{Handle, RuntimeMetrics};
 
 use crate::encoding::{Encoder, Number};
 use crate::registry::Collect;
-use crate::{Descriptor, MetricType, RuleError};
+use crate::{Descriptor, FamilySchema, LabelSchema, MetricType, RuleError};
 
 /// Exposes the metrics of one tokio runtime, read from its [`Handle`] when scraped:
 ///
@@ -64,55 +64,47 @@ impl RuntimeCollector {
     }
 
     fn build(handle: &Handle, namespace: Option<&str>) -> Result<Self, RuleError> {
-        let d = |name: &str, kind, help: &'static str, unit: Option<&'static str>, labels: &[&str]| {
-            let full = promstruct_naming::family_name(namespace, None, name, kind, unit)?;
-            let mut desc = Descriptor::new(full, kind, help)?;
-            if let Some(unit) = unit {
-                desc = desc.with_unit(unit)?;
-            }
-            if labels.is_empty() { Ok(desc) } else { desc.with_labels(labels.iter().copied()) }
-        };
-        let descs = [
-            d("tokio_runtime_workers", MetricType::Gauge, "Number of worker threads of the tokio runtime.", None, &[])?,
-            d(
-                "tokio_runtime_alive_tasks",
-                MetricType::Gauge,
-                "Number of tasks spawned on the tokio runtime and not yet finished.",
-                None,
-                &[],
-            )?,
-            d(
-                "tokio_runtime_global_queue_depth",
-                MetricType::Gauge,
-                "Number of tasks waiting in the tokio runtime's global (injection) queue.",
-                None,
-                &[],
-            )?,
-            d(
-                "tokio_runtime_worker_busy",
-                MetricType::Counter,
-                "Time each worker thread of the tokio runtime has spent busy, in seconds.",
-                Some("seconds"),
-                &["worker"],
-            )?,
-            d(
-                "tokio_runtime_worker_parks",
-                MetricType::Counter,
-                "Times each worker thread of the tokio runtime parked, waiting for work.",
-                None,
-                &["worker"],
-            )?,
-            d(
-                "tokio_runtime_worker_park_unparks",
-                MetricType::Counter,
-                "Times each worker thread of the tokio runtime parked or unparked; odd while it is parked.",
-                None,
-                &["worker"],
-            )?,
-        ];
+        let descs = FAMILIES.iter().map(|family| family.descriptor_in(namespace)).collect::<Result<Vec<_>, _>>()?;
+        let descs: [Descriptor; 6] = descs.try_into().expect("one descriptor per family");
         Ok(RuntimeCollector { metrics: handle.metrics(), descs })
     }
 }
+
+const WORKER: &[LabelSchema] = &[LabelSchema::open("worker")];
+
+/// The families of the collector, without namespace.
+const FAMILIES: [FamilySchema; 6] = [
+    FamilySchema::new("tokio_runtime_workers", MetricType::Gauge, "Number of worker threads of the tokio runtime."),
+    FamilySchema::new(
+        "tokio_runtime_alive_tasks",
+        MetricType::Gauge,
+        "Number of tasks spawned on the tokio runtime and not yet finished.",
+    ),
+    FamilySchema::new(
+        "tokio_runtime_global_queue_depth",
+        MetricType::Gauge,
+        "Number of tasks waiting in the tokio runtime's global (injection) queue.",
+    ),
+    FamilySchema::new(
+        "tokio_runtime_worker_busy",
+        MetricType::Counter,
+        "Time each worker thread of the tokio runtime has spent busy, in seconds.",
+    )
+    .with_unit("seconds")
+    .with_labels(WORKER),
+    FamilySchema::new(
+        "tokio_runtime_worker_parks",
+        MetricType::Counter,
+        "Times each worker thread of the tokio runtime parked, waiting for work.",
+    )
+    .with_labels(WORKER),
+    FamilySchema::new(
+        "tokio_runtime_worker_park_unparks",
+        MetricType::Counter,
+        "Times each worker thread of the tokio runtime parked or unparked; odd while it is parked.",
+    )
+    .with_labels(WORKER),
+];
 
 /// A worker's index, as label text, without allocating for the usual few workers.
 fn worker_label(worker: usize, buf: &mut itoa::Buffer) -> [(&'static str, &str); 1] {

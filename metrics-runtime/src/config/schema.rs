@@ -205,7 +205,10 @@ impl Default for CacheConfig {
 
 impl Default for CardinalityConfig {
     fn default() -> Self {
-        CardinalityConfig { max_per_metric: 1000, total_limit: 10_000 }
+        CardinalityConfig {
+            max_per_metric: promstruct_naming::DEFAULT_MAX_SERIES,
+            total_limit: promstruct_naming::DEFAULT_TOTAL_LIMIT,
+        }
     }
 }
 

@@ -22,12 +22,10 @@ impl Config {
                 "must be at least 1 while the cache is enabled (set cache.enabled: false to turn it off)",
             ));
         }
-        if self.cardinality.total_limit == 0 {
-            return Err(ConfigError::invalid(key("cardinality.total_limit"), "must be at least 1"));
-        }
-        if self.cardinality.max_per_metric == 0 {
-            return Err(ConfigError::invalid(key("cardinality.max_per_metric"), "must be at least 1"));
-        }
+        promstruct_naming::check_series_limit("cardinality.total_limit", self.cardinality.total_limit)
+            .map_err(|e| ConfigError::invalid(key("cardinality.total_limit"), e.to_string()))?;
+        promstruct_naming::check_series_limit("cardinality.max_per_metric", self.cardinality.max_per_metric)
+            .map_err(|e| ConfigError::invalid(key("cardinality.max_per_metric"), e.to_string()))?;
         if self.cardinality.max_per_metric > self.cardinality.total_limit {
             return Err(ConfigError::invalid(
                 key("cardinality.max_per_metric"),

@@ -2,11 +2,12 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use super::SeriesBudget;
-use crate::Descriptor;
 use crate::cell::Metric;
 use crate::encoding::{EncodeLabels, Encoder, FamilyEncoder, LabelWriter, now_epoch_seconds};
 use crate::label::LabelSet;
 use crate::registry::Collect;
+use crate::schema::SchemaConfig;
+use crate::{Descriptor, FamilySchema};
 
 /// How a [`DenseFamily`] lays out its cells: one per label combination, all built at once, reached by
 /// index. Named by [`Metric::Dense`].
@@ -20,8 +21,8 @@ pub trait DenseStorage: Send + Sync + 'static {
     /// The handle [`DenseFamily::get`] returns for one series.
     type Ref<'a>: Copy;
 
-    /// `len` fresh cells built from `config`.
-    fn with_len(len: usize, config: &Self::Config) -> Self;
+    /// `len` fresh cells of the family `desc`, built from `config`.
+    fn with_len(len: usize, config: &Self::Config, desc: &Descriptor) -> Self;
 
     /// The number of cells.
     fn len(&self) -> usize;
@@ -45,8 +46,14 @@ impl<C: Metric> DenseStorage for Box<[C]> {
     type Config = C::Config;
     type Ref<'a> = &'a C;
 
-    fn with_len(len: usize, config: &C::Config) -> Self {
-        (0..len).map(|_| C::with_config(config)).collect()
+    fn with_len(len: usize, config: &C::Config, desc: &Descriptor) -> Self {
+        (0..len)
+            .map(|_| {
+                let cell = C::with_config(config);
+                cell.attach(desc);
+                cell
+            })
+            .collect()
     }
 
     fn len(&self) -> usize {
@@ -94,8 +101,20 @@ impl<L: LabelSet, C: Metric> DenseFamily<L, C> {
     pub fn new(desc: Descriptor, config: C::Config) -> Self {
         assert_eq!(desc.label_count(), L::ARITY, "family `{}`: label names do not match the label set", desc.name());
         assert_eq!(desc.kind(), C::KIND, "family `{}`: descriptor type does not match the cell", desc.name());
-        let cells = C::Dense::with_len(L::CARDINALITY, &config);
+        let cells = C::Dense::with_len(L::CARDINALITY, &config, &desc);
         DenseFamily { desc, cells, created: now_epoch_seconds(), labels: PhantomData }
+    }
+
+    /// The family `#[metrics]` declared as `schema`: its descriptor and its cells' configuration (a
+    /// histogram's buckets) derived from it.
+    ///
+    /// # Panics
+    /// As [`new`](Self::new), which the macro rules out at compile time.
+    pub fn from_schema(schema: &'static FamilySchema) -> Self
+    where
+        C::Config: SchemaConfig,
+    {
+        Self::new(Descriptor::from_schema(schema), C::Config::from_schema(schema))
     }
 
     /// The series for `labels`.

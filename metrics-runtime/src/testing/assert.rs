@@ -202,7 +202,7 @@ fn distance(a: &str, b: &str) -> usize {
 /// use promstruct::testing::assert_scrape_eq;
 /// use std::sync::Arc;
 ///
-/// let desc = Descriptor::new("jobs", MetricType::Counter, "Jobs run.").unwrap().with_labels(["queue"]).unwrap();
+/// let desc = Descriptor::builder("jobs", MetricType::Counter, "Jobs run.").labels(["queue"]).build().unwrap();
 /// let jobs = Arc::new(promstruct::OpenFamily::<Counter>::new(desc, (), promstruct::OpenOptions::new()));
 /// let registry = Registry::new();
 /// registry.register(jobs.clone()).unwrap();

@@ -550,31 +550,34 @@ const HELP: &str = "Help with \"quotes\", back\\slash, new\nline and ünïcödé
 fn registry() -> Registry {
     let registry = Registry::new();
     let desc = |name: &'static str, kind, labels: &[&str]| {
-        Descriptor::new(name, kind, HELP).unwrap().with_labels(labels.iter().copied()).unwrap()
+        Descriptor::builder(name, kind, HELP).labels(labels.iter().copied())
     };
-    let requests =
-        Arc::new(DenseFamily::<(Model,), Counter>::new(desc("t_requests", MetricType::Counter, &["model"]), ()));
-    let cost = Arc::new(DenseFamily::<(Model,), FloatCounter>::new(
-        desc("t_cost_dollars", MetricType::Counter, &["model"]).with_unit("dollars").unwrap(),
+    let requests = Arc::new(DenseFamily::<(Model,), Counter>::new(
+        desc("t_requests", MetricType::Counter, &["model"]).build().unwrap(),
         (),
     ));
-    let inflight = Arc::new(DenseFamily::<(), Gauge>::new(desc("t_inflight", MetricType::Gauge, &[]), ()));
+    let cost = Arc::new(DenseFamily::<(Model,), FloatCounter>::new(
+        desc("t_cost_dollars", MetricType::Counter, &["model"]).unit("dollars").build().unwrap(),
+        (),
+    ));
+    let inflight =
+        Arc::new(DenseFamily::<(), Gauge>::new(desc("t_inflight", MetricType::Gauge, &[]).build().unwrap(), ()));
     let temperature = Arc::new(OpenFamily::<FloatGauge>::new(
-        desc("t_temperature_celsius", MetricType::Gauge, &["room"]).with_unit("celsius").unwrap(),
+        desc("t_temperature_celsius", MetricType::Gauge, &["room"]).unit("celsius").build().unwrap(),
         (),
         OpenOptions::new(),
     ));
     let latency = Arc::new(DenseFamily::<(Model,), Histogram>::new(
-        desc("t_latency_seconds", MetricType::Histogram, &["model"]).with_unit("seconds").unwrap(),
+        desc("t_latency_seconds", MetricType::Histogram, &["model"]).unit("seconds").build().unwrap(),
         Buckets::new([0.001, 0.25, 1.0, 2.5, 1e6]).unwrap(),
     ));
     let offsets = Arc::new(DenseFamily::<(), Histogram>::new(
-        desc("t_offset_seconds", MetricType::Histogram, &[]).with_unit("seconds").unwrap(),
+        desc("t_offset_seconds", MetricType::Histogram, &[]).unit("seconds").build().unwrap(),
         Buckets::new([-1.0, 0.0, 1.0]).unwrap(),
     ));
-    let build = Arc::new(DenseFamily::<(), Info>::new(desc("t_build", MetricType::Info, &[]), ()));
+    let build = Arc::new(DenseFamily::<(), Info>::new(desc("t_build", MetricType::Info, &[]).build().unwrap(), ()));
     let awkward = Arc::new(OpenFamily::<Counter>::new(
-        desc("t_awkward", MetricType::Counter, &["value"]),
+        desc("t_awkward", MetricType::Counter, &["value"]).build().unwrap(),
         (),
         OpenOptions::new(),
     ));

@@ -20,10 +20,11 @@ use self::entry::{ESCAPED, Entry, GENERATION_MASK, MS_SHIFT, OVERFLOW};
 use self::label_text::{LabelValues, label_text};
 use self::shards::{Series, Shard, read, shard_count, write};
 use super::SeriesBudget;
-use crate::Descriptor;
 use crate::cell::{Gauge, Histogram, HistogramTimer, InflightGuard, Metric};
 use crate::encoding::{EncodeLabels, Encoder, LabelWriter, coarse_epoch_millis, epoch_millis_to_seconds};
 use crate::registry::Collect;
+use crate::schema::SchemaConfig;
+use crate::{Descriptor, FamilySchema, RuleError};
 use promstruct_naming::DEFAULT_MAX_SERIES;
 
 /// The value the open labels of the overflow series read.
@@ -71,12 +72,38 @@ impl OpenOptions {
         self
     }
 
+    /// The options `schema` declares: its `max_series` and TTL, and which labels are enums.
+    pub const fn from_schema(schema: &FamilySchema) -> Self {
+        let mut options = OpenOptions { max_series: schema.declared_max_series(), ttl: schema.ttl(), enum_labels: 0 };
+        let labels = schema.labels();
+        let mut i = 0;
+        while i < labels.len() {
+            if !labels[i].is_open() {
+                options = options.enum_label(i);
+            }
+            i += 1;
+        }
+        options
+    }
+
     /// Marks label `index` as taking a closed set of values (an enum): the overflow series keeps its value
     /// instead of reading `__overflow__`.
     pub const fn enum_label(mut self, index: usize) -> Self {
         assert!(index < 64, "at most 64 labels");
         self.enum_labels |= 1 << index;
         self
+    }
+
+    /// Whether the options keep the limits every family follows, the ones `#[metrics]` checks at compile
+    /// time and [`DynamicMetrics`](crate::dynamic::DynamicMetrics) at definition.
+    pub fn check(&self) -> Result<(), RuleError> {
+        if let Some(max) = self.max_series {
+            promstruct_naming::check_series_limit("max_series", max)?;
+        }
+        if let Some(ttl) = self.ttl {
+            promstruct_naming::check_ttl(ttl)?;
+        }
+        Ok(())
     }
 }
 
@@ -180,9 +207,14 @@ impl<C: Metric> OpenFamily<C> {
     /// A family with `desc`, every cell built from `config`.
     ///
     /// # Panics
-    /// If `desc`'s type is not `C`'s.
+    /// If `desc`'s type is not `C`'s, or `options` break a limit every family follows (a `max_series` or a
+    /// TTL of zero: see [`check_series_limit`](promstruct_naming::check_series_limit) and
+    /// [`check_ttl`](promstruct_naming::check_ttl)).
     pub fn new(desc: Descriptor, config: C::Config, options: OpenOptions) -> Self {
         assert_eq!(desc.kind(), C::KIND, "family `{}`: descriptor type does not match the cell", desc.name());
+        if let Err(e) = options.check() {
+            panic!("family `{}`: {e}", desc.name());
+        }
         OpenFamily {
             desc,
             config,
@@ -203,6 +235,18 @@ impl<C: Metric> OpenFamily<C> {
             generation: AtomicU64::new(0),
             epoch: Instant::now(),
         }
+    }
+
+    /// The family `#[metrics]` declared as `schema`: its descriptor, its cells' configuration (a
+    /// histogram's buckets) and its options derived from it.
+    ///
+    /// # Panics
+    /// As [`new`](Self::new), which the macro rules out at compile time.
+    pub fn from_schema(schema: &'static FamilySchema) -> Self
+    where
+        C::Config: SchemaConfig,
+    {
+        Self::new(Descriptor::from_schema(schema), C::Config::from_schema(schema), OpenOptions::from_schema(schema))
     }
 
     /// The family's descriptor.
@@ -326,8 +370,10 @@ impl<C: Metric> OpenFamily<C> {
         // Only a family with a TTL reads the time of last activity.
         let ms = if self.options.ttl.is_some() { self.now_ms() } else { 0 };
         let flags = if overflow { OVERFLOW } else { 0 } | if escaped { ESCAPED } else { 0 };
+        let cell = C::with_config(&self.config);
+        cell.attach(&self.desc);
         Arc::new(Entry {
-            cell: C::with_config(&self.config),
+            cell,
             text,
             created_ms: coarse_epoch_millis(),
             activity: AtomicU64::new(ms << MS_SHIFT | flags | generation),
@@ -413,7 +459,7 @@ mod tests {
 
     pub(super) fn family(options: OpenOptions) -> OpenFamily<Counter> {
         let desc =
-            Descriptor::new("jobs", MetricType::Counter, "Jobs.").unwrap().with_labels(["agent", "status"]).unwrap();
+            Descriptor::builder("jobs", MetricType::Counter, "Jobs.").labels(["agent", "status"]).build().unwrap();
         OpenFamily::new(desc, (), options)
     }
 
