@@ -61,7 +61,7 @@ pub use label::{LabelEnum, LabelSet};
 pub use promstruct_macros::{LabelEnum, metrics};
 pub use promstruct_naming::{Convention, MetricType, Policy, RuleError};
 pub use registry::{Collect, EncodeError, Registry, RegistryBuilder, RegistryError};
-pub use schema::{FamilySchema, LabelSchema};
+pub use schema::{DEFAULT_SLO_WINDOW, FamilySchema, LabelSchema, SloIndicator, SloSchema};
 
 /// What a user of `#[metrics]` imports: the macros, the cells, [`Registry`] and [`Format`].
 pub mod prelude {

@@ -83,13 +83,14 @@ pub struct FamilySchema {
     buckets: Option<&'static [f64]>,
     max_series: Option<usize>,
     ttl: Option<Duration>,
+    slo: Option<SloSchema>,
 }
 
 impl FamilySchema {
     /// A family without unit or label, with parts `#[metrics]` checked at compile time.
     #[doc(hidden)]
     pub const fn new(name: &'static str, kind: MetricType, help: &'static str) -> Self {
-        FamilySchema { name, kind, help, unit: None, labels: &[], buckets: None, max_series: None, ttl: None }
+        FamilySchema { name, kind, help, unit: None, labels: &[], buckets: None, max_series: None, ttl: None, slo: None }
     }
 
     /// Sets the unit.
@@ -117,6 +118,13 @@ impl FamilySchema {
     #[doc(hidden)]
     pub const fn with_max_series(mut self, max_series: usize) -> Self {
         self.max_series = Some(max_series);
+        self
+    }
+
+    /// Sets the service level objective the family measures.
+    #[doc(hidden)]
+    pub const fn with_slo(mut self, slo: SloSchema) -> Self {
+        self.slo = Some(slo);
         self
     }
 
@@ -188,6 +196,11 @@ impl FamilySchema {
         self.max_series
     }
 
+    /// The service level objective the family measures, if one was declared (`slo(...)`).
+    pub const fn slo(&self) -> Option<&SloSchema> {
+        self.slo.as_ref()
+    }
+
     /// How long a series of a family with an open label is kept without updates, if it expires.
     pub const fn ttl(&self) -> Option<Duration> {
         self.ttl
@@ -224,6 +237,75 @@ impl FamilySchema {
             i += 1;
         }
         Some(product)
+    }
+}
+
+/// The default window of a service level objective: 30 days, the error budget period of the Google SRE
+/// workbook.
+pub const DEFAULT_SLO_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// A service level objective declared on a family: which events are good, the share of them that must be,
+/// and over what window. `#[metrics]` checks at compile time that the threshold is one of the histogram's
+/// buckets and that the label and values exist.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SloSchema {
+    indicator: SloIndicator,
+    objective: f64,
+    window: Duration,
+}
+
+/// What makes an event bad for a [`SloSchema`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum SloIndicator {
+    /// On a histogram: an observation above `threshold` (a bucket bound), such as a request slower than
+    /// 500 ms.
+    Latency {
+        /// The bucket bound good observations are at or under.
+        threshold: f64,
+    },
+    /// On a counter: an increment whose `label` takes one of `values`, such as `status="error"`.
+    Errors {
+        /// The label that tells good events from bad.
+        label: &'static str,
+        /// The values of `label` that mark a bad event.
+        values: &'static [&'static str],
+    },
+}
+
+impl SloSchema {
+    /// An objective: at least `objective` (such as `0.99`) of the events good by `indicator`, over
+    /// [`DEFAULT_SLO_WINDOW`].
+    #[doc(hidden)]
+    pub const fn new(indicator: SloIndicator, objective: f64) -> Self {
+        SloSchema { indicator, objective, window: DEFAULT_SLO_WINDOW }
+    }
+
+    /// Sets the window the objective holds over.
+    #[doc(hidden)]
+    pub const fn with_window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// What makes an event bad.
+    pub const fn indicator(&self) -> SloIndicator {
+        self.indicator
+    }
+
+    /// The share of events that must be good, in `(0, 1)`.
+    pub const fn objective(&self) -> f64 {
+        self.objective
+    }
+
+    /// The share of events that may be bad over the window: `1 - objective`.
+    pub fn error_budget(&self) -> f64 {
+        1.0 - self.objective
+    }
+
+    /// The window the objective holds over.
+    pub const fn window(&self) -> Duration {
+        self.window
     }
 }
 
