@@ -13,7 +13,7 @@ use std::time::Duration;
 use agentcube_support::{Agentcube, scrape_openmetrics, start};
 use http_support::programs::{Scratch, build_example, poll};
 use http_support::{Reply, get, request, request_with_body};
-use promstruct::testing::Exposition;
+use promstruct_testing::Exposition;
 use serde_json::Value;
 
 const KINDS: [&str; 2] = ["AgentRuntime", "CodeInterpreter"];

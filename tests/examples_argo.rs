@@ -17,7 +17,7 @@ use argo_support::{
 };
 use http_support::get;
 use http_support::programs::{Scratch, build_example, free_port, poll, start_serving};
-use promstruct::testing::FamilyType;
+use promstruct_testing::FamilyType;
 
 /// How many times each shipped document runs in the tests that run them all.
 const RUNS: usize = 3;

@@ -5,8 +5,8 @@ mod http_support;
 
 use http_support::{PROMETHEUS_2_ACCEPT, Reply, TestServer, get, request};
 use promstruct::config::Config;
-use promstruct::testing::assert_valid;
 use promstruct::{Format, Registry};
+use promstruct_testing::assert_valid;
 
 const READER: &str = "reader-0123456789";
 const ADMIN: &str = "admin-9876543210";

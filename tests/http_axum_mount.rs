@@ -6,7 +6,7 @@ mod http_support;
 use http_support::programs::{Scratch, build_example, start_serving};
 use http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, get, request};
 use promstruct::Format;
-use promstruct::testing::assert_valid;
+use promstruct_testing::assert_valid;
 
 #[tokio::test]
 async fn the_example_serves_its_routes_and_its_metrics() {

@@ -9,8 +9,8 @@ use http_support::{
 };
 use promstruct::config::Config;
 use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
-use promstruct::testing::assert_valid;
 use promstruct::{Format, Registry};
+use promstruct_testing::assert_valid;
 
 /// A registry with `workers` series in one counter family (about 60 bytes each in the text format).
 fn registry(workers: usize) -> Registry {

@@ -13,8 +13,8 @@ use http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, TestServer, get, raw,
 use promstruct::config::Config;
 use promstruct::encoding::Number;
 use promstruct::http::Server;
-use promstruct::testing::assert_valid;
 use promstruct::{Collect, Descriptor, Encoder, Format, MetricType, Registry};
+use promstruct_testing::assert_valid;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tracing::span::{Attributes, Id, Record};

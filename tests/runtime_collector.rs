@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use promstruct::collectors::RuntimeCollector;
 use promstruct::config::{CollectorsConfig, CollectorsError, Config};
-use promstruct::testing::{Exposition, parse};
 use promstruct::{Format, Registry};
+use promstruct_testing::{Exposition, parse};
 
 fn scrape(registry: &Registry, format: Format) -> String {
     let mut buf = Vec::new();

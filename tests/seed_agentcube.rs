@@ -15,7 +15,7 @@ use std::time::Duration;
 use agentcube_support::{Agentcube, scrape_openmetrics, scrape_text, start};
 use http_support::get;
 use http_support::programs::{build_example, poll};
-use promstruct::testing::{Exposition, ParsedFamily};
+use promstruct_testing::{Exposition, ParsedFamily};
 use suite::{promtool_check, python_parse};
 
 /// The server that serves a family: the document's headings say which.

@@ -22,7 +22,7 @@ use std::time::Duration;
 use argo_support::{WORKFLOWS, scrape_at, wait_for_workflows};
 use http_support::get;
 use http_support::programs::{Scratch, build_example, start_serving};
-use promstruct::testing::{Exposition, FamilyType};
+use promstruct_testing::{Exposition, FamilyType};
 use suite::{promtool_lints, python_parse};
 
 /// One metric of the document.

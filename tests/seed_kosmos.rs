@@ -21,7 +21,7 @@ use std::time::Duration;
 use http_support::programs::{Scratch, build_example, poll, start_serving};
 use http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, get};
 use promstruct::Format;
-use promstruct::testing::{Exposition, FamilyType, ParsedFamily, parse};
+use promstruct_testing::{Exposition, FamilyType, ParsedFamily, parse};
 use serde_json::Value;
 use suite::{promtool_lints, python_parse};
 

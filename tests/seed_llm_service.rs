@@ -18,7 +18,7 @@ use std::time::Duration;
 use http_support::programs::{Scratch, build_example, poll, start_serving};
 use http_support::{PROMETHEUS_2_ACCEPT, get, gunzip};
 use promstruct::Format;
-use promstruct::testing::{Exposition, FamilyType, parse};
+use promstruct_testing::{Exposition, FamilyType, parse};
 use suite::{promtool_check, python_parse};
 
 /// One family of the seed's diagram.

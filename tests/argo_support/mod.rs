@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use promstruct::Format;
-use promstruct::testing::{Exposition, parse};
+use promstruct_testing::{Exposition, parse};
 use serde::Deserialize;
 
 use crate::http_support::programs::{Running, Scratch, first_address, poll, spawn_reading_lines};
