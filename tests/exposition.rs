@@ -16,7 +16,7 @@ use promstruct::{
     MetricType, OpenFamily, OpenOptions, Registry,
 };
 use promstruct_testing::{Exposition, FamilyType, Rule, assert_valid, validate};
-use suite::{PyFamily, find_sample, promtool_check, python_parse};
+use suite::validators::{PyFamily, find_sample, promtool_check, python_parse};
 
 const FORMATS: [Format; 2] = [Format::Text, Format::OpenMetrics];
 
