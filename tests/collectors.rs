@@ -4,9 +4,9 @@
 
 use promstruct::collectors::ProcessCollector;
 use promstruct::{Format, Registry};
-use suite::{find_sample, promtool_check, python_parse};
+use suite::validators::{find_sample, promtool_check, python_parse};
 
-fn scrape(registry: &Registry) -> Vec<suite::PyFamily> {
+fn scrape(registry: &Registry) -> Vec<suite::validators::PyFamily> {
     let mut body = Vec::new();
     registry.encode(Format::OpenMetrics, &mut body).unwrap();
     python_parse(&body, true).unwrap_or_else(|e| panic!("{e}"))

@@ -1,5 +1,5 @@
 //! Writers update counters, gauges and histograms while a scraper encodes in a loop, in both formats by
-//! turns: every snapshot is strictly valid (the parser of `promstruct::testing`, warnings included)
+//! turns: every snapshot is strictly valid (the parser of `promstruct-testing`, warnings included)
 //! and consistent, counters never go back between snapshots, and the final totals are exact.
 
 use std::collections::HashMap;
@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use promstruct::testing::{Exposition, assert_valid, scrape};
 use promstruct::{
     Buckets, Counter, DenseFamily, Descriptor, Format, Gauge, Histogram, LabelEnum, MetricType, OpenFamily,
     OpenOptions, Registry,
 };
+use promstruct_testing::{Exposition, assert_valid, scrape};
 
 #[derive(Debug, Clone, Copy)]
 enum Model {

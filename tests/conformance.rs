@@ -1,4 +1,4 @@
-//! The strict parser of `promstruct::testing` against the OpenMetrics project's 211 parser
+//! The strict parser of `promstruct-testing` against the OpenMetrics project's 211 parser
 //! conformance cases: it must accept exactly the valid ones and refuse exactly the invalid ones.
 //!
 //! The cases are read from `$OPENMETRICS_SUITE`, or else from `../shared/conformance/openmetrics-parsers`
@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use promstruct::Format;
-use promstruct::testing::parse;
+use promstruct_testing::parse;
 
 /// One case: its folder name, whether it must parse, and the input.
 struct Case {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use promstruct::dynamic::{DefineError, DynamicFamily, DynamicMetrics, MetricSpec, SpecKind};
 use promstruct::prelude::*;
-use promstruct::testing::{Exposition, parse};
+use promstruct_testing::{Exposition, parse};
 
 /// A family declared at compile time, to clash with.
 #[metrics(namespace = "ctl")]

@@ -4,17 +4,16 @@
 //! moves every label value.
 
 mod agentcube_support;
-mod http_support;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use agentcube_support::{Agentcube, scrape_openmetrics, start};
-use http_support::programs::{Scratch, build_example, poll};
-use http_support::{Reply, get, request, request_with_body};
-use promstruct::testing::Exposition;
+use promstruct_testing::Exposition;
 use serde_json::Value;
+use suite::http::{Reply, get, request, request_with_body};
+use suite::programs::{Scratch, build_example, poll};
 
 const KINDS: [&str; 2] = ["AgentRuntime", "CodeInterpreter"];
 

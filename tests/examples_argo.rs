@@ -5,7 +5,6 @@
 //! `ignoreErrors: true` is logged and skipped; `secure: true` and a second help for one name are refused.
 
 mod argo_support;
-mod http_support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,9 +14,9 @@ use argo_support::{
     CONTROLLER_CONFIG, Event, WORKFLOWS, events, labels, no_cache_config, run_to_end, scrape, scrape_at, series,
     start_logged, wait_for_workflows,
 };
-use http_support::get;
-use http_support::programs::{Scratch, build_example, free_port, poll, start_serving};
-use promstruct::testing::FamilyType;
+use promstruct_testing::FamilyType;
+use suite::http::get;
+use suite::programs::{Scratch, build_example, free_port, poll, start_serving};
 
 /// How many times each shipped document runs in the tests that run them all.
 const RUNS: usize = 3;

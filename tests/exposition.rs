@@ -5,18 +5,18 @@
 //!
 //! Neither validator flags a duplicate series, a family split by another, buckets out of order or not
 //! cumulative, or a `+Inf` bucket that differs from `_count`, so both formats also go through the strict
-//! parser of `promstruct::testing`, which does; and each of those mistakes, made in our own output,
+//! parser of `promstruct-testing`, which does; and each of those mistakes, made in our own output,
 //! must be reported by it on the line at fault.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use promstruct::testing::{Exposition, FamilyType, Rule, assert_valid, validate};
 use promstruct::{
     Buckets, Counter, DenseFamily, Descriptor, FloatCounter, FloatGauge, Format, Gauge, Histogram, Info, LabelEnum,
     MetricType, OpenFamily, OpenOptions, Registry,
 };
-use suite::{PyFamily, find_sample, promtool_check, python_parse};
+use promstruct_testing::{Exposition, FamilyType, Rule, assert_valid, validate};
+use suite::validators::{PyFamily, find_sample, promtool_check, python_parse};
 
 const FORMATS: [Format; 2] = [Format::Text, Format::OpenMetrics];
 

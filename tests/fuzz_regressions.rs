@@ -10,8 +10,8 @@
 
 use std::sync::Arc;
 
-use promstruct::testing::{Rule, Severity, assert_valid, parse, scrape, validate};
 use promstruct::{Counter, Descriptor, Format, MetricType, OpenFamily, OpenOptions, Registry};
+use promstruct_testing::{Rule, Severity, assert_valid, parse, scrape, validate};
 
 /// A registry with one counter family `fuzz_values` of help `help` and one series `value="v"` at 3.
 fn registry(help: &str) -> Registry {

@@ -1,12 +1,10 @@
 //! Who may scrape, over real TCP: bearer tokens and their scope (401 with `WWW-Authenticate`, 403, 200;
 //! the probes are not gated) and the rate limit (429 with `Retry-After`), each refusal counted.
 
-mod http_support;
-
-use http_support::{PROMETHEUS_2_ACCEPT, Reply, TestServer, get, request};
 use promstruct::config::Config;
-use promstruct::testing::assert_valid;
 use promstruct::{Format, Registry};
+use promstruct_testing::assert_valid;
+use suite::http::{PROMETHEUS_2_ACCEPT, Reply, TestServer, get, request};
 
 const READER: &str = "reader-0123456789";
 const ADMIN: &str = "admin-9876543210";

@@ -1,12 +1,10 @@
 //! The `axum_mount` example, built and run: its own routes and the runtime's handler answer on one port,
 //! with the handler's configuration (path, tokens) read from `--config`.
 
-mod http_support;
-
-use http_support::programs::{Scratch, build_example, start_serving};
-use http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, get, request};
 use promstruct::Format;
-use promstruct::testing::assert_valid;
+use promstruct_testing::assert_valid;
+use suite::http::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, get, request};
+use suite::programs::{Scratch, build_example, start_serving};
 
 #[tokio::test]
 async fn the_example_serves_its_routes_and_its_metrics() {

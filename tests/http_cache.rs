@@ -2,16 +2,14 @@
 //! cache serves one encoding per format, a stale one encodes again, `invalidate` drops it at once, and
 //! concurrent scrapes of a stale cache encode once.
 
-mod http_support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use http_support::{PROMETHEUS_2_ACCEPT, TestServer, get, gunzip, value_of};
 use promstruct::config::Config;
 use promstruct::encoding::Number;
 use promstruct::{Collect, Descriptor, Encoder, Format, MetricType, Registry};
+use suite::http::{PROMETHEUS_2_ACCEPT, Reply, TestServer, get, gunzip};
 
 /// A gauge whose value the test sets, and whose collection can be held at a gate: it counts the
 /// collections that began, and each waits until the gate is open.
@@ -79,9 +77,9 @@ fn registry(gated: &Arc<Gated>) -> Registry {
     registry
 }
 
-/// The value of `gated_value` in a text or OpenMetrics body.
-fn gated_value(body: &str) -> f64 {
-    value_of(body, "gated_value").unwrap_or_else(|| panic!("no gated_value in\n{body}"))
+/// The value of `gated_value` in a reply of either format, gzipped or not.
+fn gated_value(reply: &Reply) -> f64 {
+    suite::exposition::value(&reply.exposition(), "gated_value", &[])
 }
 
 #[tokio::test]
@@ -92,7 +90,7 @@ async fn a_fresh_cache_serves_one_encoding_per_format() {
     assert_eq!((handler.encodes(Format::Text), handler.encodes(Format::OpenMetrics)), (0, 0));
 
     let first = get(server.addr, "/metrics", &[]).await;
-    assert_eq!(gated_value(&first.text()), 1.0);
+    assert_eq!(gated_value(&first), 1.0);
     // A change is not seen while the cache is fresh: the scrapes are served from it, byte for byte.
     gated.set(2);
     for _ in 0..5 {
@@ -105,7 +103,7 @@ async fn a_fresh_cache_serves_one_encoding_per_format() {
     // The other format has its own entry, encoded once too, and it sees the new value.
     for _ in 0..3 {
         let om = get(server.addr, "/metrics", &[("accept", PROMETHEUS_2_ACCEPT)]).await;
-        assert_eq!(gated_value(&om.text()), 2.0);
+        assert_eq!(gated_value(&om), 2.0);
     }
     assert_eq!((handler.encodes(Format::Text), handler.encodes(Format::OpenMetrics)), (1, 1));
 
@@ -124,13 +122,13 @@ async fn a_stale_cache_encodes_again_after_the_ttl() {
     let gated = Gated::new(true);
     let server = TestServer::start(registry(&gated), Config::builder().cache_ttl(ttl)).await;
     let first = get(server.addr, "/metrics", &[]).await;
-    assert_eq!(gated_value(&first.text()), 1.0);
+    assert_eq!(gated_value(&first), 1.0);
     assert_eq!(server.handler.encodes(Format::Text), 1);
 
     gated.set(7);
     tokio::time::sleep(ttl + Duration::from_millis(10)).await;
     let after = get(server.addr, "/metrics", &[]).await;
-    assert_eq!(gated_value(&after.text()), 7.0);
+    assert_eq!(gated_value(&after), 7.0);
     assert_eq!(server.handler.encodes(Format::Text), 2);
     assert_eq!(gated.collections(), 2);
     server.stop().await;
@@ -141,17 +139,17 @@ async fn invalidate_drops_every_cached_body_at_once() {
     let gated = Gated::new(true);
     let server = TestServer::start(registry(&gated), Config::builder().cache_ttl(Duration::from_secs(60))).await;
     let om = [("accept", PROMETHEUS_2_ACCEPT)];
-    assert_eq!(gated_value(&get(server.addr, "/metrics", &[]).await.text()), 1.0);
-    assert_eq!(gated_value(&get(server.addr, "/metrics", &om).await.text()), 1.0);
+    assert_eq!(gated_value(&get(server.addr, "/metrics", &[]).await), 1.0);
+    assert_eq!(gated_value(&get(server.addr, "/metrics", &om).await), 1.0);
     gated.set(3);
-    assert_eq!(gated_value(&get(server.addr, "/metrics", &[]).await.text()), 1.0, "served from the cache");
+    assert_eq!(gated_value(&get(server.addr, "/metrics", &[]).await), 1.0, "served from the cache");
     assert_eq!((server.handler.encodes(Format::Text), server.handler.encodes(Format::OpenMetrics)), (1, 1));
 
     server.handler.invalidate();
-    assert_eq!(gated_value(&get(server.addr, "/metrics", &[]).await.text()), 3.0);
-    assert_eq!(gated_value(&get(server.addr, "/metrics", &om).await.text()), 3.0);
+    assert_eq!(gated_value(&get(server.addr, "/metrics", &[]).await), 3.0);
+    assert_eq!(gated_value(&get(server.addr, "/metrics", &om).await), 3.0);
     let gzipped = get(server.addr, "/metrics", &[("accept-encoding", "gzip")]).await;
-    assert_eq!(gated_value(std::str::from_utf8(&gunzip(&gzipped.body)).unwrap()), 3.0);
+    assert_eq!(gated_value(&gzipped), 3.0);
     assert_eq!((server.handler.encodes(Format::Text), server.handler.encodes(Format::OpenMetrics)), (2, 2));
     server.stop().await;
 }
@@ -185,8 +183,7 @@ async fn concurrent_scrapes_of_a_stale_cache_encode_once() {
     for scrape in scrapes {
         let reply = scrape.await.unwrap();
         assert_eq!(reply.status, 200);
-        let body = if reply.header("content-encoding") == "gzip" { gunzip(&reply.body) } else { reply.body };
-        assert_eq!(gated_value(std::str::from_utf8(&body).unwrap()), 5.0);
+        assert_eq!(gated_value(&reply), 5.0);
     }
     assert_eq!(server.handler.encodes(Format::Text), 2, "{SCRAPES} concurrent scrapes encoded more than once");
     assert_eq!(gated.collections(), 2);
@@ -199,7 +196,7 @@ async fn without_the_cache_every_scrape_encodes() {
     let server = TestServer::start(registry(&gated), Config::builder().no_cache()).await;
     for i in 0..4 {
         gated.set(i);
-        assert_eq!(gated_value(&get(server.addr, "/metrics", &[]).await.text()), i as f64);
+        assert_eq!(gated_value(&get(server.addr, "/metrics", &[]).await), i as f64);
     }
     assert_eq!(server.handler.encodes(Format::Text), 4);
     // Concurrent scrapes are not merged either: each sees the registry at its own time.

@@ -1,16 +1,14 @@
 //! The endpoint over real TCP: the format each `Accept` header of EXPOSITION.md gets, with its exact
 //! `Content-Type`; gzip (round trip, `Vary`, the size threshold, the switch); `HEAD`.
 
-mod http_support;
-
-use http_support::{
+use promstruct::config::Config;
+use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
+use promstruct::{Format, Registry};
+use promstruct_testing::assert_valid;
+use suite::http::{
     OPENMETRICS, PROMETHEUS_2_ACCEPT, PROMETHEUS_3_ACCEPT, PROMETHEUS_NATIVE_ACCEPT, TEXT, TestServer, get, gunzip,
     raw, request,
 };
-use promstruct::config::Config;
-use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
-use promstruct::testing::assert_valid;
-use promstruct::{Format, Registry};
 
 /// A registry with `workers` series in one counter family (about 60 bytes each in the text format).
 fn registry(workers: usize) -> Registry {

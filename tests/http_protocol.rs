@@ -2,19 +2,17 @@
 //! probes and `Readiness`, refusals of bad requests (431, 400), the request timeout, graceful shutdown
 //! with a scrape in flight, and the `scrape` tracing span.
 
-mod http_support;
-
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, TestServer, get, raw, request};
 use promstruct::config::Config;
 use promstruct::encoding::Number;
 use promstruct::http::Server;
-use promstruct::testing::assert_valid;
 use promstruct::{Collect, Descriptor, Encoder, Format, MetricType, Registry};
+use promstruct_testing::assert_valid;
+use suite::http::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, TestServer, get, raw, request};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tracing::span::{Attributes, Id, Record};

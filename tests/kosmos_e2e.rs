@@ -7,15 +7,13 @@
 //! The rules are loaded as written except for their groups' `interval: 30s`, which becomes `1s` so that the
 //! test takes seconds rather than minutes; tests/seed_kosmos.rs holds the file itself to the guide.
 
-mod http_support;
-
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use http_support::get;
-use http_support::programs::{Scratch, build_example, encode_query, free_port, poll, require_program, start_serving};
 use serde_json::Value;
+use suite::http::get;
+use suite::programs::{Scratch, build_example, encode_query, free_port, poll, require_program, start_serving};
 
 /// The guide's "Common PromQL Queries", each under its comment, exactly as the guide writes them (the three
 /// lines of "LLM latency distribution" are three queries, their trailing comments kept).
@@ -191,7 +189,7 @@ async fn prometheus_answers_the_guides_queries_and_records_its_rules() {
     )
     .unwrap();
     let log = std::fs::File::create(tmp.join("prometheus.log")).unwrap();
-    let _prometheus = http_support::programs::Running {
+    let _prometheus = suite::programs::Running {
         child: Command::new("prometheus")
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.tsdb.path={}", tmp.join("data").display()))

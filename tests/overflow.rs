@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use promstruct::family::OVERFLOW_VALUE;
 use promstruct::{Counter, Descriptor, Format, MetricType, OpenFamily, OpenOptions, Registry};
-use suite::python_parse;
+use suite::validators::python_parse;
 
 const MAX: usize = 100;
 

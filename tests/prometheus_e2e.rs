@@ -2,18 +2,15 @@
 //! the `llm_service` example twice over, once as plain OpenMetrics and once gzipped; the targets are up
 //! without error and every value Prometheus stored equals what the example exposes.
 
-mod http_support;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use http_support::programs::{
-    Running, Scratch, build_example, encode_query, free_port, poll, require_program, start_serving,
-};
-use http_support::{PROMETHEUS_2_ACCEPT, SeriesKey, get, gunzip, samples};
 use serde_json::Value;
+use suite::exposition::{SeriesKey, by_series};
+use suite::http::{PROMETHEUS_2_ACCEPT, get};
+use suite::programs::{Running, Scratch, build_example, encode_query, free_port, poll, require_program, start_serving};
 
 /// GETs a Prometheus API path and returns its `data`.
 async fn api(prometheus: SocketAddr, path_and_query: &str) -> Value {
@@ -134,15 +131,10 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
         // What the example exposes, as Prometheus asked for it.
         let reply = get(addr, "/metrics", &[("accept", PROMETHEUS_2_ACCEPT), ("accept-encoding", "gzip")]).await;
         assert_eq!(reply.status, 200);
-        assert_eq!(reply.header("content-type"), http_support::OPENMETRICS);
-        let body = if job == "gzip" {
-            assert_eq!(reply.header("content-encoding"), "gzip", "{job}");
-            gunzip(&reply.body)
-        } else {
-            assert_eq!(reply.header("content-encoding"), "", "{job}");
-            reply.body.clone()
-        };
-        let exposed = samples(std::str::from_utf8(&body).unwrap());
+        assert_eq!(reply.header("content-type"), suite::http::OPENMETRICS);
+        let encoding = if job == "gzip" { "gzip" } else { "" };
+        assert_eq!(reply.header("content-encoding"), encoding, "{job}");
+        let exposed = by_series(&reply.exposition());
         let exposed: BTreeMap<_, _> =
             exposed.into_iter().filter(|((name, _), _)| name.starts_with("llmdevops_")).collect();
         assert!(exposed.len() > 50, "{job}: only {} llmdevops series", exposed.len());

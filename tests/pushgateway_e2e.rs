@@ -2,29 +2,24 @@
 //! loopback), which then exposes the pushed values under the job and instance grouping labels; the
 //! example's `--delete` removes its group and leaves the others.
 
-mod http_support;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use http_support::programs::{Running, Scratch, build_example, free_port, poll, require_program};
-use http_support::{get, samples};
 use serde_json::Value;
+use suite::exposition::{SeriesKey, by_series};
+use suite::http::get;
+use suite::programs::{Running, Scratch, build_example, free_port, poll, require_program};
 
 /// The gateway's own exposition, by series (name and labels), for the samples of `prefix`.
-async fn exposed(gateway: SocketAddr, prefix: &str) -> BTreeMap<(String, BTreeMap<String, String>), f64> {
+async fn exposed(gateway: SocketAddr, prefix: &str) -> BTreeMap<SeriesKey, f64> {
     let reply = get(gateway, "/metrics", &[]).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
-    samples(&reply.text()).into_iter().filter(|((name, _), _)| name.starts_with(prefix)).collect()
+    by_series(&reply.exposition()).into_iter().filter(|((name, _), _)| name.starts_with(prefix)).collect()
 }
 
-fn value(
-    series: &BTreeMap<(String, BTreeMap<String, String>), f64>,
-    name: &str,
-    labels: &[(&str, &str)],
-) -> Option<f64> {
+fn value(series: &BTreeMap<SeriesKey, f64>, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     let labels: BTreeMap<String, String> = labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     series.get(&(name.to_owned(), labels)).copied()
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 
 use promstruct::family::OVERFLOW_VALUE;
 use promstruct::{Counter, Descriptor, Format, MetricType, OpenFamily, OpenOptions, Registry};
-use suite::{promtool_check, python_parse};
+use suite::validators::{promtool_check, python_parse};
 
 /// Counts the bytes live on the heap, process-wide.
 struct Counting;

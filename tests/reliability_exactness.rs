@@ -2,7 +2,7 @@
 //! histogram, through the public API) while a third thread scrapes without pause, in both formats by
 //! turns.
 //!
-//! Every scrape must be strictly valid (the parser of `promstruct::testing`, warnings included: no
+//! Every scrape must be strictly valid (the parser of `promstruct-testing`, warnings included: no
 //! duplicate series, buckets cumulative, `+Inf` equal to `_count`, ...), no counter, bucket, count or sum
 //! may go back from one scrape to the next, and once the writers are done every total must be exact: not
 //! one update lost.
@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use promstruct::testing::{Exposition, assert_valid, scrape};
 use promstruct::{
     Buckets, Collect, Counter, DenseFamily, Descriptor, Encoder, Format, Gauge, Histogram, MetricType, Registry,
     SeriesBudget,
 };
+use promstruct_testing::{Exposition, assert_valid, scrape};
 
 const WRITERS: usize = 2;
 const UPDATES: usize = 10_000_000;

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use promstruct::collectors::RuntimeCollector;
 use promstruct::config::{CollectorsConfig, CollectorsError, Config};
-use promstruct::testing::{Exposition, parse};
 use promstruct::{Format, Registry};
+use promstruct_testing::Exposition;
+use suite::exposition::{parse_strictly, value};
 
 fn scrape(registry: &Registry, format: Format) -> String {
     let mut buf = Vec::new();
@@ -15,19 +16,13 @@ fn scrape(registry: &Registry, format: Format) -> String {
     String::from_utf8(buf).unwrap()
 }
 
-/// The value of a sample written exactly as `series` (name and labels).
-fn value(text: &str, series: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.split(' ').next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no sample {series} in\n{text}"))
-}
-
-fn parse_om(text: &str) -> Exposition {
-    parse(text, Format::OpenMetrics).unwrap_or_else(|e| panic!("invalid OpenMetrics: {e}\n{text}"))
+/// A scrape of `registry` in `format`, read by the strict parser.
+fn read(registry: &Registry, format: Format) -> Exposition {
+    parse_strictly(&scrape(registry, format), format)
 }
 
 fn family_names(text: &str) -> BTreeSet<String> {
-    parse_om(text).families().iter().map(|f| f.name.clone()).collect()
+    parse_strictly(text, Format::OpenMetrics).families().iter().map(|f| f.name.clone()).collect()
 }
 
 #[test]
@@ -43,7 +38,7 @@ fn exposes_the_stable_runtime_metrics_with_help_and_types() {
     });
 
     let text = scrape(&registry, Format::OpenMetrics);
-    let exposition = parse_om(&text);
+    let exposition = parse_strictly(&text, Format::OpenMetrics);
     let kinds: Vec<(String, String)> =
         exposition.families().iter().map(|f| (f.name.clone(), f.kind.as_str().to_owned())).collect();
     assert_eq!(
@@ -61,12 +56,12 @@ fn exposes_the_stable_runtime_metrics_with_help_and_types() {
     );
     assert!(text.contains("# HELP tokio_runtime_workers Number of worker threads of the tokio runtime.\n"), "{text}");
     assert!(text.contains("# UNIT tokio_runtime_worker_busy_seconds seconds\n"), "{text}");
-    assert_eq!(value(&text, "tokio_runtime_workers"), 3.0);
+    assert_eq!(value(&exposition, "tokio_runtime_workers", &[]), 3.0);
     let mut busy = 0.0;
-    for w in 0..3 {
-        busy += value(&text, &format!("tokio_runtime_worker_busy_seconds_total{{worker=\"{w}\"}}"));
-        let parks = value(&text, &format!("tokio_runtime_worker_parks_total{{worker=\"{w}\"}}"));
-        let both = value(&text, &format!("tokio_runtime_worker_park_unparks_total{{worker=\"{w}\"}}"));
+    for w in ["0", "1", "2"] {
+        busy += value(&exposition, "tokio_runtime_worker_busy_seconds_total", &[("worker", w)]);
+        let parks = value(&exposition, "tokio_runtime_worker_parks_total", &[("worker", w)]);
+        let both = value(&exposition, "tokio_runtime_worker_park_unparks_total", &[("worker", w)]);
         assert!(both >= parks, "worker {w}: park/unparks {both} below parks {parks}");
     }
     assert!(busy > 0.0, "the workers ran 20 tasks: {text}");
@@ -75,7 +70,7 @@ fn exposes_the_stable_runtime_metrics_with_help_and_types() {
     // The text format too.
     let text = scrape(&registry, Format::Text);
     assert!(text.contains("# TYPE tokio_runtime_worker_parks_total counter\n"), "{text}");
-    assert_eq!(value(&text, "tokio_runtime_global_queue_depth"), 0.0);
+    assert_eq!(value(&parse_strictly(&text, Format::Text), "tokio_runtime_global_queue_depth", &[]), 0.0);
 }
 
 #[test]
@@ -83,7 +78,7 @@ fn alive_tasks_rise_with_pending_tasks_and_fall_when_they_finish() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let registry = Registry::builder().self_metrics(false).build();
     registry.register(RuntimeCollector::new(rt.handle())).unwrap();
-    let before = value(&scrape(&registry, Format::Text), "tokio_runtime_alive_tasks");
+    let before = value(&read(&registry, Format::Text), "tokio_runtime_alive_tasks", &[]);
 
     let (release, released) = tokio::sync::watch::channel(false);
     let tasks: Vec<_> = (0..25)
@@ -94,7 +89,7 @@ fn alive_tasks_rise_with_pending_tasks_and_fall_when_they_finish() {
             })
         })
         .collect();
-    let during = value(&scrape(&registry, Format::Text), "tokio_runtime_alive_tasks");
+    let during = value(&read(&registry, Format::Text), "tokio_runtime_alive_tasks", &[]);
     assert_eq!(during, before + 25.0, "25 pending tasks");
 
     release.send(true).unwrap();
@@ -106,7 +101,7 @@ fn alive_tasks_rise_with_pending_tasks_and_fall_when_they_finish() {
     // A finished task is counted until the runtime has released it; that happens right after the join.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
-        let after = value(&scrape(&registry, Format::Text), "tokio_runtime_alive_tasks");
+        let after = value(&read(&registry, Format::Text), "tokio_runtime_alive_tasks", &[]);
         if after == before {
             break;
         }
@@ -123,10 +118,10 @@ fn the_global_queue_holds_tasks_spawned_from_outside_the_runtime() {
     let registry = Registry::builder().self_metrics(false).build();
     registry.register(RuntimeCollector::new(rt.handle())).unwrap();
     let tasks: Vec<_> = (0..7).map(|i| rt.spawn(async move { i })).collect();
-    let text = scrape(&registry, Format::Text);
-    assert_eq!(value(&text, "tokio_runtime_workers"), 1.0, "{text}");
-    assert_eq!(value(&text, "tokio_runtime_global_queue_depth"), 7.0, "{text}");
-    assert_eq!(value(&text, "tokio_runtime_alive_tasks"), 7.0, "{text}");
+    let exposition = read(&registry, Format::Text);
+    assert_eq!(value(&exposition, "tokio_runtime_workers", &[]), 1.0);
+    assert_eq!(value(&exposition, "tokio_runtime_global_queue_depth", &[]), 7.0);
+    assert_eq!(value(&exposition, "tokio_runtime_alive_tasks", &[]), 7.0);
     let sum: i32 = rt.block_on(async {
         let mut sum = 0;
         for task in tasks {
@@ -135,7 +130,7 @@ fn the_global_queue_holds_tasks_spawned_from_outside_the_runtime() {
         sum
     });
     assert_eq!(sum, 21);
-    assert_eq!(value(&scrape(&registry, Format::Text), "tokio_runtime_global_queue_depth"), 0.0);
+    assert_eq!(value(&read(&registry, Format::Text), "tokio_runtime_global_queue_depth", &[]), 0.0);
 }
 
 #[test]
@@ -176,10 +171,11 @@ async fn every_collector_is_registered_when_switched_on() {
     for prefix in ["svc_llm_", "svc_agent_", "process_", "tokio_runtime_", "promstruct_"] {
         assert!(has(&names, prefix), "no {prefix}* family: {names:?}");
     }
-    assert_eq!(value(&text, "svc_llm_requests_total{model=\"gpt-4o\",status=\"ok\"}"), 3.0);
-    assert_eq!(value(&text, "svc_agent_executions_total{agent=\"planner\",status=\"ok\"}"), 1.0);
-    assert_eq!(value(&text, "tokio_runtime_workers"), 1.0);
-    assert!(value(&text, "process_resident_memory_bytes") > 0.0);
+    let exposition = parse_strictly(&text, Format::OpenMetrics);
+    assert_eq!(value(&exposition, "svc_llm_requests_total", &[("model", "gpt-4o"), ("status", "ok")]), 3.0);
+    assert_eq!(value(&exposition, "svc_agent_executions_total", &[("agent", "planner"), ("status", "ok")]), 1.0);
+    assert_eq!(value(&exposition, "tokio_runtime_workers", &[]), 1.0);
+    assert!(value(&exposition, "process_resident_memory_bytes", &[]) > 0.0);
 }
 
 #[tokio::test(flavor = "current_thread")]

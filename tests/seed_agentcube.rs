@@ -7,16 +7,15 @@
 //! The table is written from the document, not from the example's code.
 
 mod agentcube_support;
-mod http_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use agentcube_support::{Agentcube, scrape_openmetrics, scrape_text, start};
-use http_support::get;
-use http_support::programs::{build_example, poll};
-use promstruct::testing::{Exposition, ParsedFamily};
-use suite::{promtool_check, python_parse};
+use promstruct_testing::{Exposition, ParsedFamily};
+use suite::http::get;
+use suite::programs::{build_example, poll};
+use suite::validators::{promtool_check, python_parse};
 
 /// The server that serves a family: the document's headings say which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,16 +14,15 @@
 //! with the name the document gives; in OpenMetrics its family drops a `_total` and its samples end in one.
 
 mod argo_support;
-mod http_support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use argo_support::{WORKFLOWS, scrape_at, wait_for_workflows};
-use http_support::get;
-use http_support::programs::{Scratch, build_example, start_serving};
-use promstruct::testing::{Exposition, FamilyType};
-use suite::{promtool_lints, python_parse};
+use promstruct_testing::{Exposition, FamilyType};
+use suite::http::get;
+use suite::programs::{Scratch, build_example, start_serving};
+use suite::validators::{promtool_lints, python_parse};
 
 /// One metric of the document.
 struct SeedMetric {

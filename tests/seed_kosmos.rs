@@ -11,19 +11,17 @@
 //! (`status='success'`/`'error'`, `direction` input/output, `provider='huggingface'`, the default model
 //! `mistral-7b`, `cache_type='semantic'`). Labels it gives no values for are open sets here.
 
-mod http_support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
-use http_support::programs::{Scratch, build_example, poll, start_serving};
-use http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, get};
 use promstruct::Format;
-use promstruct::testing::{Exposition, FamilyType, ParsedFamily, parse};
+use promstruct_testing::{Exposition, FamilyType, ParsedFamily, parse};
 use serde_json::Value;
-use suite::{promtool_lints, python_parse};
+use suite::http::{OPENMETRICS, PROMETHEUS_2_ACCEPT, TEXT, get};
+use suite::programs::{Scratch, build_example, poll, start_serving};
+use suite::validators::{promtool_lints, python_parse};
 
 /// The values the guide gives a label.
 enum Values {
@@ -305,7 +303,7 @@ const GUIDE_RULES: [GuideGroup; 3] = [
 
 /// The example, running with the scrape cache off so every scrape and `/health` read the metrics of now.
 struct Kosmos {
-    _process: http_support::programs::Running,
+    _process: suite::programs::Running,
     _dir: Scratch,
     addr: SocketAddr,
 }

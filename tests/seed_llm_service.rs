@@ -9,17 +9,15 @@
 //! DESIGN.md's, whose example declares these families with seed 000's names. `step_type`, `agent` and `tool`
 //! have no values in either document. The example runs with the seed's configuration schema as written.
 
-mod http_support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use http_support::programs::{Scratch, build_example, poll, start_serving};
-use http_support::{PROMETHEUS_2_ACCEPT, get, gunzip};
 use promstruct::Format;
-use promstruct::testing::{Exposition, FamilyType, parse};
-use suite::{promtool_check, python_parse};
+use promstruct_testing::{Exposition, FamilyType, parse};
+use suite::http::{PROMETHEUS_2_ACCEPT, get, gunzip};
+use suite::programs::{Scratch, build_example, poll, start_serving};
+use suite::validators::{promtool_check, python_parse};
 
 /// One family of the seed's diagram.
 struct SeedFamily {
@@ -246,14 +244,14 @@ async fn scrape_text(addr: SocketAddr) -> (String, Exposition) {
 async fn scrape_openmetrics(addr: SocketAddr) -> Vec<u8> {
     let reply = get(addr, "/metrics", &[("accept", PROMETHEUS_2_ACCEPT)]).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
-    assert_eq!(reply.header("content-type"), http_support::OPENMETRICS);
+    assert_eq!(reply.header("content-type"), suite::http::OPENMETRICS);
     let text = reply.text();
     parse(&text, Format::OpenMetrics).unwrap_or_else(|e| panic!("invalid OpenMetrics exposition: {e}\n{text}"));
     reply.body
 }
 
 /// Starts the example with the seed's configuration and `extra` arguments.
-fn start(tmp: &Scratch, extra: &[&str]) -> (http_support::programs::Running, SocketAddr) {
+fn start(tmp: &Scratch, extra: &[&str]) -> (suite::programs::Running, SocketAddr) {
     let binary = build_example("llm_service");
     let config = tmp.join("prometheus_metrics.yaml");
     std::fs::write(&config, SEED_CONFIG).unwrap();

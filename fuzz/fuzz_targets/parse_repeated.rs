@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use metrics_fuzz::FORMATS;
-use promstruct::testing::validate;
+use promstruct_testing::validate;
 
 const SIZE: usize = 256 * 1024;
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use metrics_fuzz::FORMATS;
-use promstruct::testing::{Rule, parse};
 use promstruct::{Counter, Descriptor, FloatGauge, Format, MetricType, OpenFamily, OpenOptions, Registry};
+use promstruct_testing::{Rule, parse};
 
 #[derive(Debug)]
 struct Input {

@@ -1,7 +1,7 @@
 //! What the fuzz targets check, shared by them.
 
 use promstruct::Format;
-use promstruct::testing::{Violation, parse, validate};
+use promstruct_testing::{Violation, parse, validate};
 
 /// Both formats.
 pub const FORMATS: [Format; 2] = [Format::Text, Format::OpenMetrics];

@@ -44,8 +44,6 @@ pub mod label;
 pub mod push;
 mod registry;
 mod schema;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;

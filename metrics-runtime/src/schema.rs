@@ -90,7 +90,17 @@ impl FamilySchema {
     /// A family without unit or label, with parts `#[metrics]` checked at compile time.
     #[doc(hidden)]
     pub const fn new(name: &'static str, kind: MetricType, help: &'static str) -> Self {
-        FamilySchema { name, kind, help, unit: None, labels: &[], buckets: None, max_series: None, ttl: None, slo: None }
+        FamilySchema {
+            name,
+            kind,
+            help,
+            unit: None,
+            labels: &[],
+            buckets: None,
+            max_series: None,
+            ttl: None,
+            slo: None,
+        }
     }
 
     /// Sets the unit.

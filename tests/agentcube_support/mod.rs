@@ -8,10 +8,10 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use promstruct::Format;
-use promstruct::testing::{Exposition, parse};
+use promstruct_testing::{Exposition, parse};
 
-use crate::http_support::programs::{Running, spawn_reading_lines};
-use crate::http_support::{OPENMETRICS, PROMETHEUS_2_ACCEPT, Reply, TEXT, get};
+use suite::http::{OPENMETRICS, PROMETHEUS_2_ACCEPT, Reply, TEXT, get};
+use suite::programs::{Running, spawn_reading_lines};
 
 /// The running example and its two servers.
 pub(crate) struct Agentcube {

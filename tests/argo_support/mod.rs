@@ -9,11 +9,11 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use promstruct::Format;
-use promstruct::testing::{Exposition, parse};
+use promstruct_testing::{Exposition, parse};
 use serde::Deserialize;
 
-use crate::http_support::programs::{Running, Scratch, first_address, poll, spawn_reading_lines};
-use crate::http_support::{PROMETHEUS_2_ACCEPT, get};
+use suite::http::{PROMETHEUS_2_ACCEPT, get};
+use suite::programs::{Running, Scratch, first_address, poll, spawn_reading_lines};
 
 /// The manifests shipped with the example.
 pub(crate) const WORKFLOWS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/argo/workflows.yml");

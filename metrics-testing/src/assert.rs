@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::model::{Exposition, FamilyType, ParsedFamily, Sample, series_text};
-use super::parser::show;
-use super::violation::Violation;
-use crate::{Format, Registry};
+use promstruct::{Format, Registry};
+
+use crate::model::{Exposition, FamilyType, ParsedFamily, Sample, series_text};
+use crate::parser::show;
+use crate::violation::Violation;
 
 fn format_name(format: Format) -> &'static str {
     match format {
@@ -32,7 +33,7 @@ fn encode(registry: &Registry, format: Format) -> String {
 }
 
 /// Each violation with the line it is on, for a panic message.
-pub(super) fn render(text: &str, violations: &[Violation]) -> String {
+pub(crate) fn render(text: &str, violations: &[Violation]) -> String {
     let lines: Vec<&str> = text.split('\n').collect();
     let mut out = String::new();
     for v in violations {
@@ -50,14 +51,14 @@ pub(super) fn render(text: &str, violations: &[Violation]) -> String {
 ///
 /// ```
 /// use promstruct::Format;
-/// use promstruct::testing::assert_valid;
+/// use promstruct_testing::assert_valid;
 ///
 /// let exposition = assert_valid("# TYPE up gauge\nup 1\n", Format::Text);
 /// assert_eq!(exposition.value("up", &[]), Some(1.0));
 /// ```
 #[track_caller]
 pub fn assert_valid(text: &str, format: Format) -> Exposition {
-    let outcome = super::parse(text, format);
+    let outcome = crate::parse(text, format);
     let violations: Vec<Violation> = match &outcome {
         Ok(exposition) => exposition.warnings().to_vec(),
         Err(violations) => violations.as_slice().to_vec(),
@@ -85,7 +86,7 @@ pub fn assert_valid(text: &str, format: Format) -> Exposition {
 ///
 /// ```
 /// use promstruct::{Format, Registry};
-/// use promstruct::testing::scrape;
+/// use promstruct_testing::scrape;
 ///
 /// let registry = Registry::new();
 /// let exposition = scrape(&registry, Format::OpenMetrics);
@@ -110,7 +111,7 @@ pub fn value(registry: &Registry, name: &str, labels: &[(&str, &str)]) -> Option
 ///
 /// ```
 /// use promstruct::{Counter, DenseFamily, Descriptor, MetricType, Registry};
-/// use promstruct::testing::assert_value;
+/// use promstruct_testing::assert_value;
 /// use std::sync::Arc;
 ///
 /// let jobs = Arc::new(DenseFamily::<(), Counter>::new(Descriptor::new("jobs", MetricType::Counter, "Jobs.").unwrap(), ()));
@@ -125,7 +126,7 @@ pub fn assert_value(registry: &Registry, name: &str, labels: &[(&str, &str)], ex
 }
 
 /// The check behind [`Exposition::assert_value`]: the failure message, or nothing.
-pub(super) fn check_value(
+pub(crate) fn check_value(
     exposition: &Exposition,
     name: &str,
     labels: &[(&str, &str)],
@@ -199,7 +200,7 @@ fn distance(a: &str, b: &str) -> usize {
 ///
 /// ```
 /// use promstruct::{Counter, DenseFamily, Descriptor, Format, MetricType, Registry};
-/// use promstruct::testing::assert_scrape_eq;
+/// use promstruct_testing::assert_scrape_eq;
 /// use std::sync::Arc;
 ///
 /// let desc = Descriptor::builder("jobs", MetricType::Counter, "Jobs run.").labels(["queue"]).build().unwrap();
@@ -235,7 +236,7 @@ pub fn assert_exposition_eq(actual: &str, format: Format, expected: &str) {
     if format == Format::OpenMetrics && !expected_text.lines().any(|l| l == "# EOF") {
         expected_text.push_str("# EOF\n");
     }
-    let expected = match super::parse(&expected_text, format) {
+    let expected = match crate::parse(&expected_text, format) {
         Ok(expected) => expected,
         Err(violations) => {
             let errors: Vec<Violation> = violations.errors().cloned().collect();

@@ -4,18 +4,23 @@
 //! metric-point groups (a histogram's buckets, sum and count share a group), so duplicate series and split
 //! groups are found in constant time per sample, and a family that comes back after another is still
 //! checked as one.
+//!
+//! Over 500 lines for one reason: every rule is a method of the one `Engine`, reading and updating the
+//! state of the family, series and metric point it is in; split across files they would share it all.
 
 use foldhash::fast::FixedState;
 use smallvec::SmallVec;
 
-use super::lex::{Lexer, Line, Meta, RawSample, go_float, om_number};
-use super::model::{FamilyType, ParsedFamily, Sample, label_set_key, same_label_sets, series_key, series_text};
-use super::violation::{Report, Rule, Severity};
-use crate::Format;
-use crate::encoding::canonical_float;
+use promstruct::Format;
+use promstruct::encoding::canonical_float;
+
+use crate::lex::{Lexer, Line, Meta, RawSample};
+use crate::model::{FamilyType, ParsedFamily, Sample, label_set_key, same_label_sets, series_key, series_text};
+use crate::number::{go_float, om_number};
+use crate::violation::{Report, Rule, Severity};
 
 /// Parses `text`, returning the families read and every violation found.
-pub(super) fn run(text: &str, format: Format) -> (Vec<ParsedFamily>, Report) {
+pub(crate) fn run(text: &str, format: Format) -> (Vec<ParsedFamily>, Report) {
     let mut engine = Engine::new(format);
     let mut body = text;
     if let Some(rest) = text.strip_prefix('\u{feff}') {
@@ -890,7 +895,7 @@ fn is_help_line(text: &str, format: Format) -> bool {
 }
 
 /// A value as the formats write it.
-pub(super) fn show(v: f64) -> String {
+pub(crate) fn show(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {

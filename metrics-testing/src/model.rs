@@ -6,8 +6,9 @@ use std::hash::BuildHasher;
 use foldhash::fast::FixedState;
 use smallvec::SmallVec;
 
-use super::violation::Violation;
-use crate::Format;
+use promstruct::Format;
+
+use crate::violation::Violation;
 
 /// A family's type, as its `# TYPE` line says (or [`FamilyType::Unknown`] / [`FamilyType::Untyped`]
 /// when it has none).
@@ -82,7 +83,7 @@ impl FamilyType {
         }
     }
 
-    pub(super) const fn is_histogram(self) -> bool {
+    pub(crate) const fn is_histogram(self) -> bool {
         matches!(self, FamilyType::Histogram | FamilyType::GaugeHistogram)
     }
 }
@@ -145,7 +146,7 @@ impl Sample {
 ///
 /// Sorting, not a search of one in the other, so that a sample with thousands of labels costs
 /// `n log n`, not `n²`.
-pub(super) fn same_label_sets<'a>(
+pub(crate) fn same_label_sets<'a>(
     a: impl Iterator<Item = (&'a str, &'a str)>,
     b: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> bool {
@@ -160,7 +161,7 @@ pub(super) fn same_label_sets<'a>(
 }
 
 /// Writes `name{a="1",b="2"}` with values escaped, or `name` alone without labels.
-pub(super) fn series_text<'a>(name: &str, labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub(crate) fn series_text<'a>(name: &str, labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut out = String::from(name);
     let mut first = true;
     for (n, v) in labels {
@@ -230,7 +231,7 @@ pub struct Exposition {
 }
 
 impl Exposition {
-    pub(super) fn new(format: Format, families: Vec<ParsedFamily>, warnings: Vec<Violation>) -> Self {
+    pub(crate) fn new(format: Format, families: Vec<ParsedFamily>, warnings: Vec<Violation>) -> Self {
         let index = Index::build(&families);
         Exposition { format, families, warnings, index }
     }
@@ -288,7 +289,7 @@ impl Exposition {
     ///
     /// ```
     /// use promstruct::Format;
-    /// use promstruct::testing::parse;
+    /// use promstruct_testing::parse;
     ///
     /// let text = "# TYPE jobs counter\njobs_total{queue=\"mail\"} 3\n# EOF\n";
     /// let exposition = parse(text, Format::OpenMetrics).unwrap();
@@ -304,7 +305,7 @@ impl Exposition {
         self.samples().filter(move |s| s.name == name)
     }
 
-    /// The violations of severity [`Warning`](super::Severity::Warning): allowed by the format, flagged
+    /// The violations of severity [`Warning`](crate::Severity::Warning): allowed by the format, flagged
     /// all the same.
     pub fn warnings(&self) -> &[Violation] {
         &self.warnings
@@ -314,7 +315,7 @@ impl Exposition {
     /// closest series in the message.
     #[track_caller]
     pub fn assert_value(&self, name: &str, labels: &[(&str, &str)], expected: f64) {
-        if let Err(message) = super::assert::check_value(self, name, labels, expected) {
+        if let Err(message) = crate::assert::check_value(self, name, labels, expected) {
             panic!("{message}");
         }
     }
@@ -350,11 +351,11 @@ impl Index {
 }
 
 /// A hash of a sample name and its label set that ignores the order of the labels.
-pub(super) fn series_key<'a>(hasher: &FixedState, name: &str, labels: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
+pub(crate) fn series_key<'a>(hasher: &FixedState, name: &str, labels: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
     hasher.hash_one(name).rotate_left(17) ^ label_set_key(hasher, labels)
 }
 
 /// A hash of a label set that ignores the order of the labels.
-pub(super) fn label_set_key<'a>(hasher: &FixedState, labels: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
+pub(crate) fn label_set_key<'a>(hasher: &FixedState, labels: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
     labels.fold(0u64, |acc, pair| acc.wrapping_add(hasher.hash_one(pair)))
 }

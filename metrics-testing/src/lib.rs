@@ -1,4 +1,5 @@
-//! A strict parser of both exposition formats and assertion helpers for tests (feature `testing`).
+//! A strict parser of both Prometheus exposition formats, and assertion helpers for tests of
+//! instrumentation written with [`promstruct`].
 //!
 //! Scrapers accept far more than the specifications allow, so a test that only checks that Prometheus
 //! reads an exposition proves little. [`parse`] reads OpenMetrics 1.0 or the text format 0.0.4 and reports
@@ -32,9 +33,16 @@
 //! families of a scrape with expected text (in any series order), [`scrape`] returns a validated
 //! [`Exposition`] to query.
 //!
+//! It is meant as a dev-dependency, beside `promstruct` as a normal one:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! promstruct-testing = "0.1"
+//! ```
+//!
 //! ```
 //! use promstruct::Format;
-//! use promstruct::testing::{Rule, parse};
+//! use promstruct_testing::{Rule, parse};
 //!
 //! let text = "# TYPE http_requests counter\n\
 //!             http_requests_total{code=\"200\"} 10\n\
@@ -45,9 +53,14 @@
 //! assert_eq!((violations[0].line, violations[0].rule), (3, Rule::DuplicateSeries));
 //! ```
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
+
 mod assert;
 mod lex;
 mod model;
+mod number;
 mod parser;
 mod violation;
 
@@ -58,7 +71,7 @@ pub use assert::{assert_exposition_eq, assert_scrape_eq, assert_valid, assert_va
 pub use model::{Exemplar, Exposition, FamilyType, ParsedFamily, Sample};
 pub use violation::{Rule, Severity, Violation, Violations};
 
-use crate::Format;
+use promstruct::Format;
 
 /// Parses `text` as an exposition in `format`.
 ///
@@ -67,7 +80,7 @@ use crate::Format;
 ///
 /// ```
 /// use promstruct::Format;
-/// use promstruct::testing::{FamilyType, parse};
+/// use promstruct_testing::{FamilyType, parse};
 ///
 /// let text = "# HELP jobs_total Jobs run.\n# TYPE jobs_total counter\njobs_total{queue=\"mail\"} 3\n";
 /// let exposition = parse(text, Format::Text).unwrap();
@@ -87,7 +100,7 @@ pub fn parse(text: &str, format: Format) -> Result<Exposition, Violations> {
 ///
 /// ```
 /// use promstruct::Format;
-/// use promstruct::testing::{Rule, validate};
+/// use promstruct_testing::{Rule, validate};
 ///
 /// let text = "# TYPE latency histogram\nlatency_bucket{le=\"1\"} 2\nlatency_bucket{le=\"+Inf\"} 3\n\
 ///             latency_sum 1.5\nlatency_count 4\n";

@@ -8,8 +8,8 @@ pub enum Severity {
     /// The format's specification forbids it: a strict scraper refuses the exposition.
     Error,
     /// The specification allows it but no exposition of ours should contain it: a construct of the other
-    /// format, a non-canonical bucket bound, a spelling a linter flags. [`parse`](super::parse) still
-    /// succeeds; [`scrape`](super::scrape) and the other assertion helpers refuse it.
+    /// format, a non-canonical bucket bound, a spelling a linter flags. [`parse`](crate::parse) still
+    /// succeeds; [`scrape`](crate::scrape) and the other assertion helpers refuse it.
     Warning,
 }
 
@@ -192,7 +192,7 @@ impl fmt::Display for Violation {
 ///
 /// Its `Display` lists them one a line, in text order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violations(pub(super) Vec<Violation>);
+pub struct Violations(pub(crate) Vec<Violation>);
 
 impl Violations {
     /// All violations, errors and warnings, in text order.
@@ -248,20 +248,20 @@ impl std::error::Error for Violations {}
 
 /// Collects violations against the line being read.
 #[derive(Debug)]
-pub(super) struct Report {
-    pub(super) list: Vec<Violation>,
+pub(crate) struct Report {
+    pub(crate) list: Vec<Violation>,
     /// The last column computed: line, byte offset, column. Violations of one line come mostly in
     /// increasing offsets, so counting on from the last keeps a line with thousands of them linear.
     last_column: (usize, usize, usize),
 }
 
 impl Report {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Report { list: Vec::new(), last_column: (0, 0, 1) }
     }
 
     /// Records a violation at byte offset `at` of `text`, the text of line `line`.
-    pub(super) fn at(&mut self, line: usize, text: &str, at: usize, rule: Rule, severity: Severity, message: String) {
+    pub(crate) fn at(&mut self, line: usize, text: &str, at: usize, rule: Rule, severity: Severity, message: String) {
         let mut at = at.min(text.len());
         while !text.is_char_boundary(at) {
             at -= 1;
@@ -274,16 +274,16 @@ impl Report {
     }
 
     /// Records a violation at the start of line `line`.
-    pub(super) fn line(&mut self, line: usize, rule: Rule, severity: Severity, message: String) {
+    pub(crate) fn line(&mut self, line: usize, rule: Rule, severity: Severity, message: String) {
         self.list.push(Violation { line, column: 1, rule, severity, message });
     }
 
-    pub(super) fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.list.iter().any(Violation::is_error)
     }
 
     /// The violations in text order (stable, so those of one position keep the order they were found in).
-    pub(super) fn into_sorted(mut self) -> Vec<Violation> {
+    pub(crate) fn into_sorted(mut self) -> Vec<Violation> {
         self.list.sort_by_key(|v| (v.line, v.column));
         self.list
     }
