@@ -99,7 +99,7 @@
 pub mod cell;
 mod clock;
 pub mod collectors;
-#[cfg(feature = "http")]
+#[cfg(any(feature = "config", feature = "http"))]
 pub mod config;
 mod descriptor;
 pub mod dynamic;
