@@ -24,6 +24,75 @@
 //! let text = String::from_utf8(buf).unwrap();
 //! assert!(text.starts_with("# HELP jobs_total Jobs run.\n# TYPE jobs_total counter\njobs_total 1\n"));
 //! ```
+//!
+//! # Handles
+//!
+//! A family hands out one handle per series: a dense family a [`CounterRef`] for a counter and `&Gauge`,
+//! `&FloatGauge`, `&Histogram` for the others, an open family an owning [`SeriesRef`]. Each kind's
+//! operations are also a trait every handle implements, [`CounterOps`], [`GaugeOps`] and
+//! [`HistogramOps`] (in the [`prelude`]), so a function can take any counter, whichever family, dense or
+//! open, declared by `#[metrics]` or not, it comes from:
+//!
+//! ```
+//! use promstruct::prelude::*;
+//!
+//! #[metrics]
+//! #[labels(Status { Ok = "ok", Error = "error" })]
+//! pub struct JobMetrics {
+//!     /// Jobs run, by outcome.
+//!     #[counter(labels(status: Status))]
+//!     jobs: Counter,
+//!
+//!     /// Jobs run, by agent (an open set).
+//!     #[counter(labels(agent: String))]
+//!     agent_jobs: Counter,
+//!
+//!     /// Jobs running now.
+//!     #[gauge]
+//!     running: Gauge,
+//! }
+//!
+//! fn record(c: &impl CounterOps<Value = u64>) {
+//!     c.inc_by(2);
+//! }
+//!
+//! fn start(g: &impl GaugeOps) {
+//!     g.inc();
+//! }
+//!
+//! let m = JobMetrics::default();
+//! record(&m.jobs(Status::Ok)); // a dense family's CounterRef
+//! record(&m.agent_jobs("planner")); // an open family's SeriesRef<Counter>
+//! start(m.running()); // &Gauge
+//! assert_eq!((m.jobs(Status::Ok).get(), m.agent_jobs("planner").get(), m.running().get()), (2, 2, 1));
+//! ```
+//!
+//! # Refused updates
+//!
+//! An update that would break a cell's contract is refused and counted, never applied: a float counter
+//! increment that is negative, NaN or infinite, a NaN histogram observation. The count is kept per
+//! registry: a registered family binds its cells to the registry ([`Collect::bind`]), which exposes the
+//! refusals of its own series as `promstruct_rejected_updates_total` and returns them from
+//! [`Registry::rejected_updates`]. A cell outside any registry counts its refusals in itself
+//! ([`FloatCounter::rejected_updates`], [`Histogram::rejected_updates`]; a dense family's float counters
+//! together, [`CounterRef::rejected_updates`]). Only the refusal path pays for this.
+//!
+//! # Features
+//!
+//! | Feature | Default | What it adds | Dependencies |
+//! |---|---|---|---|
+//! | `config` | yes | [`config`]: loading and validating the `prometheus_metrics` YAML schema, from files and `PROMETHEUS_METRICS_*` variables | serde, serde_norway, serde_path_to_error |
+//! | `http` | yes | [`http`]: the `/metrics` endpoint, configured by [`config::Config`] (built in code with [`config::ConfigBuilder`] when `config` is off) | hyper, hyper-util, http, http-body-util, bytes, flate2, subtle, tokio |
+//! | `tokio` | yes | [`collectors::RuntimeCollector`], the tokio runtime's metrics | tokio |
+//! | `push` | yes | [`push`]: the Pushgateway client | hyper (client), hyper-util, http, http-body-util, bytes, tokio |
+//!
+//! The strict parser and assertion helpers of the tests are the crate `promstruct-testing`, a dev-dependency.
+//!
+//! Each works alone: `default-features = false, features = ["http"]` serves the endpoint without serde;
+//! `features = ["config"]` loads and validates a configuration without an HTTP stack. The configuration's
+//! types, its builder and its validation are there with either `config` or `http`.
+//! The cells, families, registry, encoders, run-time definitions ([`dynamic`]) and the LLM, agent and
+//! process collectors need no feature.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
@@ -31,7 +100,7 @@
 pub mod cell;
 mod clock;
 pub mod collectors;
-#[cfg(feature = "http")]
+#[cfg(any(feature = "config", feature = "http"))]
 pub mod config;
 mod descriptor;
 pub mod dynamic;
@@ -49,8 +118,8 @@ mod schema;
 pub mod __private;
 
 pub use cell::{
-    Buckets, Counter, CounterRef, FloatCounter, FloatGauge, Gauge, Histogram, HistogramTimer, InflightGuard, Info,
-    Metric, rejected_updates,
+    Buckets, Counter, CounterOps, CounterRef, FloatCounter, FloatGauge, Gauge, GaugeOps, Histogram, HistogramOps,
+    HistogramTimer, InflightGuard, Info, Metric,
 };
 pub use descriptor::{Descriptor, DescriptorBuilder};
 pub use encoding::{Encoder, Format};
@@ -61,11 +130,12 @@ pub use promstruct_naming::{Convention, MetricType, Policy, RuleError};
 pub use registry::{Collect, EncodeError, Registry, RegistryBuilder, RegistryError};
 pub use schema::{DEFAULT_SLO_WINDOW, FamilySchema, LabelSchema, SloIndicator, SloSchema};
 
-/// What a user of `#[metrics]` imports: the macros, the cells, [`Registry`] and [`Format`].
+/// What a user of `#[metrics]` imports: the macros, the cells, the handle traits, [`Registry`] and
+/// [`Format`].
 pub mod prelude {
     pub use crate::{
-        Buckets, Counter, CounterRef, FloatCounter, FloatGauge, Format, Gauge, Histogram, Info, LabelEnum, Registry,
-        metrics,
+        Buckets, Counter, CounterOps, CounterRef, FloatCounter, FloatGauge, Format, Gauge, GaugeOps, Histogram,
+        HistogramOps, Info, LabelEnum, Registry, metrics,
     };
     pub use std::sync::LazyLock;
 }

@@ -310,6 +310,15 @@ impl Registry {
         &self.0.budget
     }
 
+    /// Updates refused by the series of this registry's families since they were registered, as
+    /// `promstruct_rejected_updates_total` exposes it: float counter increments that are negative, NaN or
+    /// infinite, NaN histogram observations. Another registry's refusals are not counted here; a cell
+    /// outside any registry counts its own ([`FloatCounter::rejected_updates`](crate::FloatCounter::rejected_updates),
+    /// [`Histogram::rejected_updates`](crate::Histogram::rejected_updates)).
+    pub fn rejected_updates(&self) -> u64 {
+        self.0.budget.rejected()
+    }
+
     /// Appends the exposition of every registered family to `buf`, in `format`, and returns the number
     /// of series written.
     ///
@@ -351,7 +360,7 @@ impl Registry {
             Number::U64(self.0.budget.used() as u64),
             Number::U64(self.0.budget.limit() as u64),
             Number::U64(self.0.budget.overflowed()),
-            Number::U64(crate::cell::rejected_updates()),
+            Number::U64(self.rejected_updates()),
             Number::U64(self.0.last_series.load(Ordering::Relaxed)),
             Number::F64(self.0.last_scrape_nanos.load(Ordering::Relaxed) as f64 / 1e9),
         ];
@@ -547,6 +556,37 @@ app_build_info{version=\"1.0\"} 1
             (),
         );
         assert!(registry.register(clash).is_err());
+    }
+
+    #[test]
+    fn each_registry_counts_the_refusals_of_its_own_series() {
+        let (a, b) = (Registry::new(), Registry::new());
+        let spend = Arc::new(DenseFamily::<(), crate::FloatCounter>::new(
+            Descriptor::new("spend", MetricType::Counter, "Spend.").unwrap(),
+            (),
+        ));
+        let latency = Arc::new(OpenFamily::<Histogram>::new(
+            Descriptor::builder("latency", MetricType::Histogram, "Latency.").labels(["route"]).build().unwrap(),
+            Buckets::default(),
+            OpenOptions::new(),
+        ));
+        let early = latency.get(&["/a"]);
+        a.register(spend.clone()).unwrap();
+        b.register(latency.clone()).unwrap();
+
+        assert!(!spend.get(()).inc_by(-1.0));
+        assert!(!spend.get(()).inc_by(f64::NAN));
+        assert!(spend.get(()).inc_by(1.0), "an accepted increment is not counted");
+        early.observe(f64::NAN);
+        latency.get(&["/b"]).observe(f64::NAN);
+        latency.get(&["/b"]).observe(0.1);
+        crate::FloatCounter::new().inc_by(-1.0);
+
+        assert_eq!(a.rejected_updates(), 2, "the dense float counters of registry a");
+        assert_eq!(b.rejected_updates(), 2, "a series created before registration and one after, in b");
+        assert!(encode(&a, Format::Text).contains("\npromstruct_rejected_updates_total 2\n"));
+        assert!(encode(&b, Format::Text).contains("\npromstruct_rejected_updates_total 2\n"));
+        assert_eq!(Registry::new().rejected_updates(), 0, "a cell outside any registry counts in itself only");
     }
 
     struct Panicking;

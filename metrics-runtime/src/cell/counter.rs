@@ -3,17 +3,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use atomic_float::AtomicF64;
 
 use super::striped_counters::StripedCounters;
-use super::{Metric, reject_update};
+use super::{Metric, Rejections};
 use crate::MetricType;
 use crate::encoding::{EncodeLabels, FamilyEncoder, Number};
+use crate::family::SeriesBudget;
 
 /// A monotonically increasing integer: requests, tokens, errors.
 ///
 /// Exposed as `<name>_total`. One relaxed atomic add per update. This is the cell of a standalone counter
 /// and of an [`OpenFamily`](crate::OpenFamily)'s series; the series of a
-/// [`DenseFamily`](crate::DenseFamily) of counters are striped
-/// ([`StripedCounters`](super::StripedCounters)) and reached through a [`CounterRef`](super::CounterRef),
-/// with the same methods.
+/// [`DenseFamily`](crate::DenseFamily) of counters are striped and reached through a
+/// [`CounterRef`](super::CounterRef), with the same methods. Every counter handle implements
+/// [`CounterOps`](super::CounterOps).
 #[derive(Debug, Default)]
 pub struct Counter {
     value: AtomicU64,
@@ -61,18 +62,21 @@ impl Metric for Counter {
 /// A monotonically increasing float: spend in dollars, CPU seconds.
 ///
 /// An increment that is negative, NaN or infinite would break the counter's contract (Prometheus reads a
-/// drop as a reset); it is refused, counted in [`rejected_updates`](crate::rejected_updates), and never
-/// applied. The series of a [`DenseFamily`](crate::DenseFamily) of float counters are striped and reached
-/// through a [`CounterRef<f64>`](super::CounterRef), with the same methods.
+/// drop as a reset); it is refused, never applied, and counted: in the cell
+/// ([`rejected_updates`](Self::rejected_updates)), and in the registry its family is registered in
+/// ([`Registry::rejected_updates`](crate::Registry::rejected_updates)). The series of a
+/// [`DenseFamily`](crate::DenseFamily) of float counters are striped and reached through a
+/// [`CounterRef<f64>`](super::CounterRef), with the same methods.
 #[derive(Debug, Default)]
 pub struct FloatCounter {
     value: AtomicF64,
+    rejections: Rejections,
 }
 
 impl FloatCounter {
     /// A counter at zero.
     pub const fn new() -> Self {
-        FloatCounter { value: AtomicF64::new(0.0) }
+        FloatCounter { value: AtomicF64::new(0.0), rejections: Rejections::new() }
     }
 
     /// Adds one.
@@ -81,32 +85,34 @@ impl FloatCounter {
         self.value.fetch_add(1.0, Ordering::Relaxed);
     }
 
-    /// Adds `v` if it is finite and not negative; returns whether it was applied.
+    /// Adds `v` if it is finite and not negative; returns whether it was applied (a refusal is counted).
     #[inline]
     pub fn inc_by(&self, v: f64) -> bool {
-        let accepted = Self::accepts(v);
-        if accepted {
+        if Self::accepts(v) {
             self.value.fetch_add(v, Ordering::Relaxed);
-        }
-        accepted
-    }
-
-    /// Whether `v` is an increment a float counter can take (finite, not negative); counts it in
-    /// [`rejected_updates`](crate::rejected_updates) if not.
-    #[inline]
-    pub(super) fn accepts(v: f64) -> bool {
-        if v >= 0.0 && v.is_finite() {
             true
         } else {
-            reject_update();
+            self.rejections.count();
             false
         }
+    }
+
+    /// Whether `v` is an increment a float counter can take: finite, not negative.
+    #[inline]
+    pub(super) fn accepts(v: f64) -> bool {
+        v >= 0.0 && v.is_finite()
     }
 
     /// The current value.
     #[inline]
     pub fn get(&self) -> f64 {
         self.value.load(Ordering::Relaxed)
+    }
+
+    /// The increments this counter refused, whether or not its family is registered (a cell outside any
+    /// registry counts its refusals here only).
+    pub fn rejected_updates(&self) -> u64 {
+        self.rejections.get()
     }
 }
 
@@ -121,6 +127,10 @@ impl Metric for FloatCounter {
 
     fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>) {
         family.counter(labels, Number::F64(self.get()), created);
+    }
+
+    fn bind(&self, budget: &SeriesBudget) {
+        self.rejections.bind(budget);
     }
 }
 
@@ -139,7 +149,6 @@ mod tests {
     #[test]
     fn float_counter_refuses_what_would_break_it() {
         let c = FloatCounter::new();
-        let before = crate::rejected_updates();
         assert!(c.inc_by(1.5));
         c.inc();
         assert!(!c.inc_by(-1.0));
@@ -147,6 +156,17 @@ mod tests {
         assert!(!c.inc_by(f64::INFINITY));
         assert!(c.inc_by(0.0));
         assert_eq!(c.get(), 2.5);
-        assert!(crate::rejected_updates() >= before + 3);
+        assert_eq!(c.rejected_updates(), 3, "a cell outside any registry counts its refusals itself");
+    }
+
+    #[test]
+    fn a_bound_float_counter_reports_its_refusals_to_the_registry() {
+        let c = FloatCounter::new();
+        let budget = SeriesBudget::new(10);
+        assert!(!c.inc_by(-2.0));
+        c.bind(&budget);
+        assert!(!c.inc_by(f64::NEG_INFINITY));
+        assert!(c.inc_by(1.0));
+        assert_eq!((c.rejected_updates(), budget.rejected()), (2, 1));
     }
 }

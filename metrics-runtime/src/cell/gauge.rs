@@ -4,10 +4,13 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use atomic_float::AtomicF64;
 
 use super::Metric;
+use super::ops::GaugeOps;
 use crate::MetricType;
 use crate::encoding::{EncodeLabels, FamilyEncoder, Number};
 
 /// An integer that goes up and down: requests in flight, queue depth, connections.
+///
+/// Every gauge handle implements [`GaugeOps`].
 #[derive(Debug, Default)]
 pub struct Gauge {
     value: AtomicI64,
@@ -76,30 +79,34 @@ impl Metric for Gauge {
     }
 }
 
-/// Subtracts one from its gauge when dropped; see [`Gauge::track_inflight`].
+/// Subtracts one from its gauge when dropped; see [`Gauge::track_inflight`] and
+/// [`GaugeOps::track_inflight`].
 ///
-/// `G` is how the guard holds the gauge: a reference, or an owned series handle of an open family.
+/// `G` is how the guard holds the gauge: a reference, or an owned series handle of an open family;
+/// anything that dereferences to a [`GaugeOps`].
 #[derive(Debug)]
 #[must_use = "the gauge goes back down as soon as the guard drops"]
-pub struct InflightGuard<G: Deref<Target = Gauge>> {
+pub struct InflightGuard<G: Deref<Target: GaugeOps>> {
     gauge: G,
 }
 
-impl<G: Deref<Target = Gauge>> InflightGuard<G> {
+impl<G: Deref<Target: GaugeOps>> InflightGuard<G> {
     /// Adds one to the gauge now; the guard subtracts it when dropped.
     pub fn new(gauge: G) -> Self {
-        gauge.inc();
+        GaugeOps::inc(&*gauge);
         InflightGuard { gauge }
     }
 }
 
-impl<G: Deref<Target = Gauge>> Drop for InflightGuard<G> {
+impl<G: Deref<Target: GaugeOps>> Drop for InflightGuard<G> {
     fn drop(&mut self) {
-        self.gauge.dec();
+        GaugeOps::dec(&*self.gauge);
     }
 }
 
 /// A float that goes up and down: temperatures, ratios, the last value read from elsewhere.
+///
+/// Every gauge handle implements [`GaugeOps`].
 #[derive(Debug, Default)]
 pub struct FloatGauge {
     value: AtomicF64,
@@ -115,6 +122,18 @@ impl FloatGauge {
     #[inline]
     pub fn set(&self, v: f64) {
         self.value.store(v, Ordering::Relaxed);
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.add(1.0);
+    }
+
+    /// Subtracts one.
+    #[inline]
+    pub fn dec(&self) {
+        self.sub(1.0);
     }
 
     /// Adds `v`.
@@ -189,7 +208,10 @@ mod tests {
         g.set(1.5);
         g.add(2.0);
         g.sub(0.5);
-        assert_eq!(g.get(), 3.0);
+        g.inc();
+        g.inc();
+        g.dec();
+        assert_eq!(g.get(), 4.0);
         g.set(f64::NAN);
         assert!(g.get().is_nan());
     }

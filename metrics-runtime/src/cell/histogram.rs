@@ -6,11 +6,13 @@ use std::time::{Duration, Instant};
 
 use promstruct_naming::RuleError;
 
+use super::ops::HistogramOps;
 use super::stripe_claim::{owned_stripe, owned_stripes};
 use super::stripe_value::StripeValue;
-use super::{Metric, reject_update};
+use super::{Metric, Rejections};
 use crate::MetricType;
 use crate::encoding::{EncodeLabels, FamilyEncoder, HistogramSnapshot, canonical_float};
+use crate::family::SeriesBudget;
 
 /// The bucket bounds of a histogram, checked once and shared by every series of a family.
 ///
@@ -116,6 +118,11 @@ impl Line {
 /// (one per core, at most four) for as long as it lives: no other thread writes that stripe, so its
 /// updates are a relaxed load and store, with no read-modify-write and no contention. Other threads share
 /// one more stripe, updated with atomic adds.
+///
+/// A NaN observation is refused and counted: in the cell ([`rejected_updates`](Self::rejected_updates)),
+/// and in the registry its family is registered in
+/// ([`Registry::rejected_updates`](crate::Registry::rejected_updates)). Every histogram handle implements
+/// [`HistogramOps`].
 pub struct Histogram {
     buckets: Buckets,
     /// `owned + 1` runs of `stride` slots, the shared stripe last: the bucket counts (`+Inf` last), then
@@ -125,6 +132,7 @@ pub struct Histogram {
     stride: usize,
     /// The number of owned stripes.
     owned: usize,
+    rejections: Rejections,
 }
 
 impl fmt::Debug for Histogram {
@@ -144,7 +152,7 @@ impl Histogram {
         let stride = (buckets.len() + 2).div_ceil(LINE_SLOTS) * LINE_SLOTS;
         let owned = owned_stripes();
         let lines = (0..(owned + 1) * stride / LINE_SLOTS).map(|_| Line::new()).collect();
-        Histogram { buckets, lines, stride, owned }
+        Histogram { buckets, lines, stride, owned, rejections: Rejections::new() }
     }
 
     #[inline]
@@ -168,11 +176,11 @@ impl Histogram {
         self.owned + 1
     }
 
-    /// Records one observation. NaN is refused and counted in [`rejected_updates`](crate::rejected_updates).
+    /// Records one observation. NaN is refused and counted (see [`rejected_updates`](Self::rejected_updates)).
     #[inline]
     pub fn observe(&self, v: f64) {
         if v.is_nan() {
-            reject_update();
+            self.rejections.count();
             return;
         }
         let i = self.buckets.index_of(v);
@@ -198,6 +206,12 @@ impl Histogram {
     /// Starts a timer that records the elapsed seconds when dropped.
     pub fn start_timer(&self) -> HistogramTimer<&Histogram> {
         HistogramTimer::new(self)
+    }
+
+    /// The observations this histogram refused (NaN), whether or not its family is registered (a cell
+    /// outside any registry counts its refusals here only).
+    pub fn rejected_updates(&self) -> u64 {
+        self.rejections.get()
     }
 
     /// The bucket layout.
@@ -251,20 +265,26 @@ impl Metric for Histogram {
         family.histogram(labels, HistogramSnapshot { buckets: &self.buckets, cumulative: &cumulative, sum }, created);
         family.return_counts_scratch(cumulative);
     }
+
+    fn bind(&self, budget: &SeriesBudget) {
+        self.rejections.bind(budget);
+    }
 }
 
-/// Records the seconds since it started into its histogram when dropped; see [`Histogram::start_timer`].
-#[derive(Debug)]
+/// Records the seconds since it started into its histogram when dropped; see [`Histogram::start_timer`]
+/// and [`HistogramOps::start_timer`].
 ///
-/// `H` is how the timer holds the histogram: a reference, or an owned series handle of an open family.
+/// `H` is how the timer holds the histogram: a reference, or an owned series handle of an open family;
+/// anything that dereferences to a [`HistogramOps`].
+#[derive(Debug)]
 #[must_use = "the timer records as soon as it drops"]
-pub struct HistogramTimer<H: Deref<Target = Histogram>> {
+pub struct HistogramTimer<H: Deref<Target: HistogramOps>> {
     histogram: H,
     start: Instant,
     armed: bool,
 }
 
-impl<H: Deref<Target = Histogram>> HistogramTimer<H> {
+impl<H: Deref<Target: HistogramOps>> HistogramTimer<H> {
     /// Starts timing now.
     pub fn new(histogram: H) -> Self {
         HistogramTimer { histogram, start: Instant::now(), armed: true }
@@ -274,7 +294,7 @@ impl<H: Deref<Target = Histogram>> HistogramTimer<H> {
     pub fn observe(mut self) -> Duration {
         self.armed = false;
         let elapsed = self.start.elapsed();
-        self.histogram.observe_duration(elapsed);
+        HistogramOps::observe_duration(&*self.histogram, elapsed);
         elapsed
     }
 
@@ -284,10 +304,10 @@ impl<H: Deref<Target = Histogram>> HistogramTimer<H> {
     }
 }
 
-impl<H: Deref<Target = Histogram>> Drop for HistogramTimer<H> {
+impl<H: Deref<Target: HistogramOps>> Drop for HistogramTimer<H> {
     fn drop(&mut self) {
         if self.armed {
-            self.histogram.observe_duration(self.start.elapsed());
+            HistogramOps::observe_duration(&*self.histogram, self.start.elapsed());
         }
     }
 }
@@ -329,6 +349,7 @@ mod tests {
         assert_eq!(h.count(), 8);
         h.observe(f64::NAN);
         assert_eq!(h.count(), 8, "NaN is refused");
+        assert_eq!(h.rejected_updates(), 1, "and counted in the cell");
         h.observe(f64::INFINITY);
         assert_eq!(cumulative(&h).0, vec![3, 5, 7, 9]);
     }

@@ -4,22 +4,26 @@ mod counter;
 mod gauge;
 mod histogram;
 mod info;
+mod ops;
+mod rejections;
 mod stripe_claim;
 mod stripe_value;
 mod striped_counters;
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use counter::{Counter, FloatCounter};
 pub use gauge::{FloatGauge, Gauge, InflightGuard};
 pub use histogram::{Buckets, Histogram, HistogramTimer};
 pub use info::Info;
-pub use striped_counters::{CounterRef, CounterValue, StripedCounters};
+pub use ops::{CounterOps, GaugeOps, HistogramOps};
+pub use striped_counters::{CounterRef, CounterValue};
+
+pub(crate) use rejections::Rejections;
 
 use crate::MetricType;
 use crate::encoding::{EncodeLabels, FamilyEncoder};
-use crate::family::DenseStorage;
+use crate::family::{DenseStorage, SeriesBudget};
 
 /// The value a series holds: what a family stores per label combination.
 ///
@@ -30,7 +34,8 @@ pub trait Metric: Send + Sync + 'static {
     type Config: Clone + Send + Sync + fmt::Debug + 'static;
 
     /// How a [`DenseFamily`](crate::DenseFamily) of this cell stores its series: a plain
-    /// [`Box<[Self]>`](Box) for most cells, [`StripedCounters`] for [`Counter`] and [`FloatCounter`].
+    /// [`Box<[Self]>`](Box) for most cells (and for a cell of your own), striped storage private to the
+    /// crate for [`Counter`] and [`FloatCounter`].
     type Dense: DenseStorage<Config = Self::Config>;
 
     /// The metric type this cell exposes.
@@ -50,20 +55,12 @@ pub trait Metric: Send + Sync + 'static {
     /// Writes this cell as one series with `labels`; `created` is the series' creation time in seconds
     /// since the epoch, written as `_created` in OpenMetrics by the kinds that have one.
     fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>);
-}
 
-/// Updates refused because they would break a cell's contract (a negative or NaN increment of a
-/// [`FloatCounter`], a NaN observation of a [`Histogram`]), process-wide.
-static REJECTED_UPDATES: AtomicU64 = AtomicU64::new(0);
-
-/// How many updates this process refused because they would break a cell's contract (a negative, NaN or
-/// infinite counter increment, a NaN histogram observation). The registry exposes it as
-/// `promstruct_rejected_updates_total`.
-pub fn rejected_updates() -> u64 {
-    REJECTED_UPDATES.load(Ordering::Relaxed)
-}
-
-#[cold]
-fn reject_update() {
-    REJECTED_UPDATES.fetch_add(1, Ordering::Relaxed);
+    /// Called when the family holding this cell is registered ([`Collect::bind`](crate::Collect::bind)):
+    /// a cell that refuses updates ([`FloatCounter`], [`Histogram`]) counts its refusals in `budget`'s
+    /// registry from then on, as well as in itself. Does nothing by default; a collector holding cells of
+    /// its own forwards its `bind` here.
+    fn bind(&self, budget: &SeriesBudget) {
+        let _ = budget;
+    }
 }

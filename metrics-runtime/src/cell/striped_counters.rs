@@ -6,9 +6,10 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::FloatCounter;
+use super::rejections::Rejections;
 use super::stripe_claim::owned_stripe;
 use crate::encoding::{EncodeLabels, FamilyEncoder};
-use crate::family::DenseStorage;
+use crate::family::{DenseStorage, SealedStorage, SeriesBudget};
 
 /// The series of one cache-line pair: the owned stripe of each in the first line, the shared stripe in
 /// the second. Eight to a pair keeps a series at 16 bytes with no padding.
@@ -30,13 +31,50 @@ impl Chunk {
 }
 
 /// The value a striped counter holds: `u64` for a [`Counter`](crate::Counter), `f64` for a
-/// [`FloatCounter`]. Sealed.
-pub trait CounterValue: Copy + Send + Sync + fmt::Debug + 'static + Sealed {}
+/// [`FloatCounter`]. Sealed: named in bounds (`CounterRef<'_, V>`), implemented by those two alone.
+///
+/// ```compile_fail,E0277
+/// #[derive(Clone, Copy, Debug)]
+/// struct Cents(u32);
+///
+/// impl promstruct::cell::CounterValue for Cents {}
+/// ```
+pub trait CounterValue: Copy + Send + Sync + fmt::Debug + 'static + seal::Sealed {}
 
 impl CounterValue for u64 {}
 impl CounterValue for f64 {}
 
-use super::stripe_value::StripeValue as Sealed;
+mod seal {
+    use super::super::rejections::Rejections;
+    use super::super::stripe_value::StripeValue;
+
+    /// The seal of [`CounterValue`](super::CounterValue): a trait in a private module, which no type
+    /// outside the crate can implement. It carries what a handle keeps to count a refused increment.
+    pub trait Sealed: StripeValue {
+        /// What a [`CounterRef`](super::CounterRef) keeps to count a refused increment: nothing for `u64`,
+        /// whose increments are all taken, the family's [`Rejections`] for `f64`.
+        type Rejects<'a>: Copy + Send + Sync;
+
+        /// That, from the storage's refusals.
+        fn rejects(rejections: &Rejections) -> Self::Rejects<'_>;
+    }
+
+    impl Sealed for u64 {
+        type Rejects<'a> = ();
+
+        #[inline]
+        fn rejects(_: &Rejections) {}
+    }
+
+    impl Sealed for f64 {
+        type Rejects<'a> = &'a Rejections;
+
+        #[inline]
+        fn rejects(rejections: &Rejections) -> &Rejections {
+            rejections
+        }
+    }
+}
 
 /// The counters of a [`DenseFamily`](crate::DenseFamily), each in two stripes: 16 bytes a series, summed
 /// when read. `V` is `u64` for [`Counter`](crate::Counter)s, `f64` for [`FloatCounter`]s.
@@ -47,9 +85,14 @@ use super::stripe_value::StripeValue as Sealed;
 /// Every other thread adds to the shared stripe atomically, as a plain [`Counter`](crate::Counter) does.
 /// The two stripes of a series are on different cache lines, so the owner and the other threads do not
 /// contend, even on one hot series. A read adds the two stripes: exact, and monotonic since each stripe only grows.
+///
+/// The float counters' refusals are counted per family, in `rejections`: 16 bytes a series leave no room
+/// for a count each. Private to the crate: the storage [`Metric::Dense`](super::Metric::Dense) names for
+/// counters, reached only through [`DenseFamily`](crate::DenseFamily).
 pub struct StripedCounters<V: CounterValue> {
     chunks: Box<[Chunk]>,
     len: usize,
+    rejections: Rejections,
     value: PhantomData<V>,
 }
 
@@ -61,11 +104,13 @@ impl<V: CounterValue> fmt::Debug for StripedCounters<V> {
 
 impl<V: CounterValue> StripedCounters<V> {
     /// `len` counters at zero.
-    pub fn new(len: usize) -> Self {
+    pub(crate) fn new(len: usize) -> Self {
         let chunks = (0..len.div_ceil(SERIES_PER_CHUNK)).map(|_| Chunk::new()).collect();
-        StripedCounters { chunks, len, value: PhantomData }
+        StripedCounters { chunks, len, rejections: Rejections::new(), value: PhantomData }
     }
 }
+
+impl<V: CounterValue> SealedStorage for StripedCounters<V> {}
 
 impl<V: CounterValue> DenseStorage for StripedCounters<V> {
     type Config = ();
@@ -82,7 +127,15 @@ impl<V: CounterValue> DenseStorage for StripedCounters<V> {
     #[inline]
     fn get(&self, index: usize) -> CounterRef<'_, V> {
         assert!(index < self.len, "counter {index} of {}", self.len);
-        CounterRef { chunk: &self.chunks[index / SERIES_PER_CHUNK], slot: index % SERIES_PER_CHUNK, value: PhantomData }
+        CounterRef {
+            chunk: &self.chunks[index / SERIES_PER_CHUNK],
+            slot: index % SERIES_PER_CHUNK,
+            rejects: V::rejects(&self.rejections),
+        }
+    }
+
+    fn bind(&self, budget: &SeriesBudget) {
+        self.rejections.bind(budget);
     }
 
     fn encode(
@@ -100,12 +153,15 @@ impl<V: CounterValue> DenseStorage for StripedCounters<V> {
 /// for an enum-labelled (or unlabelled) counter returns.
 ///
 /// A copyable handle with the methods of [`Counter`](crate::Counter) (`V = u64`) or of [`FloatCounter`]
-/// (`V = f64`). An update from the thread that owns the first stripe is a relaxed load and store; from any
-/// other thread, one relaxed atomic add (see [`StripedCounters`]).
+/// (`V = f64`), and [`CounterOps`](crate::CounterOps). Each series is two stripes on different cache
+/// lines: an update from the thread that owns the first stripe (a thread that has made a thousand updates
+/// to striped cells, while no other holds it) is a relaxed load and store; from any other thread, one
+/// relaxed atomic add on the second. A read adds both.
 pub struct CounterRef<'a, V: CounterValue = u64> {
     chunk: &'a Chunk,
     slot: usize,
-    value: PhantomData<V>,
+    /// Nothing for `u64`; for `f64`, where the family counts refused increments (read only when one is).
+    rejects: V::Rejects<'a>,
 }
 
 impl<V: CounterValue> Clone for CounterRef<'_, V> {
@@ -177,20 +233,30 @@ impl CounterRef<'_, f64> {
     }
 
     /// Adds `v` if it is finite and not negative; returns whether it was applied. Like
-    /// [`FloatCounter::inc_by`], a refused increment is counted in [`rejected_updates`](crate::rejected_updates).
+    /// [`FloatCounter::inc_by`], a refused increment is counted: in the family (see
+    /// [`rejected_updates`](Self::rejected_updates)) and in the registry it is registered in
+    /// ([`Registry::rejected_updates`](crate::Registry::rejected_updates)).
     #[inline]
     pub fn inc_by(&self, v: f64) -> bool {
-        let accepted = FloatCounter::accepts(v);
-        if accepted {
+        if FloatCounter::accepts(v) {
             self.add(v);
+            true
+        } else {
+            self.rejects.count();
+            false
         }
-        accepted
     }
 
     /// The current value.
     #[inline]
     pub fn get(&self) -> f64 {
         self.value()
+    }
+
+    /// The increments refused by the float counters of this series' family, every series together (16
+    /// bytes a series leave no room for a count each), registered or not.
+    pub fn rejected_updates(&self) -> u64 {
+        self.rejects.get()
     }
 }
 
@@ -266,11 +332,24 @@ mod tests {
         });
         assert_eq!(counters.get(0).get(), 20_000.0);
         assert_eq!(counters.get(1).get(), 10_000.0);
-        let before = crate::rejected_updates();
+        assert_eq!(counters.get(0).rejected_updates(), 0);
         for v in [-1.0, f64::NAN, f64::INFINITY] {
             assert!(!counters.get(1).inc_by(v));
         }
         assert_eq!(counters.get(1).get(), 10_000.0);
-        assert!(crate::rejected_updates() >= before + 3);
+        assert_eq!(counters.get(0).rejected_updates(), 3, "the family's float counters count refusals together");
+    }
+
+    #[test]
+    fn bound_float_counters_report_refusals_to_the_registry_and_integer_handles_stay_two_words() {
+        let counters = StripedCounters::<f64>::new(2);
+        let budget = SeriesBudget::new(10);
+        assert!(!counters.get(0).inc_by(-1.0));
+        counters.bind(&budget);
+        assert!(!counters.get(1).inc_by(f64::NAN));
+        assert!(counters.get(1).inc_by(2.0));
+        assert_eq!(budget.rejected(), 1, "what was refused after binding");
+        assert_eq!(counters.get(0).rejected_updates(), 2);
+        assert_eq!(std::mem::size_of::<CounterRef<'_, u64>>(), 2 * std::mem::size_of::<usize>());
     }
 }

@@ -42,14 +42,16 @@ impl Config {
     /// - `process`: the [`ProcessCollector`](crate::collectors::ProcessCollector), under the standard
     ///   `process_*` names (on Linux; elsewhere the flag has no effect and
     ///   [`EnabledCollectors::process`] says so);
-    /// - `runtime`: the [`RuntimeCollector`](crate::collectors::RuntimeCollector) of the tokio runtime
-    ///   this is called from, under the standard `tokio_runtime_*` names.
+    /// - `runtime`: the `RuntimeCollector` of the tokio runtime this is called from, under the standard
+    ///   `tokio_runtime_*` names (with the `tokio` feature; without it the flag has no effect and
+    ///   [`EnabledCollectors::runtime`] says so).
     ///
     /// The LLM and agent groups are returned, for the application to update; the others update themselves
     /// at each scrape.
     ///
     /// # Errors
-    /// [`CollectorsError::NoRuntime`] when `runtime` is on and this is not called inside a tokio runtime;
+    /// [`CollectorsError::NoRuntime`] when `runtime` is on (with the `tokio` feature) and this is not called
+    /// inside a tokio runtime;
     /// [`CollectorsError::Namespace`] for an invalid `namespace`; [`CollectorsError::Registry`] when a
     /// collector's families clash with families registered already (registering twice, for instance).
     pub fn register_collectors(
@@ -58,6 +60,7 @@ impl Config {
         namespace: Option<&str>,
     ) -> Result<EnabledCollectors, CollectorsError> {
         let switches = &self.collectors;
+        #[cfg(feature = "tokio")]
         let runtime = match switches.runtime {
             true => Some(tokio::runtime::Handle::try_current().map_err(|_| CollectorsError::NoRuntime)?),
             false => None,
@@ -85,6 +88,7 @@ impl Config {
             registry.register(crate::collectors::ProcessCollector::new()).map_err(CollectorsError::Registry)?;
             enabled.process = true;
         }
+        #[cfg(feature = "tokio")]
         if let Some(handle) = runtime {
             registry.register(crate::collectors::RuntimeCollector::new(&handle)).map_err(CollectorsError::Registry)?;
             enabled.runtime = true;
@@ -103,7 +107,7 @@ pub struct EnabledCollectors {
     pub agent: Option<Arc<AgentMetrics>>,
     /// Whether the process collector was registered (`collectors.process`, on Linux).
     pub process: bool,
-    /// Whether the tokio runtime collector was registered (`collectors.runtime`).
+    /// Whether the tokio runtime collector was registered (`collectors.runtime`, with the `tokio` feature).
     pub runtime: bool,
 }
 
@@ -140,5 +144,22 @@ impl std::error::Error for CollectorsError {
             CollectorsError::Namespace(e) => Some(e),
             CollectorsError::Registry(e) => Some(e),
         }
+    }
+}
+
+#[cfg(all(test, not(feature = "tokio")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_the_tokio_feature_the_runtime_switch_has_no_effect() {
+        let config = Config::default();
+        assert!(config.collectors.runtime);
+        let (registry, enabled) = config.registry_with_collectors(None).unwrap();
+        assert!(!enabled.runtime, "no runtime collector is registered, and none is asked of the caller");
+        assert!(enabled.llm.is_some() && enabled.agent.is_some());
+        let mut buf = Vec::new();
+        registry.encode(crate::Format::Text, &mut buf).unwrap();
+        assert!(!String::from_utf8(buf).unwrap().contains("tokio_runtime_"));
     }
 }

@@ -45,6 +45,7 @@ impl ConfigError {
         ConfigError::Invalid { origin: "configuration".into(), key: key.into(), reason: reason.into() }
     }
 
+    #[cfg(feature = "config")]
     pub(super) fn with_origin(self, new_origin: &str) -> Self {
         match self {
             ConfigError::Invalid { key, reason, .. } => ConfigError::Invalid { origin: new_origin.into(), key, reason },

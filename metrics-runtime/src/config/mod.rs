@@ -1,5 +1,9 @@
-//! Configuration of the endpoint: the `prometheus_metrics` schema, read from a YAML file, environment
-//! variables or a builder.
+//! Configuration of the endpoint: the `prometheus_metrics` schema, read from a YAML file or environment
+//! variables (feature `config`), or written with a builder.
+//!
+//! The schema's types, [`ConfigBuilder`] and [`Config::validate`] come with either the `config` or the
+//! `http` feature: the endpoint needs no serde. The loaders (`Config::from_yaml_str`, `from_file`,
+//! `from_env`, `load`) need `config`.
 //!
 //! ```yaml
 //! prometheus_metrics:
@@ -38,6 +42,7 @@
 
 mod builder;
 mod error;
+#[cfg(feature = "config")]
 mod load;
 mod schema;
 mod validate;
@@ -46,6 +51,7 @@ mod validate;
 pub use crate::collectors::{CollectorsError, EnabledCollectors};
 pub use builder::ConfigBuilder;
 pub use error::ConfigError;
+#[cfg(feature = "config")]
 pub use load::ENV_PREFIX;
 pub use schema::{
     AuthConfig, CacheConfig, CardinalityConfig, CollectorsConfig, CompressionConfig, Config, EndpointConfig,

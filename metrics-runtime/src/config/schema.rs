@@ -4,6 +4,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+#[cfg(feature = "config")]
 use serde::Deserialize;
 
 use crate::Registry;
@@ -19,8 +20,8 @@ pub const SCOPE_METRICS_READ: &str = "metrics:read";
 /// Fields are public to read and to adjust after loading; [`Config::validate`] checks a hand-edited value
 /// (the loaders and [`ConfigBuilder::build`](super::ConfigBuilder::build) call it), and
 /// [`serve`](crate::http::serve) refuses an invalid one.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(default, deny_unknown_fields))]
 #[non_exhaustive]
 pub struct Config {
     /// Whether to serve at all; when false [`serve`](crate::http::serve) returns at once.
@@ -44,8 +45,8 @@ pub struct Config {
 }
 
 /// Where the endpoint listens: `endpoint`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(default, deny_unknown_fields))]
 #[non_exhaustive]
 pub struct EndpointConfig {
     /// The scrape path (default `/metrics`); `/health` and `/ready` are fixed.
@@ -57,8 +58,8 @@ pub struct EndpointConfig {
 }
 
 /// The cache of serialized scrapes: `cache`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(default, deny_unknown_fields))]
 #[non_exhaustive]
 pub struct CacheConfig {
     /// Whether to reuse a serialized body (default true).
@@ -68,8 +69,8 @@ pub struct CacheConfig {
 }
 
 /// Series limits: `cardinality`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(default, deny_unknown_fields))]
 #[non_exhaustive]
 pub struct CardinalityConfig {
     /// The most series of one family with open labels (default 1000).
@@ -79,8 +80,8 @@ pub struct CardinalityConfig {
 }
 
 /// gzip compression: `compression`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(default, deny_unknown_fields))]
 #[non_exhaustive]
 pub struct CompressionConfig {
     /// Whether to gzip responses when the request accepts it (default true).
@@ -91,8 +92,8 @@ pub struct CompressionConfig {
 
 /// Ready-made collectors: `collectors`. The endpoint does not read these; an application registers the
 /// collectors they switch on with [`Config::registry_with_collectors`] or [`Config::register_collectors`].
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(default, deny_unknown_fields))]
 #[non_exhaustive]
 pub struct CollectorsConfig {
     /// LLM metrics (default true).
@@ -107,8 +108,8 @@ pub struct CollectorsConfig {
 
 /// Bearer-token authentication: `auth`. Applies to the scrape path only: `/health` and `/ready` stay open
 /// for probes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(default, deny_unknown_fields))]
 #[non_exhaustive]
 pub struct AuthConfig {
     /// Whether a token is required (default false).
@@ -118,14 +119,14 @@ pub struct AuthConfig {
 }
 
 /// One accepted bearer token. Its `Debug` output hides the token.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(deny_unknown_fields))]
 #[non_exhaustive]
 pub struct TokenConfig {
     /// The secret, as sent in `Authorization: Bearer <token>`.
     pub token: String,
     /// What it allows, as `resource:action` (`metrics:read`).
-    #[serde(default)]
+    #[cfg_attr(feature = "config", serde(default))]
     pub scopes: Vec<String>,
 }
 
@@ -144,8 +145,8 @@ impl fmt::Debug for TokenConfig {
 
 /// The rate limit of the scrape path: `rate_limit`. A token bucket shared by all clients; past it the
 /// endpoint answers 429 with `Retry-After`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(default, deny_unknown_fields))]
 #[non_exhaustive]
 pub struct RateLimitConfig {
     /// Whether to limit (default false).
@@ -158,8 +159,8 @@ pub struct RateLimitConfig {
 
 /// Limits on requests and connections: `limits`. Together they keep a slow or malformed client from
 /// stalling others.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(default, deny_unknown_fields))]
 #[non_exhaustive]
 pub struct LimitsConfig {
     /// The largest request head; a larger one gets 431 (default 16384, at least 8192).
@@ -268,6 +269,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "config")]
     fn the_schema_of_the_design_reads_back() {
         let yaml = r#"
 other_app_setting: 3
@@ -284,6 +286,7 @@ prometheus_metrics:
     }
 
     #[test]
+    #[cfg(feature = "config")]
     fn every_section_is_read() {
         let yaml = r#"
 prometheus_metrics:

@@ -91,7 +91,7 @@ fn valid_scope(scope: &str) -> bool {
     matches!(scope.split_once(':'), Some((resource, action)) if part(resource) && part(action))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "config"))]
 mod tests {
     use super::*;
 

@@ -12,9 +12,31 @@ use crate::{Descriptor, FamilySchema};
 /// How a [`DenseFamily`] lays out its cells: one per label combination, all built at once, reached by
 /// index. Named by [`Metric::Dense`].
 ///
-/// Most cells live in a plain array ([`Box<[C]>`](Box), whose handle is `&C`); counters are striped
-/// ([`StripedCounters`](crate::cell::StripedCounters), whose handle is a [`CounterRef`](crate::CounterRef)).
-pub trait DenseStorage: Send + Sync + 'static {
+/// Most cells live in a plain array ([`Box<[C]>`](Box), whose handle is `&C`, and which any [`Metric`]
+/// may name); counters are striped, in storage private to the crate, whose handle is a
+/// [`CounterRef`](crate::CounterRef).
+///
+/// Sealed: name it in bounds (`for<'a> <C::Dense as DenseStorage>::Ref<'a>: CounterOps`, say), but only
+/// this crate implements it (a cell of your own names `Box<[Self]>`):
+///
+/// ```compile_fail,E0277
+/// use promstruct::encoding::{EncodeLabels, FamilyEncoder};
+/// use promstruct::family::DenseStorage;
+/// use promstruct::SeriesBudget;
+///
+/// struct Mine;
+///
+/// impl DenseStorage for Mine {
+///     type Config = ();
+///     type Ref<'a> = &'a Mine;
+///     fn with_len(_: usize, _: &()) -> Self { Mine }
+///     fn len(&self) -> usize { 0 }
+///     fn get(&self, _: usize) -> &Mine { self }
+///     fn encode(&self, _: usize, _: &mut FamilyEncoder<'_, '_>, _: &dyn EncodeLabels, _: Option<f64>) {}
+///     fn bind(&self, _: &SeriesBudget) {}
+/// }
+/// ```
+pub trait DenseStorage: SealedStorage + Send + Sync + 'static {
     /// What every cell shares: the cell's [`Metric::Config`].
     type Config;
 
@@ -40,7 +62,15 @@ pub trait DenseStorage: Send + Sync + 'static {
 
     /// Writes the cell at `index` as one series with `labels`, like [`Metric::encode`].
     fn encode(&self, index: usize, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>);
+
+    /// Binds every cell to the registry of `budget`, like [`Metric::bind`]: refusals are counted there.
+    fn bind(&self, budget: &SeriesBudget);
 }
+
+/// The seal of [`DenseStorage`]: public in a private module, so no type outside the crate implements it.
+pub trait SealedStorage {}
+
+impl<C: Metric> SealedStorage for Box<[C]> {}
 
 impl<C: Metric> DenseStorage for Box<[C]> {
     type Config = C::Config;
@@ -74,11 +104,17 @@ impl<C: Metric> DenseStorage for Box<[C]> {
     ) {
         self[index].encode(family, labels, created);
     }
+
+    fn bind(&self, budget: &SeriesBudget) {
+        for cell in self.iter() {
+            cell.bind(budget);
+        }
+    }
 }
 
 /// The handle of one series of a `DenseFamily<_, C>`: `&C`, or [`CounterRef`](crate::CounterRef) for a
 /// [`Counter`](crate::Counter).
-pub type DenseRef<'a, C> = <<C as Metric>::Dense as DenseStorage>::Ref<'a>;
+pub(crate) type DenseRef<'a, C> = <<C as Metric>::Dense as DenseStorage>::Ref<'a>;
 
 /// Every series of a family whose labels are all enums, in one flat array indexed by the ordinals.
 ///
@@ -117,7 +153,9 @@ impl<L: LabelSet, C: Metric> DenseFamily<L, C> {
         Self::new(Descriptor::from_schema(schema), C::Config::from_schema(schema))
     }
 
-    /// The series for `labels`.
+    /// The series for `labels`: `&C`, or a [`CounterRef`](crate::CounterRef) for a counter. Every handle
+    /// implements its kind's trait ([`CounterOps`](crate::CounterOps), [`GaugeOps`](crate::GaugeOps),
+    /// [`HistogramOps`](crate::HistogramOps)).
     #[inline]
     pub fn get(&self, labels: L) -> DenseRef<'_, C> {
         self.cells.get(labels.index())
@@ -170,5 +208,6 @@ impl<L: LabelSet, C: Metric> Collect for DenseFamily<L, C> {
 
     fn bind(&self, budget: &SeriesBudget) {
         budget.reserve_fixed(self.cells.len());
+        self.cells.bind(budget);
     }
 }

@@ -11,13 +11,18 @@ mod open;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-pub use dense::{DenseFamily, DenseRef, DenseStorage};
+pub(crate) use dense::SealedStorage;
+pub use dense::{DenseFamily, DenseStorage};
 pub use open::{OVERFLOW_VALUE, OVERFLOW_WARNING_INTERVAL_MS, OpenFamily, OpenOptions, SeriesRef};
 
-/// The series budget of a registry: the total series limit shared by every family registered in it.
+/// The series budget of a registry: the total series limit shared by every family registered in it, and
+/// the count of updates their series refused.
 ///
 /// Families created at run time take a slot per new series and give it back when the series is dropped;
 /// an enum-labelled family's series are fixed at compile time and are counted without being refused.
+/// A family bound to the budget ([`Collect::bind`](crate::Collect::bind)) binds its cells too: an update
+/// a cell refuses (a negative float counter increment, a NaN observation) is counted in
+/// [`rejected`](SeriesBudget::rejected), so each registry counts its own series' refusals.
 #[derive(Debug, Clone)]
 pub struct SeriesBudget(Arc<BudgetInner>);
 
@@ -27,6 +32,7 @@ struct BudgetInner {
     per_family: usize,
     used: AtomicUsize,
     overflowed: AtomicU64,
+    rejected: AtomicU64,
 }
 
 impl SeriesBudget {
@@ -43,6 +49,7 @@ impl SeriesBudget {
             per_family,
             used: AtomicUsize::new(0),
             overflowed: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
         }))
     }
 
@@ -66,6 +73,12 @@ impl SeriesBudget {
         self.0.overflowed.load(Ordering::Relaxed)
     }
 
+    /// Updates refused by the series of every family bound to this budget since it was bound: float counter
+    /// increments that are negative, NaN or infinite, NaN observations of histograms.
+    pub fn rejected(&self) -> u64 {
+        self.0.rejected.load(Ordering::Relaxed)
+    }
+
     /// Counts `n` series that exist whatever the limit says.
     pub(crate) fn reserve_fixed(&self, n: usize) {
         self.0.used.fetch_add(n, Ordering::Relaxed);
@@ -83,5 +96,10 @@ impl SeriesBudget {
 
     pub(crate) fn count_overflow(&self) {
         self.0.overflowed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one update a bound cell refused.
+    pub(crate) fn count_rejected(&self) {
+        self.0.rejected.fetch_add(1, Ordering::Relaxed);
     }
 }

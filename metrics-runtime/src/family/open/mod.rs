@@ -107,7 +107,9 @@ impl OpenOptions {
     }
 }
 
-/// A shared handle to one series of an [`OpenFamily`]; dereferences to the cell.
+/// A shared handle to one series of an [`OpenFamily`]; dereferences to the cell, and implements the
+/// cell's trait ([`CounterOps`](crate::CounterOps), [`GaugeOps`](crate::GaugeOps),
+/// [`HistogramOps`](crate::HistogramOps)).
 ///
 /// The handle keeps the series alive: updates through it after the family dropped the series for being
 /// idle are not seen by later scrapes. Take a handle per operation, as the generated accessors do.
@@ -372,6 +374,11 @@ impl<C: Metric> OpenFamily<C> {
         let flags = if overflow { OVERFLOW } else { 0 } | if escaped { ESCAPED } else { 0 };
         let cell = C::with_config(&self.config);
         cell.attach(&self.desc);
+        // Called under the shard's write lock: `bind` sets the budget before it walks the shards, so a
+        // series is bound here or by that walk.
+        if let Some(budget) = self.budget.get() {
+            cell.bind(budget);
+        }
         Arc::new(Entry {
             cell,
             text,
@@ -446,6 +453,11 @@ impl<C: Metric> Collect for OpenFamily<C> {
             }
             for _ in 0..self.len() {
                 budget.reserve_fixed(1);
+            }
+            for shard in self.shards.iter() {
+                for entry in read(shard).entries.iter() {
+                    entry.cell.bind(budget);
+                }
             }
         }
     }
