@@ -3,7 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch, for `_created` samples: whole milliseconds (the resolution Prometheus keeps
-/// of created timestamps), so that a scrape writes them with integer formatting (see `encoding::write_timestamp`).
+/// of created timestamps), so that a scrape writes them with integer formatting (see `encoding::number::write_timestamp`).
 pub(crate) fn now_epoch_seconds() -> f64 {
     epoch_millis_to_seconds(now_epoch_millis())
 }

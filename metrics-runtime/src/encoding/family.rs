@@ -1,0 +1,162 @@
+//! The sample lines of one family: a [`FamilyEncoder`] writes each series of the family [`Encoder::family`]
+//! began, its labels rendered once into the first line and copied into the others.
+
+use std::ops::Range;
+
+use super::labels::labels_in_braces;
+use super::number::{write_number, write_timestamp};
+use super::{EncodeLabels, Encoder, Format, Number};
+use crate::Descriptor;
+use crate::cell::Buckets;
+
+/// The histogram state a scrape reads: cumulative bucket counts and the sum.
+#[derive(Debug, Clone, Copy)]
+pub struct HistogramSnapshot<'s> {
+    /// The bucket bounds.
+    pub buckets: &'s Buckets,
+    /// Cumulative counts, one per bound and a last one for `+Inf`, which is the count.
+    pub cumulative: &'s [u64],
+    /// The sum of all observations.
+    pub sum: f64,
+}
+
+/// Writes the series of one family; see [`Encoder::family`].
+#[derive(Debug)]
+pub struct FamilyEncoder<'e, 'a> {
+    pub(super) enc: &'e mut Encoder<'a>,
+    pub(super) desc: &'e Descriptor,
+}
+
+impl FamilyEncoder<'_, '_> {
+    /// The family's descriptor.
+    pub fn descriptor(&self) -> &Descriptor {
+        self.desc
+    }
+
+    /// The format being written.
+    pub fn format(&self) -> Format {
+        self.enc.format
+    }
+
+    /// A counter series: `_total`, and in OpenMetrics `_created` (seconds since the epoch) when given.
+    pub fn counter(&mut self, labels: &dyn EncodeLabels, value: Number, created: Option<f64>) {
+        let Encoder { buf, format, series, .. } = &mut *self.enc;
+        *series += 1;
+        let name = self.desc.name();
+        let labels = first_sample(buf, name, "_total", labels, value);
+        if let (Format::OpenMetrics, Some(ts)) = (*format, created) {
+            sample_head(buf, name, "_created", labels.clone(), None);
+            end_timestamp(buf, ts);
+        }
+    }
+
+    /// A gauge series.
+    pub fn gauge(&mut self, labels: &dyn EncodeLabels, value: Number) {
+        let Encoder { buf, series, .. } = &mut *self.enc;
+        *series += 1;
+        first_sample(buf, self.desc.name(), "", labels, value);
+    }
+
+    /// An info series: `<name>_info{labels} 1` (a gauge in the text format).
+    pub fn info(&mut self, labels: &dyn EncodeLabels) {
+        let Encoder { buf, series, .. } = &mut *self.enc;
+        *series += 1;
+        first_sample(buf, self.desc.name(), "_info", labels, Number::U64(1));
+    }
+
+    /// A histogram series from a snapshot: every bucket, `_sum`, `_count`, and in OpenMetrics `_created`.
+    ///
+    /// OpenMetrics forbids `_sum` (and so `_count`) when a bound is negative; they are left out there.
+    pub fn histogram(&mut self, labels: &dyn EncodeLabels, snapshot: HistogramSnapshot<'_>, created: Option<f64>) {
+        let HistogramSnapshot { buckets, cumulative, sum } = snapshot;
+        debug_assert_eq!(cumulative.len(), buckets.len() + 1);
+        let Encoder { buf, format, series, .. } = &mut *self.enc;
+        *series += 1;
+        let name = self.desc.name();
+        // The labels are rendered into the first bucket's line and copied from there into the others.
+        let mut les = buckets.le_texts().iter().map(|s| &**s).chain(["+Inf"]).zip(cumulative);
+        let count = cumulative.last().copied().unwrap_or(0);
+        let with_sum = *format == Format::Text || !buckets.has_negative();
+        let (le, first) = les.next().expect("a histogram has the +Inf bucket");
+        buf.extend_from_slice(name.as_bytes());
+        buf.extend_from_slice(b"_bucket");
+        let labels = labels_in_braces(buf, labels, Some(("le", le)));
+        end_sample(buf, Number::U64(*first));
+        for (le, count) in les {
+            sample_head(buf, name, "_bucket", labels.clone(), Some(("le", le)));
+            end_sample(buf, Number::U64(*count));
+        }
+        if with_sum {
+            sample_head(buf, name, "_sum", labels.clone(), None);
+            end_sample(buf, Number::F64(sum));
+            sample_head(buf, name, "_count", labels.clone(), None);
+            end_sample(buf, Number::U64(count));
+        }
+        if let (Format::OpenMetrics, Some(ts)) = (*format, created) {
+            sample_head(buf, name, "_created", labels, None);
+            end_timestamp(buf, ts);
+        }
+    }
+
+    /// A buffer for cumulative bucket counts that the encoder keeps between series.
+    pub(crate) fn counts_scratch(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.enc.scratch.counts)
+    }
+
+    /// Gives back the buffer taken with [`FamilyEncoder::counts_scratch`].
+    pub(crate) fn return_counts_scratch(&mut self, counts: Vec<u64>) {
+        self.enc.scratch.counts = counts;
+    }
+}
+
+/// Writes the first sample line of a series, `name<suffix>{labels} value`, rendering `labels` into it;
+/// returns where the labels' text is in `buf`, for the series' other lines to copy.
+#[inline]
+fn first_sample(buf: &mut Vec<u8>, name: &str, suffix: &str, labels: &dyn EncodeLabels, value: Number) -> Range<usize> {
+    buf.reserve(name.len() + suffix.len() + 48);
+    buf.extend_from_slice(name.as_bytes());
+    buf.extend_from_slice(suffix.as_bytes());
+    let labels = labels_in_braces(buf, labels, None);
+    end_sample(buf, value);
+    labels
+}
+
+/// Writes `name<suffix>{labels[,extra]}` for a series' later lines, copying the labels' text from
+/// `labels`, a range of `buf` written by its first line.
+#[inline]
+fn sample_head(buf: &mut Vec<u8>, name: &str, suffix: &str, labels: Range<usize>, extra: Option<(&str, &str)>) {
+    buf.reserve(name.len() + suffix.len() + labels.len() + 48);
+    buf.extend_from_slice(name.as_bytes());
+    buf.extend_from_slice(suffix.as_bytes());
+    if !labels.is_empty() || extra.is_some() {
+        buf.push(b'{');
+        let has_labels = !labels.is_empty();
+        buf.extend_from_within(labels);
+        if let Some((name, value)) = extra {
+            if has_labels {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(name.as_bytes());
+            buf.extend_from_slice(b"=\"");
+            buf.extend_from_slice(value.as_bytes());
+            buf.push(b'"');
+        }
+        buf.push(b'}');
+    }
+}
+
+/// Ends a sample line: ` value` and the newline.
+#[inline]
+fn end_sample(buf: &mut Vec<u8>, value: Number) {
+    buf.push(b' ');
+    write_number(buf, value);
+    buf.push(b'\n');
+}
+
+/// Ends a `_created` line: ` seconds` and the newline (see [`write_timestamp`]).
+#[inline]
+fn end_timestamp(buf: &mut Vec<u8>, seconds: f64) {
+    buf.push(b' ');
+    write_timestamp(buf, seconds);
+    buf.push(b'\n');
+}

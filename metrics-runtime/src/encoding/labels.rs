@@ -1,0 +1,99 @@
+//! The label text of a series: [`EncodeLabels`] says what the labels are, a [`LabelWriter`] writes them.
+
+use std::ops::Range;
+
+use super::write_escaped_label_value;
+use crate::MetricType;
+
+/// Writes the labels of one series.
+///
+/// Families implement it for their series; a custom collector can pass a slice of name/value pairs. Label
+/// names must be valid (families check theirs when they are built); values may hold anything and are
+/// escaped.
+pub trait EncodeLabels {
+    /// Writes every label through `out`, in order.
+    fn encode_labels(&self, out: &mut LabelWriter<'_>);
+}
+
+impl EncodeLabels for () {
+    fn encode_labels(&self, _: &mut LabelWriter<'_>) {}
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> EncodeLabels for [(N, V)] {
+    fn encode_labels(&self, out: &mut LabelWriter<'_>) {
+        for (name, value) in self {
+            out.label(name.as_ref(), value.as_ref());
+        }
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>, const K: usize> EncodeLabels for [(N, V); K] {
+    fn encode_labels(&self, out: &mut LabelWriter<'_>) {
+        self.as_slice().encode_labels(out)
+    }
+}
+
+impl<T: EncodeLabels + ?Sized> EncodeLabels for &T {
+    fn encode_labels(&self, out: &mut LabelWriter<'_>) {
+        (**self).encode_labels(out)
+    }
+}
+
+/// Appends `name="value"` pairs to a series' label text, escaping values.
+#[derive(Debug)]
+pub struct LabelWriter<'b> {
+    buf: &'b mut Vec<u8>,
+    /// Where the labels start in `buf`: a label written past it follows another and takes a comma.
+    start: usize,
+}
+
+impl LabelWriter<'_> {
+    fn separate(&mut self) {
+        if self.buf.len() > self.start {
+            self.buf.push(b',');
+        }
+    }
+
+    /// Appends one label whose value is escaped already (or the text of several labels, the first name
+    /// and the last `"` left out).
+    pub(crate) fn escaped_label(&mut self, name: &str, escaped: &[u8]) {
+        self.separate();
+        self.buf.reserve(name.len() + escaped.len() + 3);
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(b"=\"");
+        self.buf.extend_from_slice(escaped);
+        self.buf.push(b'"');
+    }
+
+    /// Appends one label.
+    pub fn label(&mut self, name: &str, value: &str) {
+        debug_assert!(promstruct_naming::check_label_name(name, MetricType::Gauge).is_ok(), "bad label name {name:?}");
+        self.separate();
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(b"=\"");
+        write_escaped_label_value(self.buf, value);
+        self.buf.push(b'"');
+    }
+}
+
+/// Writes `{labels[,extra]}` (nothing when both are empty); returns where `labels`' text landed.
+#[inline]
+pub(super) fn labels_in_braces(
+    buf: &mut Vec<u8>,
+    labels: &dyn EncodeLabels,
+    extra: Option<(&str, &str)>,
+) -> Range<usize> {
+    let brace = buf.len();
+    buf.push(b'{');
+    labels.encode_labels(&mut LabelWriter { buf, start: brace + 1 });
+    let rendered = brace + 1..buf.len();
+    if let Some((name, value)) = extra {
+        LabelWriter { buf, start: brace + 1 }.escaped_label(name, value.as_bytes());
+    }
+    if buf.len() == brace + 1 {
+        buf.truncate(brace);
+    } else {
+        buf.push(b'}');
+    }
+    rendered
+}
