@@ -1,6 +1,6 @@
 //! Families against each other: sample names two families would both expose.
 
-use promstruct_naming::RuleError;
+use promstruct_naming::{MetricType, RuleError};
 use syn::LitStr;
 
 use super::Family;
@@ -36,7 +36,7 @@ pub(super) fn collisions(cx: &Ctxt, families: &[Family<'_>]) {
                     suffix_told[fault] = true;
                     let (suffix, owner) = match e {
                         RuleError::ReservedSuffix { suffix, owner, .. } => (*suffix, *owner),
-                        _ => ("_total", "counter"),
+                        _ => (MetricType::Counter.sample_suffix(), MetricType::Counter.as_str()),
                     };
                     cx.error_at(
                         *span,
