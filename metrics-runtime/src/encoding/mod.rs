@@ -41,6 +41,24 @@ impl Format {
             Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
         }
     }
+
+    /// The media type of the format, as type and subtype: `text`/`plain`, `application`/`openmetrics-text`.
+    pub const fn media_type(self) -> (&'static str, &'static str) {
+        match self {
+            Format::Text => ("text", "plain"),
+            Format::OpenMetrics => ("application", "openmetrics-text"),
+        }
+    }
+
+    /// The `version` parameters a request may name to get this format, the one written first. Our 0.0.4
+    /// output is valid 1.0.0 text too (every name in it is a legacy Prometheus name); OpenMetrics 0.0.1 is
+    /// what Prometheus 2 asks for beside 1.0.0.
+    pub const fn versions(self) -> &'static [&'static str] {
+        match self {
+            Format::Text => &["0.0.4", "1.0.0"],
+            Format::OpenMetrics => &["1.0.0", "0.0.1"],
+        }
+    }
 }
 
 /// Buffers an [`Encoder`] reuses between series; keep one per scraper to encode with no allocation.
@@ -102,3 +120,18 @@ impl<'a> Encoder<'a> {
 }
 
 pub(crate) use crate::clock::{coarse_epoch_millis, epoch_millis_to_seconds, now_epoch_seconds};
+
+#[cfg(test)]
+mod tests {
+    use super::Format;
+
+    #[test]
+    fn one_table_of_media_types() {
+        for format in [Format::Text, Format::OpenMetrics] {
+            let (ty, subtype) = format.media_type();
+            let first = format.versions()[0];
+            let expected = format!("{ty}/{subtype}; version={first}; charset=utf-8");
+            assert_eq!(format.content_type(), expected, "{format:?}");
+        }
+    }
+}

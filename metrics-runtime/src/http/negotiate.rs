@@ -90,11 +90,7 @@ pub fn negotiate_format(accept: Option<&str>) -> Negotiated {
 
 /// Whether a media range names `format`, and how specifically.
 fn matches(format: Format, ty: &str, subtype: &str, version: Option<&str>) -> Option<Specificity> {
-    let (want_ty, want_sub, versions): (&str, &str, &[&str]) = match format {
-        // Our 0.0.4 output is valid 1.0.0 text too: every name in it is a legacy Prometheus name.
-        Format::Text => ("text", "plain", &["0.0.4", "1.0.0"]),
-        Format::OpenMetrics => ("application", "openmetrics-text", &["1.0.0", "0.0.1"]),
-    };
+    let ((want_ty, want_sub), versions) = (format.media_type(), format.versions());
     if ty == "*" && subtype == "*" {
         return Some(Specificity::Any);
     }
