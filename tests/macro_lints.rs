@@ -35,7 +35,7 @@ pub enum Region {
 )]
 pub struct LintMetrics {
     /// Requests, by region and outcome.
-    #[counter(labels(region: Region, outcome: Outcome))]
+    #[counter(labels(region: Region, outcome: Outcome), slo(errors = outcome("failed"), objective = 0.999, window = "28d"))]
     requests: Counter,
 
     /// Spend.
@@ -51,7 +51,7 @@ pub struct LintMetrics {
     temperature: FloatGauge,
 
     /// Latency.
-    #[histogram(labels(region: Region), unit = "seconds", buckets = exponential(0.01, 2, 8))]
+    #[histogram(labels(region: Region), unit = "seconds", buckets = exponential(0.01, 2, 8), slo(latency = 0.32, objective = 0.99))]
     latency: Histogram,
 
     /// Sizes.

@@ -21,7 +21,7 @@ fn private(krate: Option<&syn::Path>) -> TokenStream {
 
 /// `tokens` with every span set to `span`: the generated code whose trait bounds depend on a label type the
 /// user named is reported on that type, where the user can fix it.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|tt| match tt {
@@ -54,13 +54,13 @@ fn at_user_label(f: &Family<'_>, tokens: TokenStream) -> TokenStream {
     }
 }
 
-fn float(v: f64) -> TokenStream {
+pub(crate) fn float(v: f64) -> TokenStream {
     let lit = Literal::f64_unsuffixed(v.abs());
     if v.is_sign_negative() { quote!(-#lit) } else { quote!(#lit) }
 }
 
 /// An integer literal with `_` between groups of three digits, as clippy's `unreadable_literal` asks.
-fn int(v: u64) -> TokenStream {
+pub(crate) fn int(v: u64) -> TokenStream {
     let digits = v.to_string();
     let mut text = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -130,6 +130,7 @@ pub(crate) fn metrics(c: &Container<'_>, checked: &Checked<'_>) -> TokenStream {
         .map(|ty| quote_spanned!(ty.span()=> const _: () = #rt::assert_label_enum::<#ty>();))
         .collect();
     let schemas = families.iter().map(schema);
+    let slo_assertions = families.iter().filter_map(|f| f.slo.as_ref()).map(|slo| crate::slo::assertions(&rt, slo));
     let inits = families.iter().enumerate().map(|(i, f)| {
         let name = f.field.ident;
         let init = at_user_label(f, constructor(&rt, f, i));
@@ -154,6 +155,7 @@ pub(crate) fn metrics(c: &Container<'_>, checked: &Checked<'_>) -> TokenStream {
 
     quote! {
         #(#assertions)*
+        #(#slo_assertions)*
 
         #(#attrs)*
         #vis struct #ident {
@@ -280,7 +282,8 @@ fn schema(f: &Family<'_>) -> TokenStream {
         let duration = duration(ms);
         quote!(.with_ttl(#duration))
     });
-    quote!(__p::FamilySchema::new(#name, __p::MetricType::#kind, #help)#unit #labels #buckets #max #ttl)
+    let slo = f.slo.as_ref().map(crate::slo::schema_tokens);
+    quote!(__p::FamilySchema::new(#name, __p::MetricType::#kind, #help)#unit #labels #buckets #max #ttl #slo)
 }
 
 /// How the family shows in a scrape, for the accessor's documentation.

@@ -16,6 +16,7 @@ mod docs;
 mod expand;
 mod fallback;
 mod rename;
+mod slo;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -27,3 +27,34 @@ pub fn buckets(bounds: &[f64]) -> Buckets {
 /// Compiles only if `T` is a label enum: the expansion names every label type that `#[labels]` did not
 /// declare here, spanned on the user's type, so a wrong type is reported where it is written.
 pub const fn assert_label_enum<T: LabelEnum>() {}
+
+/// Compiles only if the label enum `T` takes `value`: the expansion checks the values an `slo(errors = ...)`
+/// names on a label type declared outside the struct, whose values the macro cannot see.
+///
+/// # Panics
+/// At compile time (the call is a constant), if `T` has no value `value`.
+pub const fn assert_label_value<T: LabelEnum>(value: &str) {
+    let mut i = 0;
+    while i < T::VALUES.len() {
+        if str_eq(T::VALUES[i], value) {
+            return;
+        }
+        i += 1;
+    }
+    panic!("the label enum of this SLO's `errors` label does not take this value");
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}

@@ -78,7 +78,11 @@ impl LintMetrics {
         use ::promstruct::__private as __p;
         &[
             __p::FamilySchema::new("lint_check_requests", __p::MetricType::Counter, "Requests, by region and outcome.")
-                .with_labels(&[__p::LabelSchema::of::<Region>("region"), __p::LabelSchema::of::<Outcome>("outcome")]),
+                .with_labels(&[__p::LabelSchema::of::<Region>("region"), __p::LabelSchema::of::<Outcome>("outcome")])
+                .with_slo(
+                    __p::SloSchema::new(__p::SloIndicator::Errors { label: "outcome", values: &["failed"] }, 0.999)
+                        .with_window(__p::Duration::from_secs(2_419_200)),
+                ),
             __p::FamilySchema::new("lint_check_spend_dollars", __p::MetricType::Counter, "Spend.").with_unit("dollars"),
             __p::FamilySchema::new("lint_check_queue", __p::MetricType::Gauge, "Queue depth."),
             __p::FamilySchema::new("lint_check_temperature_celsius", __p::MetricType::Gauge, "Temperature.")
@@ -89,7 +93,8 @@ impl LintMetrics {
             __p::FamilySchema::new("lint_check_latency_seconds", __p::MetricType::Histogram, "Latency.")
                 .with_unit("seconds")
                 .with_labels(&[__p::LabelSchema::of::<Region>("region")])
-                .with_buckets(&[0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28]),
+                .with_buckets(&[0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28])
+                .with_slo(__p::SloSchema::new(__p::SloIndicator::Latency { threshold: 0.32 }, 0.99)),
             __p::FamilySchema::new("lint_check_sizes_bytes", __p::MetricType::Histogram, "Sizes.")
                 .with_unit("bytes")
                 .with_labels(&[__p::LabelSchema::open("kind"), __p::LabelSchema::of::<Outcome>("outcome")])

@@ -24,18 +24,21 @@ pub(crate) struct FieldOptions {
     pub(crate) help: Option<LitStr>,
     /// The naming conventions the family opts out of, each with the span of its name in `allow(...)`.
     pub(crate) allow: Vec<(Convention, Span)>,
+    /// The service level objective, `slo(...)`.
+    pub(crate) slo: Option<crate::slo::SloSpec>,
 }
 
 /// The options each kind takes, for the message about an unknown one.
 fn options_of(kind: MetricType) -> &'static str {
     match kind {
         MetricType::Histogram => {
-            "`labels(...)`, `unit`, `buckets`, `name`, `help`, `max_series`, `ttl` and `allow(...)`"
+            "`labels(...)`, `unit`, `buckets`, `name`, `help`, `max_series`, `ttl`, `allow(...)` and `slo(...)`"
         }
         MetricType::Info => "`labels(...)`, `name`, `help`, `max_series`, `ttl` and `allow(...)`",
-        MetricType::Counter | MetricType::Gauge => {
-            "`labels(...)`, `unit`, `name`, `help`, `max_series`, `ttl` and `allow(...)`"
+        MetricType::Counter => {
+            "`labels(...)`, `unit`, `name`, `help`, `max_series`, `ttl`, `allow(...)` and `slo(...)`"
         }
+        MetricType::Gauge => "`labels(...)`, `unit`, `name`, `help`, `max_series`, `ttl` and `allow(...)`",
     }
 }
 
@@ -92,6 +95,7 @@ pub(crate) fn field_options(cx: &Ctxt, kind: MetricType, attr: &Attribute) -> Fi
     let mut name = Attr::none(cx, "name");
     let mut help = Attr::none(cx, "help");
     let mut allow = Attr::none(cx, "allow");
+    let mut slo = Attr::none(cx, "slo");
     let attr_name = path_text(attr.path());
     match &attr.meta {
         syn::Meta::Path(_) => return FieldOptions::default(),
@@ -159,6 +163,13 @@ pub(crate) fn field_options(cx: &Ctxt, kind: MetricType, attr: &Attribute) -> Fi
             if allow.first(key) {
                 allow.set(key, list);
             }
+        } else if key.is_ident("slo") && matches!(kind, MetricType::Counter | MetricType::Histogram) {
+            let first = slo.first(key);
+            if let Some(spec) = crate::slo::parse(cx, &meta)? {
+                if first {
+                    slo.set(key, spec);
+                }
+            }
         } else if key.is_ident("max_series") {
             let expr = value_expr(&meta)?;
             if max_series.first(key) {
@@ -197,6 +208,7 @@ pub(crate) fn field_options(cx: &Ctxt, kind: MetricType, attr: &Attribute) -> Fi
         name: name.into_value(),
         help: help.into_value(),
         allow: allow.into_value().unwrap_or_default(),
+        slo: slo.into_value(),
     }
 }
 

@@ -178,5 +178,6 @@ pub(super) fn family<'c>(
     let labels = labels(cx, field, enums, policy);
     let open = open_options(cx, field, &labels);
     let buckets = if kind == MetricType::Histogram { buckets(cx, field) } else { Vec::new() };
-    Family { field, accessor, cell, cell_ty, name, help, unit, labels, buckets, open, suffix_error }
+    let slo = field.options.slo.as_ref().and_then(|spec| crate::slo::check(cx, spec, kind, &buckets, &labels, enums));
+    Family { field, accessor, cell, cell_ty, name, help, unit, labels, buckets, open, slo, suffix_error }
 }

@@ -53,6 +53,8 @@ pub(crate) struct Family<'c> {
     pub(crate) buckets: Vec<f64>,
     /// How a family with an open label is bounded; `None` when every label is an enum.
     pub(crate) open: Option<Open>,
+    /// The service level objective, checked against the buckets and labels.
+    pub(crate) slo: Option<crate::slo::Slo<'c>>,
     /// A name ending with a suffix that samples of other kinds use, reported once collisions are known: if
     /// another family exposes that very name, one message says both.
     suffix_error: Option<(Span, RuleError)>,
