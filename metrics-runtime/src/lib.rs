@@ -36,6 +36,8 @@ pub mod config;
 mod descriptor;
 pub mod dynamic;
 pub mod encoding;
+#[cfg(feature = "export")]
+pub mod export;
 pub mod family;
 #[cfg(feature = "http")]
 pub mod http;
