@@ -17,8 +17,8 @@ use crate::{FamilySchema, MetricType};
 
 /// The schema version written: Grafana 10.3's, migrated forward by any later Grafana.
 pub(super) const SCHEMA_VERSION: u32 = 39;
-/// The quantiles a histogram's panel draws.
-const QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
+/// The quantiles a histogram's panel draws: the quantile, its legend and its query's `refId`.
+const QUANTILES: [(f64, &str, &str); 3] = [(0.5, "p50", "A"), (0.9, "p90", "B"), (0.99, "p99", "C")];
 /// Panel size in grid units (the grid is 24 wide).
 const PANEL_WIDTH: u32 = 12;
 const PANEL_HEIGHT: u32 = 8;
@@ -129,10 +129,8 @@ fn family_panel(family: &'static FamilySchema, id: u32, grid_pos: GridPos) -> Pa
             let buckets = promql::sum_by(&by_le, &promql::selector(&promql::bucket_rate_record(family), &filters));
             let targets = QUANTILES
                 .iter()
-                .zip(["A", "B", "C"])
-                .map(|(&q, ref_id)| {
-                    let percentile = format!("p{}", promql::number(q * 100.0));
-                    target(ref_id, promql::histogram_quantile(q, &buckets), legend(&percentile))
+                .map(|&(q, percentile, ref_id)| {
+                    target(ref_id, promql::histogram_quantile(q, &buckets), legend(percentile))
                 })
                 .collect();
             (format!("{} (p50, p90, p99)", family.name()), value_unit(family.unit()), targets)

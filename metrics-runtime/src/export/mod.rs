@@ -16,7 +16,10 @@
 //! let files = Observability::new("Shop", "shop").group("Checkout", ShopMetrics::FAMILIES);
 //! let rules = files.rules_yaml().unwrap();
 //! assert!(rules.contains("record: job_outcome:shop_checkouts:rate5m"));
-//! assert!(files.dashboard_json().unwrap().contains(r#""expr": "sum by (outcome) (job_outcome:shop_checkouts:rate5m{job=~\"$job\", outcome=~\"$outcome\"})""#));
+//! let dashboard = files.dashboard_json().unwrap();
+//! let expr = r#"sum by (outcome) (job_outcome:shop_checkouts:rate5m{job=~\"$job\", outcome=~\"$outcome\"})"#;
+//! assert!(dashboard.contains(expr));
+//! // files.write_to(Path::new("deploy/observability"))? writes dashboard.json, rules.yml, rules.test.yml.
 //! ```
 //!
 //! [`Observability::write_to`] writes three files, meant to be committed and diffed: their content
@@ -27,7 +30,9 @@
 //!   a panel per family with the family's help as its description and its unit: counters' per-second
 //!   rates, histograms' p50, p90 and p99, gauges' values, infos' labels as a table. Panels are broken
 //!   down by the family's enum labels and filtered by a variable per enum label (its values known from
-//!   the schema), by `job` (read from the series) and by the Prometheus data source variable.
+//!   the schema; a label name several families share takes the union of their values), by `job` (read
+//!   from the series) and by the Prometheus data source variable. Counter and histogram panels read the
+//!   recording rules of `rules.yml`, so Prometheus must load that file.
 //! - `rules.yml`: the recording rules the panels read, named after the Prometheus convention
 //!   `level:metric:operations` (`job_model:shop_checkouts:rate5m`, `job_model_le:shop_latency_seconds_bucket:rate5m`),
 //!   and per objective ([`FamilySchema::slo`]) the bad ratio recorded over each alert window

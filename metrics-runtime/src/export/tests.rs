@@ -78,7 +78,9 @@ fn panels_read_the_recorded_rates_through_the_variables() {
         exprs[2],
         r#"histogram_quantile(0.99, sum by (model, le) (job_model_le:llm_latency_seconds_bucket:rate5m{job=~"$job", model=~"$model"}))"#
     );
-    assert_eq!(latency["targets"][0]["legendFormat"], "p50 {{model}}");
+    let legends: Vec<&str> =
+        latency["targets"].as_array().unwrap().iter().map(|t| t["legendFormat"].as_str().unwrap()).collect();
+    assert_eq!(legends, ["p50 {{model}}", "p90 {{model}}", "p99 {{model}}"]);
     let refs: Vec<&str> = latency["targets"].as_array().unwrap().iter().map(|t| t["refId"].as_str().unwrap()).collect();
     assert_eq!(refs, ["A", "B", "C"]);
     // The open label is summed away, with nothing to filter on but the job.
