@@ -85,6 +85,7 @@
 //! | `http` | yes | [`http`]: the `/metrics` endpoint, configured by [`config::Config`] (built in code with [`config::ConfigBuilder`] when `config` is off) | hyper, hyper-util, http, http-body-util, bytes, flate2, subtle, tokio |
 //! | `tokio` | yes | [`collectors::RuntimeCollector`], the tokio runtime's metrics | tokio |
 //! | `push` | yes | [`push`]: the Pushgateway client | hyper (client), hyper-util, http, http-body-util, bytes, tokio |
+//! | `export` | no | [`export`]: a Grafana dashboard, recording rules, burn-rate alerts and their `promtool` tests, generated from the families' schemas | serde, serde_json, serde_norway |
 //!
 //! The strict parser and assertion helpers of the tests are the crate `promstruct-testing`, a dev-dependency.
 //!
@@ -105,6 +106,8 @@ pub mod config;
 mod descriptor;
 pub mod dynamic;
 pub mod encoding;
+#[cfg(feature = "export")]
+pub mod export;
 pub mod family;
 #[cfg(feature = "http")]
 pub mod http;
