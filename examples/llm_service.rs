@@ -31,6 +31,8 @@
 //! SIGTERM or Ctrl-C stops the server after in-flight scrapes finish. `RUST_LOG=promstruct=debug`
 //! shows a line per scrape.
 
+mod common;
+
 use std::error::Error;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +40,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use promstruct::collectors::{ProcessCollector, RuntimeCollector};
+use promstruct::export::Observability;
 use promstruct::config::Config;
 use promstruct::http::Server;
 use promstruct::prelude::*;
@@ -61,7 +64,8 @@ pub enum Status {
 )]
 pub struct LlmMetrics {
     /// LLM requests, by model and outcome.
-    #[counter(labels(model: Model, status: Status))]
+    // SLO: 99 % of requests succeed (`error` and `timeout` spend the budget) over 30 days.
+    #[counter(labels(model: Model, status: Status), slo(errors = status("error", "timeout"), objective = 0.99))]
     llm_requests: Counter, // llmdevops_llm_requests_total
 
     /// Tokens processed, by model and type (input or output).
@@ -69,7 +73,13 @@ pub struct LlmMetrics {
     llm_tokens: Counter, // llmdevops_llm_tokens_total
 
     /// End-to-end request latency.
-    #[histogram(labels(model: Model), unit = "seconds", buckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60])]
+    // SLO: 99 % of requests answer within 10 s over 30 days.
+    #[histogram(
+        labels(model: Model),
+        unit = "seconds",
+        buckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        slo(latency = 10, objective = 0.99)
+    )]
     llm_request_duration: Histogram, // llmdevops_llm_request_duration_seconds
 
     /// Requests in flight.
@@ -118,7 +128,7 @@ struct Args {
     deterministic: bool,
 }
 
-const USAGE: &str = "usage: llm_service [--listen ADDR] [--config FILE] [--deterministic]";
+const USAGE: &str = "usage: llm_service [--listen ADDR] [--config FILE] [--deterministic] | --export DIR";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args { listen: None, config: None, deterministic: false };
@@ -274,7 +284,16 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The dashboard, rules and alerts of `--export DIR` (committed in `examples/llm_service/observability/`).
+fn observability() -> Observability {
+    Observability::new("LLM DevOps platform", "llmdevops")
+        .runbook_base("https://github.com/promstruct/promstruct/blob/main/examples/llm_service/observability/runbooks")
+        .group("LLM engine", LlmMetrics::FAMILIES)
+        .group("Agent runtime", AgentMetrics::FAMILIES)
+}
+
 async fn run() -> Result<(), Box<dyn Error>> {
+    common::export_if_asked("llm_service", observability);
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)

@@ -170,6 +170,12 @@ async fn simulate_traffic(manager: Arc<Manager>, router: Arc<Router>) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
+    common::export_if_asked("agentcube", || {
+        promstruct::export::Observability::new("AgentCube", "agentcube")
+            .runbook_base("https://github.com/promstruct/promstruct/blob/main/examples/agentcube/observability/runbooks")
+            .group("Workload manager", WorkloadManagerMetrics::FAMILIES)
+            .group("Router", RouterMetrics::FAMILIES)
+    });
     let own = ["router-listen", "traffic", "idle-seconds", "ttl-seconds", "gc-every", "max-concurrent-requests"];
     let args = common::parse_args("agentcube", &own);
     let flag = |name: &str| args.extra.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str());

@@ -30,15 +30,18 @@ pub(crate) struct WorkloadManagerMetrics {
     ///
     /// Multi-second buckets, with a bound at the proposal's SLO (creation p99 < 30 s) so that
     /// `histogram_quantile(0.99, ...)` can tell whether it holds.
+    // SLO (the proposal's): 99 % of creations within 30 s over 30 days.
     #[histogram(
         labels(kind: SandboxKind, status: Status),
         unit = "seconds",
-        buckets = [0.5, 1, 2, 5, 10, 20, 30, 60, 120]
+        buckets = [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+        slo(latency = 30, objective = 0.99)
     )]
     sandbox_create_duration: Histogram,
 
     /// Sandbox creations, by kind and outcome.
-    #[counter(labels(kind: SandboxKind, status: Status))]
+    // SLO (the proposal's availability): 99 % of creations succeed over 30 days.
+    #[counter(labels(kind: SandboxKind, status: Status), slo(errors = status("failure"), objective = 0.99))]
     sandbox_create: Counter,
 
     /// Sandboxes deleted, by kind: through the API or by the garbage collector.

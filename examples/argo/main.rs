@@ -77,6 +77,12 @@ fn flag<T: std::str::FromStr>(extra: &[(String, String)], name: &str, default: T
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    common::export_if_asked("argo", || {
+        promstruct::export::Observability::new("Argo Workflows controller", "argo-workflows")
+            .runbook_base("https://github.com/promstruct/promstruct/blob/main/examples/argo/observability/runbooks")
+            .group("Workflows", metrics::WorkflowsMetrics::FAMILIES)
+            .group("Pods", metrics::PodMetrics::FAMILIES)
+    });
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)

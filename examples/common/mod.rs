@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::exit;
 
 use promstruct::config::Config;
+use promstruct::export::{DASHBOARD_FILE, Observability, RULE_TESTS_FILE, RULES_FILE};
 
 /// The command line of a serving example.
 pub(crate) struct Args {
@@ -23,7 +24,7 @@ pub(crate) struct Args {
 pub(crate) fn parse_args(example: &str, own: &[&str]) -> Args {
     let usage = || {
         let own: String = own.iter().map(|f| format!(" [--{f} VALUE]")).collect();
-        format!("usage: {example} [--listen ADDR] [--config FILE]{own}")
+        format!("usage: {example} [--listen ADDR] [--config FILE]{own} | --export DIR")
     };
     let mut listen: Option<SocketAddr> = None;
     let mut file: Option<PathBuf> = None;
@@ -68,6 +69,32 @@ pub(crate) fn parse_args(example: &str, own: &[&str]) -> Args {
         config.endpoint.port = addr.port();
     }
     Args { config, extra }
+}
+
+/// `--export DIR`: writes the example's Grafana dashboard, recording rules, burn-rate alerts and their
+/// `promtool` tests under `DIR` (the files committed in `examples/<name>/observability/`) and exits before
+/// anything else runs. Returns when the flag is absent.
+pub(crate) fn export_if_asked(example: &str, observability: impl FnOnce() -> Observability) {
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        if flag != "--export" {
+            continue;
+        }
+        let Some(dir) = args.next() else {
+            eprintln!("{example}: --export needs a directory");
+            exit(2);
+        };
+        match observability().write_to(dir.as_ref()) {
+            Ok(()) => {
+                println!("{example}: wrote {dir}/{DASHBOARD_FILE}, {dir}/{RULES_FILE} and {dir}/{RULE_TESTS_FILE}");
+                exit(0);
+            }
+            Err(e) => {
+                eprintln!("{example}: {e}");
+                exit(1);
+            }
+        }
+    }
 }
 
 /// xorshift64*: simulated traffic needs variety, not quality.

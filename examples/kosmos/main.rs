@@ -60,7 +60,8 @@ use serde_json::{Value, json};
 pub struct KosmosMetrics {
     // Agent metrics.
     /// Total number of requests to agent
-    #[counter(labels(agent: Agent, method: Method, status: Status))]
+    // SLO (the document's): 99.9 % availability, a 0.1 % error budget over 30 days.
+    #[counter(labels(agent: Agent, method: Method, status: Status), slo(errors = status("error"), objective = 0.999))]
     agent_requests: Counter,
 
     /// Request duration in seconds
@@ -310,6 +311,11 @@ fn router(metrics: Handler, metrics_path: &str) -> axum::Router {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
+    common::export_if_asked("kosmos", || {
+        promstruct::export::Observability::new("KOSMOS", "kosmos")
+            .runbook_base("https://github.com/promstruct/promstruct/blob/main/examples/kosmos/observability/runbooks")
+            .group("KOSMOS", KosmosMetrics::FAMILIES)
+    });
     let config = common::parse_args("kosmos", &[]).config;
     let registry = config.registry();
     registry.register(&*METRICS)?;

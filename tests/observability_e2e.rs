@@ -1,0 +1,155 @@
+//! End to end: a real Prometheus (Debian's `prometheus`, on loopback) scrapes a seed example serving
+//! simulated traffic with the example's generated `rules.yml` (`examples/<name>/observability/`) loaded:
+//! every recording rule and alert is healthy once evaluated, every recording rule returns data, and every
+//! expression of every panel of the generated `dashboard.json`, its variables set to "All", returns data.
+
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use promstruct::export::{DASHBOARD_FILE, RULES_FILE};
+use serde_json::Value;
+use suite::http::get;
+use suite::programs::{Scratch, build_example, encode_query, free_port, poll, require_program, start_serving};
+
+/// GETs a Prometheus API path and returns its `data`.
+async fn api(prometheus: SocketAddr, path_and_query: &str) -> Value {
+    let reply = get(prometheus, path_and_query, &[]).await;
+    assert_eq!(reply.status, 200, "{path_and_query}: {}", reply.text());
+    let json: Value = serde_json::from_slice(&reply.body).expect("JSON");
+    assert_eq!(json["status"], "success", "{json}");
+    json["data"].clone()
+}
+
+/// Polls `promql` until its result has a series with a finite value (a rate needs two scrapes, a ratio of
+/// rates something that moved), and returns how many series it has.
+async fn data_of(prometheus: SocketAddr, what: &str, promql: &str, deadline: Instant) -> usize {
+    let left = deadline.saturating_duration_since(Instant::now());
+    poll(&format!("{what}: `{promql}` returning data"), left, || async {
+        let data = api(prometheus, &format!("/api/v1/query?query={}", encode_query(promql))).await;
+        let result = data["result"].as_array()?.clone();
+        let finite = result.iter().any(|item| {
+            item["value"][1].as_str().and_then(|v| v.parse::<f64>().ok()).is_some_and(f64::is_finite)
+        });
+        finite.then_some(result.len())
+    })
+    .await
+}
+
+/// The expressions of every panel of a Grafana dashboard, with each of its variables set to "All" (`.*`).
+fn panel_queries(dashboard: &Value) -> Vec<(String, String)> {
+    let mut names: Vec<&str> = dashboard["templating"]["list"]
+        .as_array()
+        .expect("variables")
+        .iter()
+        .map(|v| v["name"].as_str().expect("a variable name"))
+        .collect();
+    // `$model_type` before `$model`.
+    names.sort_by_key(|name| std::cmp::Reverse(name.len()));
+    let mut out = Vec::new();
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let mut expr = target["expr"].as_str().expect("an expression").to_owned();
+            for name in &names {
+                expr = expr.replace(&format!("${{{name}}}"), ".*").replace(&format!("${name}"), ".*");
+            }
+            assert!(!expr.contains('$'), "an undefined variable in `{expr}`");
+            out.push((format!("{} / {}", panel["title"], target["refId"]), expr));
+        }
+    }
+    out
+}
+
+/// Runs `example` (with `args`) under a Prometheus that loads its generated rules, and checks the rules and
+/// the dashboard's panels against the data.
+async fn rules_and_panels_work(example: &str, args: &[&str]) {
+    require_program("prometheus", "prometheus");
+    let binary = build_example(example);
+    let mut serve_args = vec!["--listen", "127.0.0.1:0"];
+    serve_args.extend_from_slice(args);
+    let (_example, target) = start_serving(&binary, &serve_args);
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let observability = std::path::Path::new(dir).join(example).join("observability");
+    let rules = observability.join(RULES_FILE);
+    let dashboard: Value =
+        serde_json::from_str(&std::fs::read_to_string(observability.join(DASHBOARD_FILE)).unwrap()).unwrap();
+
+    let tmp = Scratch::new(&format!("observability-{example}"));
+    let prometheus: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let config = tmp.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
+             rule_files: ['{}']\n\
+             scrape_configs:\n  - job_name: {example}\n    static_configs: [{{ targets: ['{target}'] }}]\n",
+            rules.display()
+        ),
+    )
+    .unwrap();
+    let log = std::fs::File::create(tmp.join("prometheus.log")).unwrap();
+    let _prometheus = suite::programs::Running {
+        child: Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", tmp.join("data").display()))
+            .arg(format!("--web.listen-address={prometheus}"))
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start prometheus"),
+    };
+    poll("the target up", Duration::from_secs(30), || async {
+        let connected = tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(prometheus)).await;
+        if !matches!(connected, Ok(Ok(_))) {
+            return None;
+        }
+        let data = api(prometheus, "/api/v1/targets?state=active").await;
+        let target = data["activeTargets"].as_array()?.first()?.clone();
+        (target["health"] == "up").then_some(())
+    })
+    .await;
+
+    // Every rule of the file is loaded and, once evaluated, healthy.
+    let file: serde_norway::Value = serde_norway::from_str(&std::fs::read_to_string(&rules).unwrap()).unwrap();
+    let written: usize = file["groups"].as_sequence().unwrap().iter().map(|g| g["rules"].as_sequence().unwrap().len()).sum();
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let loaded = poll("every rule evaluated", Duration::from_secs(30), || async {
+        let data = api(prometheus, "/api/v1/rules").await;
+        let rules: Vec<Value> =
+            data["groups"].as_array()?.iter().flat_map(|g| g["rules"].as_array().unwrap().clone()).collect();
+        let evaluated = rules.iter().all(|r| r["lastEvaluation"].as_str().is_some_and(|t| !t.starts_with("0001")));
+        (rules.len() == written && evaluated).then_some(rules)
+    })
+    .await;
+    let mut records = Vec::new();
+    for rule in &loaded {
+        assert_eq!(rule["health"], "ok", "{example}: {rule}");
+        assert_eq!(rule["lastError"].as_str().unwrap_or(""), "", "{example}: {rule}");
+        match rule["type"].as_str() {
+            Some("recording") => records.push(rule["name"].as_str().unwrap().to_owned()),
+            Some("alerting") => {}
+            other => panic!("{example}: a rule of type {other:?}: {rule}"),
+        }
+    }
+    assert!(!records.is_empty(), "{example}: no recording rule");
+    for record in &records {
+        data_of(prometheus, "recording rule", record, deadline).await;
+    }
+
+    // Every panel's expressions return data, the variables at "All".
+    let queries = panel_queries(&dashboard);
+    assert!(queries.len() >= dashboard["panels"].as_array().unwrap().len() / 2, "{example}: too few queries");
+    for (what, promql) in &queries {
+        data_of(prometheus, what, promql, deadline).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_service_rules_and_panels_work_in_prometheus() {
+    rules_and_panels_work("llm_service", &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kosmos_rules_and_panels_work_in_prometheus() {
+    rules_and_panels_work("kosmos", &[]).await;
+}
