@@ -40,8 +40,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use promstruct::collectors::{ProcessCollector, RuntimeCollector};
-use promstruct::export::Observability;
 use promstruct::config::Config;
+use promstruct::export::Observability;
 use promstruct::http::Server;
 use promstruct::prelude::*;
 

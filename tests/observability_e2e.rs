@@ -28,9 +28,9 @@ async fn data_of(prometheus: SocketAddr, what: &str, promql: &str, deadline: Ins
     poll(&format!("{what}: `{promql}` returning data"), left, || async {
         let data = api(prometheus, &format!("/api/v1/query?query={}", encode_query(promql))).await;
         let result = data["result"].as_array()?.clone();
-        let finite = result.iter().any(|item| {
-            item["value"][1].as_str().and_then(|v| v.parse::<f64>().ok()).is_some_and(f64::is_finite)
-        });
+        let finite = result
+            .iter()
+            .any(|item| item["value"][1].as_str().and_then(|v| v.parse::<f64>().ok()).is_some_and(f64::is_finite));
         finite.then_some(result.len())
     })
     .await
@@ -111,7 +111,8 @@ async fn rules_and_panels_work(example: &str, args: &[&str]) {
 
     // Every rule of the file is loaded and, once evaluated, healthy.
     let file: serde_norway::Value = serde_norway::from_str(&std::fs::read_to_string(&rules).unwrap()).unwrap();
-    let written: usize = file["groups"].as_sequence().unwrap().iter().map(|g| g["rules"].as_sequence().unwrap().len()).sum();
+    let written: usize =
+        file["groups"].as_sequence().unwrap().iter().map(|g| g["rules"].as_sequence().unwrap().len()).sum();
     let deadline = Instant::now() + Duration::from_secs(40);
     let loaded = poll("every rule evaluated", Duration::from_secs(30), || async {
         let data = api(prometheus, "/api/v1/rules").await;

@@ -172,7 +172,9 @@ async fn simulate_traffic(manager: Arc<Manager>, router: Arc<Router>) {
 async fn main() -> Result<(), Box<dyn Error>> {
     common::export_if_asked("agentcube", || {
         promstruct::export::Observability::new("AgentCube", "agentcube")
-            .runbook_base("https://github.com/promstruct/promstruct/blob/main/examples/agentcube/observability/runbooks")
+            .runbook_base(
+                "https://github.com/promstruct/promstruct/blob/main/examples/agentcube/observability/runbooks",
+            )
             .group("Workload manager", WorkloadManagerMetrics::FAMILIES)
             .group("Router", RouterMetrics::FAMILIES)
     });
