@@ -102,13 +102,13 @@ pub fn spawn_reading_lines(binary: &Path, args: &[&str], stderr: Stdio) -> (Runn
     (Running { child }, rx)
 }
 
-/// The address of the first line in `lines` that holds `http://ADDR`, waiting at most 30 s; `None` if
-/// none came by then.
+/// The address of the first line in `lines` that holds `http://ADDR` or `https://ADDR`, waiting at most
+/// 30 s; `None` if none came by then.
 pub fn first_address(lines: &mpsc::Receiver<String>) -> Option<SocketAddr> {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let line = lines.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).ok()?;
-        if let Some((_, rest)) = line.split_once("http://") {
+        if let Some((_, rest)) = line.split_once("https://").or_else(|| line.split_once("http://")) {
             let addr: String = rest.chars().take_while(|c| *c != '/' && !c.is_whitespace()).collect();
             return Some(addr.parse().unwrap_or_else(|e| panic!("bad address {addr:?}: {e}")));
         }
@@ -116,11 +116,11 @@ pub fn first_address(lines: &mpsc::Receiver<String>) -> Option<SocketAddr> {
 }
 
 /// Starts `binary` with `args` and waits (at most 30 s) for the first line on its stdout that holds
-/// `http://ADDR`, returning the process and that address.
+/// `http://ADDR` (or `https://ADDR`), returning the process and that address.
 pub fn start_serving(binary: &Path, args: &[&str]) -> (Running, SocketAddr) {
     let (running, lines) = spawn_reading_lines(binary, args, Stdio::inherit());
-    let addr =
-        first_address(&lines).unwrap_or_else(|| panic!("{} printed no http:// address within 30 s", binary.display()));
+    let addr = first_address(&lines)
+        .unwrap_or_else(|| panic!("{} printed no http(s):// address within 30 s", binary.display()));
     (running, addr)
 }
 
