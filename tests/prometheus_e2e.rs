@@ -7,110 +7,13 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::Value;
-use suite::exposition::{SeriesKey, by_series};
+use suite::exposition::by_series;
 use suite::http::{PROMETHEUS_2_ACCEPT, get};
-use suite::programs::{Running, Scratch, build_example, encode_query, free_port, poll, require_program, start_serving};
+use suite::programs::{Scratch, build_example, poll, require_program, sigterm, start_serving};
+use suite::prometheus::{query, start_prometheus};
 use suite::tls::{Ca, HttpsClient, Validity};
-
-/// GETs a Prometheus API path and returns its `data`.
-async fn api(prometheus: SocketAddr, path_and_query: &str) -> Value {
-    let reply = get(prometheus, path_and_query, &[]).await;
-    assert_eq!(reply.status, 200, "{path_and_query}: {}", reply.text());
-    let json: Value = serde_json::from_slice(&reply.body).expect("JSON");
-    assert_eq!(json["status"], "success", "{json}");
-    json["data"].clone()
-}
-
-/// The instant vector of a PromQL query, by series (without `job` and `instance`).
-async fn query(prometheus: SocketAddr, promql: &str) -> BTreeMap<SeriesKey, f64> {
-    let data = api(prometheus, &format!("/api/v1/query?query={}", encode_query(promql))).await;
-    let mut out = BTreeMap::new();
-    for item in data["result"].as_array().expect("a vector") {
-        let mut labels: BTreeMap<String, String> = item["metric"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-            .collect();
-        let name = labels.remove("__name__").unwrap_or_default();
-        labels.remove("job");
-        labels.remove("instance");
-        let value = item["value"][1].as_str().unwrap();
-        let value = match value {
-            "+Inf" => f64::INFINITY,
-            "-Inf" => f64::NEG_INFINITY,
-            v => v.parse().unwrap(),
-        };
-        out.insert((name, labels), value);
-    }
-    out
-}
-
-fn sigterm(process: &mut Running) -> std::process::ExitStatus {
-    let pid = process.child.id().to_string();
-    let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
-    assert!(sent.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = process.child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "the example did not stop within 10 s of SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Starts Prometheus with the scrape `jobs` (YAML list items) and waits until its `count` targets are up,
-/// scraped without error.
-async fn start_prometheus(tmp: &Scratch, jobs: &str, count: usize) -> (Running, SocketAddr) {
-    let port = free_port();
-    let prometheus_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let prometheus_yml = tmp.0.join("prometheus.yml");
-    std::fs::write(
-        &prometheus_yml,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-             scrape_configs:\n{jobs}"
-        ),
-    )
-    .unwrap();
-    let log = std::fs::File::create(tmp.0.join("prometheus.log")).unwrap();
-    let prometheus = Running {
-        child: Command::new("prometheus")
-            .arg(format!("--config.file={}", prometheus_yml.display()))
-            .arg(format!("--storage.tsdb.path={}", tmp.0.join("data").display()))
-            .arg(format!("--web.listen-address={prometheus_addr}"))
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start prometheus"),
-    };
-    let targets = poll("every target up", Duration::from_secs(40), || async {
-        let Ok(reply) = tokio::time::timeout(Duration::from_secs(2), async {
-            match tokio::net::TcpStream::connect(prometheus_addr).await {
-                Ok(_) => Some(api(prometheus_addr, "/api/v1/targets?state=active").await),
-                Err(_) => None,
-            }
-        })
-        .await
-        else {
-            return None;
-        };
-        let data = reply?;
-        let active = data["activeTargets"].as_array()?.clone();
-        let up = active.iter().filter(|t| t["health"] == "up").count();
-        (active.len() == count && up == count).then_some(active)
-    })
-    .await;
-    for target in &targets {
-        assert_eq!(target["lastError"], "", "{target}");
-        assert_eq!(target["health"], "up", "{target}");
-    }
-    (prometheus, prometheus_addr)
-}
 
 /// Every `llmdevops_*` series the example exposes (`exposed`, scraped as Prometheus scrapes it) is stored by
 /// Prometheus for `job` with the same value, Prometheus stores no other, and the values the example set

@@ -3,9 +3,9 @@
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A child process, killed when dropped.
 #[derive(Debug)]
@@ -58,24 +58,45 @@ impl Drop for Scratch {
     }
 }
 
-/// Builds example `name` with the cargo running this test, into this test's target directory and
-/// profile, and returns the binary.
-pub fn build_example(name: &str) -> PathBuf {
+/// This test's target directory and profile directory, and the profile's name as cargo takes it.
+fn target_of_this_test() -> (PathBuf, PathBuf, String) {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(Path::parent).expect("the test runs from <target>/<profile>/deps");
-    let target_dir = profile_dir.parent().unwrap();
+    let target_dir = profile_dir.parent().unwrap().to_owned();
     let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
-        "debug" => "dev",
-        other => other,
+        "debug" => "dev".to_owned(),
+        other => other.to_owned(),
     };
+    (target_dir, profile_dir.to_owned(), profile)
+}
+
+/// Runs `cargo build --quiet <what>` into this test's target directory and profile.
+fn cargo_build(what: &[&str]) {
+    let (target_dir, _, profile) = target_of_this_test();
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", name, "--profile", profile, "--target-dir"])
+        .args(["build", "--quiet"])
+        .args(what)
+        .args(["--profile", &profile, "--target-dir"])
         .arg(target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("run cargo build");
-    assert!(status.success(), "cargo build --example {name} failed");
-    let binary = profile_dir.join("examples").join(name);
+    assert!(status.success(), "cargo build {} failed", what.join(" "));
+}
+
+/// Builds example `name` with the cargo running this test, into this test's target directory and
+/// profile, and returns the binary.
+pub fn build_example(name: &str) -> PathBuf {
+    cargo_build(&["--example", name]);
+    let binary = target_of_this_test().1.join("examples").join(name);
+    assert!(binary.exists(), "{} was not built", binary.display());
+    binary
+}
+
+/// Builds the binary `bin` of the workspace's package `package` the same way, and returns it.
+pub fn build_binary(package: &str, bin: &str) -> PathBuf {
+    cargo_build(&["-p", package, "--bin", bin]);
+    let binary = target_of_this_test().1.join(bin);
     assert!(binary.exists(), "{} was not built", binary.display());
     binary
 }
@@ -160,4 +181,19 @@ pub fn encode_query(query: &str) -> String {
         }
     }
     out
+}
+
+/// Sends SIGTERM to `process` and waits (at most 10 s) for it to exit.
+pub fn sigterm(process: &mut Running) -> ExitStatus {
+    let pid = process.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = process.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the process did not stop within 10 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
