@@ -7,10 +7,10 @@
 
 use std::time::Duration;
 
+use promstruct::Registry;
 use promstruct::config::{Config, ConfigBuilder, TlsConfig};
 use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
 use promstruct::http::{Server, TlsError};
-use promstruct::Registry;
 use suite::http::{PROMETHEUS_2_ACCEPT, TestServer, raw};
 use suite::programs::Scratch;
 use suite::tls::{Ca, HttpsClient, Leaf, Validity};
