@@ -27,7 +27,8 @@
 //!
 //! `--config FILE` reads the `prometheus_metrics` schema (environment variables `PROMETHEUS_METRICS_*`
 //! override it; `collectors.llm` and `collectors.agent` switch the two groups) and `--listen ADDR`
-//! overrides its address; port 0 picks a free one. The first line on stdout is `listening on http://ADDR`.
+//! overrides its address; port 0 picks a free one. The first line on stdout is `listening on http://ADDR`
+//! (`https://ADDR` with `endpoint.tls`, `unix:PATH` with `endpoint.unix_socket`).
 //! SIGTERM or Ctrl-C stops the server after in-flight scrapes finish. `RUST_LOG=promstruct=debug`
 //! shows a line per scrape.
 
@@ -328,7 +329,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     }
 
     let server = Server::bind(registry, &config).await?;
-    println!("listening on http://{}", server.local_addr());
+    println!("listening on {}", server.url());
     server.run().await?;
     Ok(())
 }

@@ -4,7 +4,8 @@
 //! The series are counters and gauges spread over ten families of `series / 10` label sets each, about
 //! 60 bytes a line. The registry's series limit is raised to fit them. The endpoint is the runtime's
 //! own server with the configuration of `--config FILE` (set `cache.enabled: false` to encode on every
-//! scrape). The first line on stdout is `scrape_load: listening on http://ADDR`; SIGTERM or Ctrl-C stops it.
+//! scrape; `endpoint.tls` to serve HTTPS). The first line on stdout is `scrape_load: listening on
+//! http://ADDR` (`https://` with TLS); SIGTERM or Ctrl-C stops it.
 
 mod common;
 
@@ -56,7 +57,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let registry = Registry::builder().total_series_limit(limit).build();
     populate(&registry, series)?;
     let server = Server::bind(registry, &config).await?;
-    println!("scrape_load: listening on http://{}", server.local_addr());
+    println!("scrape_load: listening on {}", server.url());
     server.run().await?;
     Ok(())
 }

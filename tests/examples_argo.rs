@@ -2,7 +2,8 @@
 //! appear, after simulated runs, with the names, types, labels and values Argo gives them (checked against
 //! the events of the runs); real-time gauges follow their step; the workflow-controller ConfigMap's
 //! `metricsConfig` applies; a bad metric stops the controller with an error naming it, or with
-//! `ignoreErrors: true` is logged and skipped; `secure: true` and a second help for one name are refused.
+//! `ignoreErrors: true` is logged and skipped; `secure: true` serves HTTPS with a self-signed certificate;
+//! a second help for one name is refused.
 
 mod argo_support;
 
@@ -15,8 +16,9 @@ use argo_support::{
     start_logged, wait_for_workflows,
 };
 use promstruct_testing::FamilyType;
-use suite::http::get;
-use suite::programs::{Scratch, build_example, free_port, poll, start_serving};
+use suite::http::{PROMETHEUS_2_ACCEPT, get, raw};
+use suite::programs::{Scratch, build_example, free_port, poll, spawn_reading_lines, start_serving};
+use suite::tls::HttpsClient;
 
 /// How many times each shipped document runs in the tests that run them all.
 const RUNS: usize = 3;
@@ -525,22 +527,38 @@ async fn with_ignore_errors_a_bad_metric_is_logged_and_skipped() {
     }
 }
 
-#[test]
-fn secure_metrics_are_refused_until_tls_is_supported() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secure_metrics_are_served_over_https_with_a_self_signed_certificate() {
     let binary = build_example("argo");
     let tmp = Scratch::new("argo-secure");
+    let serving = no_cache_config(&tmp);
     let own_key = config_map("secure: true");
     let whole = "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: workflow-controller-configmap }\ndata:\n  config: |\n    metricsConfig:\n      secure: true\n";
     for (i, map) in [own_key.as_str(), whole].iter().enumerate() {
         let path = tmp.join(&format!("secure-{i}.yml"));
         std::fs::write(&path, map).unwrap();
-        let out = run_to_end(&binary, &["--listen", "127.0.0.1:0", "--controller-config", path.to_str().unwrap()]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
-        assert!(out.stdout.is_empty());
-        for part in ["secure: true", "TLS", "not support", path.to_str().unwrap()] {
-            assert!(stderr.contains(part), "expected {part:?} in {stderr}");
-        }
+        let args = ["--listen", "127.0.0.1:0", "--config", serving.to_str().unwrap(), "--controller-config"];
+        let mut args = args.to_vec();
+        args.extend([path.to_str().unwrap(), "--workflows", WORKFLOWS, "--runs", "1", "--interval", "20"]);
+        let (mut argo, lines) = spawn_reading_lines(&binary, &args, std::process::Stdio::inherit());
+        let first = lines.recv_timeout(Duration::from_secs(30)).expect("a first line on stdout");
+        assert!(first.starts_with("argo: serving https://") && first.ends_with("/metrics"), "{first}");
+        let addr: std::net::SocketAddr =
+            first["argo: serving https://".len()..first.len() - "/metrics".len()].parse().unwrap();
+        // Over HTTPS, as Prometheus scrapes a `secure: true` controller (insecure_skip_verify).
+        let client = HttpsClient::insecure();
+        let reply = client.get(addr, "/metrics", &[("accept", PROMETHEUS_2_ACCEPT)]).await.expect("an HTTPS answer");
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        let e = reply.exposition();
+        assert_eq!(e.family("argo_workflows_count").map(|f| f.kind), Some(FamilyType::Gauge), "{i}");
+        // The certificate is the generated one, its own issuer.
+        let der = client.server_certificate(addr).await.unwrap();
+        let cn: &[u8] = b"promstruct self-signed metrics endpoint";
+        assert_eq!(der.as_ref().windows(cn.len()).filter(|w| *w == cn).count(), 2, "subject and issuer");
+        // Plain HTTP gets the 400 that says to use https://, never the metrics.
+        let plain = raw(addr, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        assert!(plain.starts_with("HTTP/1.1 400 ") && plain.contains("https://"), "{plain}");
+        assert!(!argo.exited(), "the controller stopped");
     }
     // Mistakes in metricsConfig are refused too.
     for (body, reason) in [

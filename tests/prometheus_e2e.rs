@@ -1,62 +1,70 @@
 //! End to end: a real Prometheus server (Debian's `prometheus`, on loopback, scrape interval 1 s) scrapes
-//! the `llm_service` example twice over, once as plain OpenMetrics and once gzipped; the targets are up
+//! the `llm_service` example twice over, once as plain OpenMetrics and once gzipped, and then over HTTPS,
+//! verifying the certificate with `tls_config.ca_file`, and over mutual TLS, presenting a client
+//! certificate the example's `client_ca_file` signed (certificates made at test time); the targets are up
 //! without error and every value Prometheus stored equals what the example exposes.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::Value;
-use suite::exposition::{SeriesKey, by_series};
+use suite::exposition::by_series;
 use suite::http::{PROMETHEUS_2_ACCEPT, get};
-use suite::programs::{Running, Scratch, build_example, encode_query, free_port, poll, require_program, start_serving};
+use suite::programs::{Scratch, build_example, poll, require_program, sigterm, start_serving};
+use suite::prometheus::{query, start_prometheus};
+use suite::tls::{Ca, HttpsClient, Validity};
 
-/// GETs a Prometheus API path and returns its `data`.
-async fn api(prometheus: SocketAddr, path_and_query: &str) -> Value {
-    let reply = get(prometheus, path_and_query, &[]).await;
-    assert_eq!(reply.status, 200, "{path_and_query}: {}", reply.text());
-    let json: Value = serde_json::from_slice(&reply.body).expect("JSON");
-    assert_eq!(json["status"], "success", "{json}");
-    json["data"].clone()
-}
+/// Every `llmdevops_*` series the example exposes (`exposed`, scraped as Prometheus scrapes it) is stored by
+/// Prometheus for `job` with the same value, Prometheus stores no other, and the values the example set
+/// read back as a person would query them.
+async fn assert_stored_as_exposed(prometheus_addr: SocketAddr, job: &str, exposed: &promstruct_testing::Exposition) {
+    let exposed = by_series(exposed);
+    let exposed: BTreeMap<_, _> = exposed.into_iter().filter(|((name, _), _)| name.starts_with("llmdevops_")).collect();
+    assert!(exposed.len() > 50, "{job}: only {} llmdevops series", exposed.len());
 
-/// The instant vector of a PromQL query, by series (without `job` and `instance`).
-async fn query(prometheus: SocketAddr, promql: &str) -> BTreeMap<SeriesKey, f64> {
-    let data = api(prometheus, &format!("/api/v1/query?query={}", encode_query(promql))).await;
-    let mut out = BTreeMap::new();
-    for item in data["result"].as_array().expect("a vector") {
-        let mut labels: BTreeMap<String, String> = item["metric"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-            .collect();
-        let name = labels.remove("__name__").unwrap_or_default();
-        labels.remove("job");
-        labels.remove("instance");
-        let value = item["value"][1].as_str().unwrap();
-        let value = match value {
-            "+Inf" => f64::INFINITY,
-            "-Inf" => f64::NEG_INFINITY,
-            v => v.parse().unwrap(),
-        };
-        out.insert((name, labels), value);
-    }
-    out
-}
-
-fn sigterm(process: &mut Running) -> std::process::ExitStatus {
-    let pid = process.child.id().to_string();
-    let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
-    assert!(sent.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = process.child.try_wait().unwrap() {
-            return status;
+    let stored = query(prometheus_addr, &format!("{{__name__=~\"llmdevops_.+\",job=\"{job}\"}}")).await;
+    let mut compared = 0;
+    for ((name, labels), value) in &exposed {
+        let key = (name.clone(), labels.clone());
+        match stored.get(&key) {
+            Some(got) => {
+                assert_eq!(got, value, "{job}: {name}{labels:?}");
+                compared += 1;
+            }
+            // Prometheus 2.42 may drop the `_created` samples of OpenMetrics.
+            None if name.ends_with("_created") => {}
+            None => panic!("{job}: Prometheus has no {name}{labels:?}; it has {stored:?}"),
         }
-        assert!(Instant::now() < deadline, "the example did not stop within 10 s of SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
+    }
+    let not_created = exposed.keys().filter(|(n, _)| !n.ends_with("_created")).count();
+    assert!(compared >= not_created, "{job}: compared {compared} of {not_created}");
+    for key in stored.keys() {
+        assert!(exposed.contains_key(key), "{job}: Prometheus stored {key:?}, which the example does not expose");
+    }
+
+    for (promql, want) in [
+        ("llmdevops_llm_requests_total{model=\"gpt-4o\",status=\"ok\"}", 42.0),
+        ("llmdevops_llm_tokens_total{model=\"gpt-4o\",type=\"output\"}", 812.0),
+        ("llmdevops_llm_request_duration_seconds_count{model=\"claude-3-5-sonnet\"}", 3.0),
+        ("llmdevops_llm_request_duration_seconds_sum{model=\"claude-3-5-sonnet\"}", 3.9),
+        ("llmdevops_llm_request_duration_seconds_bucket{model=\"claude-3-5-sonnet\",le=\"1.0\"}", 2.0),
+        ("llmdevops_llm_inflight", 2.0),
+        ("llmdevops_llm_cost_dollars_total{model=\"gpt-4o\"}", 1.25),
+        ("llmdevops_agent_executions_total{agent=\"planner\",status=\"ok\"}", 5.0),
+        ("llmdevops_agent_executions_total{agent=\"researcher\",status=\"timeout\"}", 1.0),
+        ("llmdevops_agent_steps_total{agent=\"planner\",step_type=\"plan\"}", 7.0),
+        ("llmdevops_agent_tool_calls_total{agent=\"coder\",tool=\"python\"}", 4.0),
+        ("up", 1.0),
+    ] {
+        let selector = match promql.split_once('{') {
+            Some((name, rest)) => format!("{name}{{job=\"{job}\",{rest}"),
+            None => format!("{promql}{{job=\"{job}\"}}"),
+        };
+        let result = query(prometheus_addr, &selector).await;
+        assert_eq!(result.len(), 1, "{selector}: {result:?}");
+        let got = *result.values().next().unwrap();
+        assert!((got - want).abs() < 1e-9, "{selector}: Prometheus has {got}, the example set {want}");
     }
 }
 
@@ -80,52 +88,11 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
         &["--listen", "127.0.0.1:0", "--deterministic", "--config", gzip_config.to_str().unwrap()],
     );
 
-    let port = free_port();
-    let prometheus_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let prometheus_yml = tmp.0.join("prometheus.yml");
-    std::fs::write(
-        &prometheus_yml,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-             scrape_configs:\n  - job_name: plain\n    static_configs: [{{ targets: ['{plain_addr}'] }}]\n\
-             \x20 - job_name: gzip\n    static_configs: [{{ targets: ['{gzip_addr}'] }}]\n"
-        ),
-    )
-    .unwrap();
-    let log = std::fs::File::create(tmp.0.join("prometheus.log")).unwrap();
-    let _prometheus = Running {
-        child: Command::new("prometheus")
-            .arg(format!("--config.file={}", prometheus_yml.display()))
-            .arg(format!("--storage.tsdb.path={}", tmp.0.join("data").display()))
-            .arg(format!("--web.listen-address={prometheus_addr}"))
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start prometheus"),
-    };
-
-    // Both targets up, scraped without error.
-    let targets = poll("both targets up", Duration::from_secs(40), || async {
-        let Ok(reply) = tokio::time::timeout(Duration::from_secs(2), async {
-            match tokio::net::TcpStream::connect(prometheus_addr).await {
-                Ok(_) => Some(api(prometheus_addr, "/api/v1/targets?state=active").await),
-                Err(_) => None,
-            }
-        })
-        .await
-        else {
-            return None;
-        };
-        let data = reply?;
-        let active = data["activeTargets"].as_array()?.clone();
-        let up = active.iter().filter(|t| t["health"] == "up").count();
-        (active.len() == 2 && up == 2).then_some(active)
-    })
-    .await;
-    for target in &targets {
-        assert_eq!(target["lastError"], "", "{target}");
-        assert_eq!(target["health"], "up", "{target}");
-    }
+    let jobs = format!(
+        "\x20 - job_name: plain\n    static_configs: [{{ targets: ['{plain_addr}'] }}]\n\
+         \x20 - job_name: gzip\n    static_configs: [{{ targets: ['{gzip_addr}'] }}]\n"
+    );
+    let (_prometheus, prometheus_addr) = start_prometheus(&tmp, &jobs, 2).await;
 
     for (job, addr) in [("plain", plain_addr), ("gzip", gzip_addr)] {
         // What the example exposes, as Prometheus asked for it.
@@ -134,55 +101,7 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
         assert_eq!(reply.header("content-type"), suite::http::OPENMETRICS);
         let encoding = if job == "gzip" { "gzip" } else { "" };
         assert_eq!(reply.header("content-encoding"), encoding, "{job}");
-        let exposed = by_series(&reply.exposition());
-        let exposed: BTreeMap<_, _> =
-            exposed.into_iter().filter(|((name, _), _)| name.starts_with("llmdevops_")).collect();
-        assert!(exposed.len() > 50, "{job}: only {} llmdevops series", exposed.len());
-
-        let stored = query(prometheus_addr, &format!("{{__name__=~\"llmdevops_.+\",job=\"{job}\"}}")).await;
-        let mut compared = 0;
-        for ((name, labels), value) in &exposed {
-            let key = (name.clone(), labels.clone());
-            match stored.get(&key) {
-                Some(got) => {
-                    assert_eq!(got, value, "{job}: {name}{labels:?}");
-                    compared += 1;
-                }
-                // Prometheus 2.42 may drop the `_created` samples of OpenMetrics.
-                None if name.ends_with("_created") => {}
-                None => panic!("{job}: Prometheus has no {name}{labels:?}; it has {stored:?}"),
-            }
-        }
-        let not_created = exposed.keys().filter(|(n, _)| !n.ends_with("_created")).count();
-        assert!(compared >= not_created, "{job}: compared {compared} of {not_created}");
-        for key in stored.keys() {
-            assert!(exposed.contains_key(key), "{job}: Prometheus stored {key:?}, which the example does not expose");
-        }
-
-        // And the values the example set, as a person would query them.
-        for (promql, want) in [
-            ("llmdevops_llm_requests_total{model=\"gpt-4o\",status=\"ok\"}", 42.0),
-            ("llmdevops_llm_tokens_total{model=\"gpt-4o\",type=\"output\"}", 812.0),
-            ("llmdevops_llm_request_duration_seconds_count{model=\"claude-3-5-sonnet\"}", 3.0),
-            ("llmdevops_llm_request_duration_seconds_sum{model=\"claude-3-5-sonnet\"}", 3.9),
-            ("llmdevops_llm_request_duration_seconds_bucket{model=\"claude-3-5-sonnet\",le=\"1.0\"}", 2.0),
-            ("llmdevops_llm_inflight", 2.0),
-            ("llmdevops_llm_cost_dollars_total{model=\"gpt-4o\"}", 1.25),
-            ("llmdevops_agent_executions_total{agent=\"planner\",status=\"ok\"}", 5.0),
-            ("llmdevops_agent_executions_total{agent=\"researcher\",status=\"timeout\"}", 1.0),
-            ("llmdevops_agent_steps_total{agent=\"planner\",step_type=\"plan\"}", 7.0),
-            ("llmdevops_agent_tool_calls_total{agent=\"coder\",tool=\"python\"}", 4.0),
-            ("up", 1.0),
-        ] {
-            let selector = match promql.split_once('{') {
-                Some((name, rest)) => format!("{name}{{job=\"{job}\",{rest}"),
-                None => format!("{promql}{{job=\"{job}\"}}"),
-            };
-            let result = query(prometheus_addr, &selector).await;
-            assert_eq!(result.len(), 1, "{selector}: {result:?}");
-            let got = *result.values().next().unwrap();
-            assert!((got - want).abs() < 1e-9, "{selector}: Prometheus has {got}, the example set {want}");
-        }
+        assert_stored_as_exposed(prometheus_addr, job, &reply.exposition()).await;
     }
 
     // The gzip instance answered Prometheus with gzip bodies; the plain one never did.
@@ -204,6 +123,59 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
     // SIGTERM stops the example cleanly.
     assert!(sigterm(&mut plain).success());
     assert!(sigterm(&mut gzip).success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_scrapes_the_example_over_https_and_mutual_tls() {
+    require_program("prometheus", "prometheus");
+    let binary = build_example("llm_service");
+    let tmp = Scratch::new("e2e-tls");
+    let ca = Ca::new("e2e CA");
+    let (cert, key) = ca.server(&[]).write(&tmp.0, "server");
+    let ca_file = ca.write(&tmp.0, "ca.crt");
+    let (client_cert, client_key) = ca.client("prometheus", Validity::Current).write(&tmp.0, "prometheus");
+
+    // One instance serves HTTPS; the other requires a client certificate the CA signed.
+    let tls_config = tmp.0.join("tls.yaml");
+    let tls = format!("cert_file: {}, key_file: {}", cert.display(), key.display());
+    std::fs::write(&tls_config, format!("prometheus_metrics:\n  endpoint: {{ tls: {{ {tls} }} }}\n")).unwrap();
+    let mtls_config = tmp.0.join("mtls.yaml");
+    let mtls = format!("{tls}, client_ca_file: {}", ca_file.display());
+    std::fs::write(&mtls_config, format!("prometheus_metrics:\n  endpoint: {{ tls: {{ {mtls} }} }}\n")).unwrap();
+    let serve = |config: &std::path::Path| {
+        start_serving(&binary, &["--listen", "127.0.0.1:0", "--deterministic", "--config", config.to_str().unwrap()])
+    };
+    let (mut tls_example, tls_addr) = serve(&tls_config);
+    let (mut mtls_example, mtls_addr) = serve(&mtls_config);
+
+    let jobs = format!(
+        "\x20 - job_name: tls\n    scheme: https\n    tls_config: {{ ca_file: '{ca}' }}\n\
+         \x20   static_configs: [{{ targets: ['{tls_addr}'] }}]\n\
+         \x20 - job_name: mtls\n    scheme: https\n\
+         \x20   tls_config: {{ ca_file: '{ca}', cert_file: '{cc}', key_file: '{ck}' }}\n\
+         \x20   static_configs: [{{ targets: ['{mtls_addr}'] }}]\n",
+        ca = ca_file.display(),
+        cc = client_cert.display(),
+        ck = client_key.display(),
+    );
+    let (_prometheus, prometheus_addr) = start_prometheus(&tmp, &jobs, 2).await;
+
+    let identity = ca.client("test", Validity::Current);
+    for (job, addr, client) in [
+        ("tls", tls_addr, HttpsClient::trusting(&ca, None)),
+        ("mtls", mtls_addr, HttpsClient::trusting(&ca, Some(&identity))),
+    ] {
+        let reply = client.get(addr, "/metrics", &[("accept", PROMETHEUS_2_ACCEPT)]).await.expect("an HTTPS answer");
+        assert_eq!(reply.status, 200, "{job}");
+        assert_eq!(reply.header("content-type"), suite::http::OPENMETRICS);
+        assert_stored_as_exposed(prometheus_addr, job, &reply.exposition()).await;
+    }
+    // The mutual-TLS instance refuses a client without a certificate, and plain HTTP.
+    assert!(HttpsClient::trusting(&ca, None).get(mtls_addr, "/metrics", &[]).await.is_err());
+    assert!(suite::http::raw(mtls_addr, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await.starts_with("HTTP/1.1 400"));
+
+    assert!(sigterm(&mut tls_example).success());
+    assert!(sigterm(&mut mtls_example).success());
 }
 
 #[test]

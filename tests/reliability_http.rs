@@ -5,6 +5,11 @@
 //! Afterwards the server is still running, every answer that came back had the right status, every
 //! connection has been closed (`Server::connections` is back to 0, so slow clients were timed out rather
 //! than left holding a slot), and a normal scrape is answered with a valid body.
+//!
+//! The TLS cases (handshake garbage, plain HTTP on the TLS port, refused client certificates, 1,000
+//! aborted handshakes) are in `reliability_tls/`, against the same registry and timeouts.
+
+mod reliability_tls;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -22,11 +22,20 @@ pub(crate) struct MetricsConfig {
     pub(crate) ttl: Option<Duration>,
     /// Log and skip a bad custom metric instead of refusing to start.
     pub(crate) ignore_errors: bool,
+    /// Serve HTTPS with a self-signed certificate generated at start (default false).
+    pub(crate) secure: bool,
 }
 
 impl Default for MetricsConfig {
     fn default() -> Self {
-        MetricsConfig { enabled: true, path: "/metrics".into(), port: 9090, ttl: None, ignore_errors: false }
+        MetricsConfig {
+            enabled: true,
+            path: "/metrics".into(),
+            port: 9090,
+            ttl: None,
+            ignore_errors: false,
+            secure: false,
+        }
     }
 }
 
@@ -57,7 +66,7 @@ struct RawMetricsConfig {
     secure: bool,
 }
 
-/// Reads the ConfigMap at `path`. `secure: true` is an error: this controller serves plain HTTP only.
+/// Reads the ConfigMap at `path`.
 pub(crate) fn load(path: &Path) -> Result<MetricsConfig, String> {
     let at = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let text = std::fs::read_to_string(path).map_err(|e| at(&e))?;
@@ -97,10 +106,6 @@ pub(crate) fn load(path: &Path) -> Result<MetricsConfig, String> {
             }
         }
     };
-    if raw.secure {
-        return Err(at(&"metricsConfig.secure: true asks for TLS, which this controller does not support yet \
-             (TLS support is tracked in a separate issue); set `secure: false` or leave it out"));
-    }
     let defaults = MetricsConfig::default();
     let path_value = raw.path.unwrap_or(defaults.path);
     if !path_value.starts_with('/') {
@@ -119,6 +124,7 @@ pub(crate) fn load(path: &Path) -> Result<MetricsConfig, String> {
         port: raw.port.unwrap_or(defaults.port),
         ttl,
         ignore_errors: raw.ignore_errors,
+        secure: raw.secure,
     })
 }
 

@@ -12,8 +12,9 @@
 //! - `--workflows FILE`: Workflow manifests, one or more YAML documents (default `examples/argo/workflows.yml`,
 //!   the examples of Argo's metrics documentation).
 //! - `--controller-config FILE`: the workflow-controller ConfigMap; its `metricsConfig` (`enabled`, `path`,
-//!   `port`, `metricsTTL`, `ignoreErrors`, `secure`) applies. `secure: true` is refused: TLS is not
-//!   supported yet.
+//!   `port`, `metricsTTL`, `ignoreErrors`, `secure`) applies. `secure: true` serves HTTPS with a
+//!   self-signed certificate generated at start, as Argo does (scrape it with `insecure_skip_verify`),
+//!   unless the serving configuration (`--config`) names a certificate of its own in `endpoint.tls`.
 //! - `--listen ADDR` (over the ConfigMap's port), `--config FILE` (this library's serving configuration).
 //! - `--runs N`: submit each workflow N times, then stop submitting (default: forever); `--interval MS`
 //!   between submissions (default 500); `--failure-rate P`, how often a pod fails where its template does
@@ -27,8 +28,8 @@
 //!
 //! A bad manifest or metric stops the controller before it serves (exit 2) with an error naming the
 //! metric, unless `ignoreErrors: true`, which logs it (a tracing warning) and skips it. The first line on
-//! stdout is `argo: serving http://ADDR/PATH`; with `enabled: false` it is `argo: metrics disabled`, and
-//! the controller exits once its `--runs` are done.
+//! stdout is `argo: serving http://ADDR/PATH` (`https://` with `secure: true`); with `enabled: false` it
+//! is `argo: metrics disabled`, and the controller exits once its `--runs` are done.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -46,6 +47,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use promstruct::collectors::{ProcessCollector, RuntimeCollector};
+use promstruct::config::TlsConfig;
 use promstruct::dynamic::DynamicMetrics;
 use promstruct::http::Server;
 
@@ -116,6 +118,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !listen_given {
         config.endpoint.port = metrics_config.port;
     }
+    if metrics_config.secure && config.endpoint.tls.is_none() {
+        config.endpoint.tls = Some(TlsConfig::self_signed());
+    }
     let registry = config.registry();
     registry.register(&*metrics::WORKFLOWS)?;
     registry.register(&*metrics::PODS)?;
@@ -150,7 +155,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let server = Server::bind(registry, &config).await?;
-    println!("argo: serving http://{}{}", server.local_addr(), config.endpoint.path);
+    println!("argo: serving {}{}", server.url(), config.endpoint.path);
     server.run().await?;
     Ok(())
 }

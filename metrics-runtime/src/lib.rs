@@ -85,6 +85,7 @@
 //! | `http` | yes | [`http`]: the `/metrics` endpoint, configured by [`config::Config`] (built in code with [`config::ConfigBuilder`] when `config` is off) | hyper, hyper-util, http, http-body-util, bytes, flate2, subtle, tokio |
 //! | `tokio` | yes | [`collectors::RuntimeCollector`], the tokio runtime's metrics | tokio |
 //! | `push` | yes | [`push`]: the Pushgateway client | hyper (client), hyper-util, http, http-body-util, bytes, tokio |
+//! | `tls` | no | HTTPS for [`http`] (`endpoint.tls`): TLS 1.2 and 1.3, client certificates, certificates re-read when their files change, self-signed ones; implies `http`; needs Rust 1.88 | rustls (ring), tokio-rustls, rcgen, time |
 //! | `export` | no | [`export`]: a Grafana dashboard, recording rules, burn-rate alerts and their `promtool` tests, generated from the families' schemas | serde, serde_json, serde_norway |
 //!
 //! The strict parser and assertion helpers of the tests are the crate `promstruct-testing`, a dev-dependency.

@@ -1,5 +1,5 @@
-//! The HTTP side of the tests: a server on a free loopback port, a plain HTTP/1.1 client, raw TCP, the
-//! Accept headers real scrapers send, and the exposition a response carries, read by the strict parser.
+//! The HTTP side of the tests: a server on a free loopback port, a plain HTTP/1.1 client (over TCP or a
+//! Unix socket), raw TCP, the Accept headers real scrapers send, and the exposition a response carries, read by the strict parser.
 
 use std::io;
 use std::net::SocketAddr;
@@ -135,6 +135,29 @@ pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&st
     })
     .await
     .expect("a response within 10 s")
+}
+
+/// `GET path` with `headers` on a new HTTP/1.1 connection to the Unix socket `socket` (bounded to 10 s);
+/// an error if nothing accepts on the socket.
+#[cfg(unix)]
+pub async fn get_unix(socket: &std::path::Path, path: &str, headers: &[(&str, &str)]) -> io::Result<Reply> {
+    let exchange = async {
+        let stream = tokio::net::UnixStream::connect(socket).await?;
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(io::Error::other)?;
+        tokio::spawn(conn);
+        let mut req = http::Request::builder().uri(path).header("host", "localhost");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let response = sender.send_request(req.body(Empty::<Bytes>::new()).unwrap()).await.map_err(io::Error::other)?;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(io::Error::other)?.to_bytes().to_vec();
+        Ok(Reply { status: parts.status.as_u16(), headers: parts.headers, body })
+    };
+    tokio::time::timeout(Duration::from_secs(10), exchange)
+        .await
+        .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::TimedOut, "no answer within 10 s")))
 }
 
 /// `GET path` with `headers`.

@@ -5,9 +5,13 @@
 //!   from its `Content-Type`, samples by series), never by splitting lines;
 //! - [`http`]: a server on a free loopback port, a plain HTTP/1.1 client, raw TCP, real scrapers' Accept
 //!   headers;
-//! - [`programs`]: the examples and other programs (Prometheus, the Pushgateway) as child processes.
+//! - [`programs`]: the examples and other programs (Prometheus, the Pushgateway) as child processes;
+//! - [`prometheus`]: a real Prometheus server, started on a scrape configuration and queried;
+//! - [`tls`]: certificates made at test time (rcgen) and an HTTPS client.
 
 pub mod exposition;
 pub mod http;
 pub mod programs;
+pub mod prometheus;
+pub mod tls;
 pub mod validators;

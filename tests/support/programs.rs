@@ -3,9 +3,9 @@
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A child process, killed when dropped.
 #[derive(Debug)]
@@ -58,24 +58,45 @@ impl Drop for Scratch {
     }
 }
 
-/// Builds example `name` with the cargo running this test, into this test's target directory and
-/// profile, and returns the binary.
-pub fn build_example(name: &str) -> PathBuf {
+/// This test's target directory and profile directory, and the profile's name as cargo takes it.
+fn target_of_this_test() -> (PathBuf, PathBuf, String) {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(Path::parent).expect("the test runs from <target>/<profile>/deps");
-    let target_dir = profile_dir.parent().unwrap();
+    let target_dir = profile_dir.parent().unwrap().to_owned();
     let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
-        "debug" => "dev",
-        other => other,
+        "debug" => "dev".to_owned(),
+        other => other.to_owned(),
     };
+    (target_dir, profile_dir.to_owned(), profile)
+}
+
+/// Runs `cargo build --quiet <what>` into this test's target directory and profile.
+fn cargo_build(what: &[&str]) {
+    let (target_dir, _, profile) = target_of_this_test();
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", name, "--profile", profile, "--target-dir"])
+        .args(["build", "--quiet"])
+        .args(what)
+        .args(["--profile", &profile, "--target-dir"])
         .arg(target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("run cargo build");
-    assert!(status.success(), "cargo build --example {name} failed");
-    let binary = profile_dir.join("examples").join(name);
+    assert!(status.success(), "cargo build {} failed", what.join(" "));
+}
+
+/// Builds example `name` with the cargo running this test, into this test's target directory and
+/// profile, and returns the binary.
+pub fn build_example(name: &str) -> PathBuf {
+    cargo_build(&["--example", name]);
+    let binary = target_of_this_test().1.join("examples").join(name);
+    assert!(binary.exists(), "{} was not built", binary.display());
+    binary
+}
+
+/// Builds the binary `bin` of the workspace's package `package` the same way, and returns it.
+pub fn build_binary(package: &str, bin: &str) -> PathBuf {
+    cargo_build(&["-p", package, "--bin", bin]);
+    let binary = target_of_this_test().1.join(bin);
     assert!(binary.exists(), "{} was not built", binary.display());
     binary
 }
@@ -102,13 +123,13 @@ pub fn spawn_reading_lines(binary: &Path, args: &[&str], stderr: Stdio) -> (Runn
     (Running { child }, rx)
 }
 
-/// The address of the first line in `lines` that holds `http://ADDR`, waiting at most 30 s; `None` if
-/// none came by then.
+/// The address of the first line in `lines` that holds `http://ADDR` or `https://ADDR`, waiting at most
+/// 30 s; `None` if none came by then.
 pub fn first_address(lines: &mpsc::Receiver<String>) -> Option<SocketAddr> {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let line = lines.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).ok()?;
-        if let Some((_, rest)) = line.split_once("http://") {
+        if let Some((_, rest)) = line.split_once("https://").or_else(|| line.split_once("http://")) {
             let addr: String = rest.chars().take_while(|c| *c != '/' && !c.is_whitespace()).collect();
             return Some(addr.parse().unwrap_or_else(|e| panic!("bad address {addr:?}: {e}")));
         }
@@ -116,11 +137,11 @@ pub fn first_address(lines: &mpsc::Receiver<String>) -> Option<SocketAddr> {
 }
 
 /// Starts `binary` with `args` and waits (at most 30 s) for the first line on its stdout that holds
-/// `http://ADDR`, returning the process and that address.
+/// `http://ADDR` (or `https://ADDR`), returning the process and that address.
 pub fn start_serving(binary: &Path, args: &[&str]) -> (Running, SocketAddr) {
     let (running, lines) = spawn_reading_lines(binary, args, Stdio::inherit());
-    let addr =
-        first_address(&lines).unwrap_or_else(|| panic!("{} printed no http:// address within 30 s", binary.display()));
+    let addr = first_address(&lines)
+        .unwrap_or_else(|| panic!("{} printed no http(s):// address within 30 s", binary.display()));
     (running, addr)
 }
 
@@ -160,4 +181,19 @@ pub fn encode_query(query: &str) -> String {
         }
     }
     out
+}
+
+/// Sends SIGTERM to `process` and waits (at most 10 s) for it to exit.
+pub fn sigterm(process: &mut Running) -> ExitStatus {
+    let pid = process.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = process.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the process did not stop within 10 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

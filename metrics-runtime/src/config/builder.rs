@@ -1,11 +1,12 @@
 //! The builder: a configuration written in code.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{
     CacheConfig, CardinalityConfig, CollectorsConfig, CompressionConfig, Config, ConfigError, RateLimitConfig,
-    TokenConfig,
+    TlsConfig, TokenConfig,
 };
 
 impl Config {
@@ -58,6 +59,24 @@ impl ConfigBuilder {
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.config.endpoint.host = addr.ip();
         self.config.endpoint.port = addr.port();
+        self
+    }
+
+    /// Serves HTTPS only, with `tls` (the `tls` feature serves it; without it, binding fails).
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.config.endpoint.tls = Some(tls);
+        self
+    }
+
+    /// Serves on the Unix socket at `path` instead of TCP.
+    pub fn unix_socket(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.endpoint.unix_socket = Some(path.into());
+        self
+    }
+
+    /// The permissions of the Unix socket's file (`0o660` by default).
+    pub fn unix_socket_mode(mut self, mode: u32) -> Self {
+        self.config.endpoint.unix_socket_mode = mode;
         self
     }
 
@@ -159,5 +178,33 @@ mod tests {
             Config::builder().cache_ttl(Duration::from_millis(5)).compression(0).rate_limit(1.0, 1).build().unwrap();
         assert_eq!(c.cache_ttl(), Some(Duration::from_millis(5)));
         assert_eq!(c.compression.min_size_bytes, 0);
+    }
+
+    #[test]
+    fn tls_and_the_socket_are_built_and_checked() {
+        let c = Config::builder()
+            .tls(
+                TlsConfig::from_files("c.pem", "k.pem")
+                    .client_ca_file("ca.pem")
+                    .reload_interval(Duration::from_millis(50)),
+            )
+            .build()
+            .unwrap();
+        let tls = c.endpoint.tls.unwrap();
+        assert_eq!(tls.client_ca_file, Some("ca.pem".into()));
+        assert_eq!(tls.reload_interval_ms, 50);
+        let c = Config::builder().unix_socket("/run/app/metrics.sock").unix_socket_mode(0o600).build().unwrap();
+        assert_eq!(
+            (c.endpoint.unix_socket.unwrap(), c.endpoint.unix_socket_mode),
+            ("/run/app/metrics.sock".into(), 0o600)
+        );
+        let err = Config::builder().unix_socket("/run/m.sock").tls(TlsConfig::self_signed()).build().unwrap_err();
+        assert_eq!(err.key(), Some("prometheus_metrics.endpoint.tls"));
+        let err = Config::builder().unix_socket_mode(0o4755).build().unwrap_err();
+        assert_eq!(err.key(), Some("prometheus_metrics.endpoint.unix_socket_mode"));
+        let err = Config::builder().unix_socket(format!("/tmp/{}", "s".repeat(120))).build().unwrap_err();
+        assert!(err.to_string().contains("at most 107"), "{err}");
+        let err = Config::builder().tls(TlsConfig::default()).build().unwrap_err();
+        assert!(err.to_string().contains("needs cert_file and key_file"), "{err}");
     }
 }

@@ -14,6 +14,10 @@ pub const ENV_PREFIX: &str = "PROMETHEUS_METRICS_";
 const SECTIONS: [&str; 8] =
     ["endpoint", "cache", "cardinality", "compression", "collectors", "auth", "rate_limit", "limits"];
 
+/// The sections within sections, as `(section, subsection)`: `PROMETHEUS_METRICS_ENDPOINT_TLS_CERT_FILE`
+/// is `endpoint.tls.cert_file`.
+const SUBSECTIONS: [(&str, &str); 1] = [("endpoint", "tls")];
+
 impl Config {
     /// Reads the `prometheus_metrics` section of a YAML document (defaults if it is absent).
     pub fn from_yaml_str(yaml: &str) -> Result<Config, ConfigError> {
@@ -113,7 +117,8 @@ fn section_of(doc: Value) -> Result<Value, ConfigError> {
     }
 }
 
-/// The schema path an environment variable names (without the prefix): `CACHE_TTL_MS` -> `cache.ttl_ms`.
+/// The schema path an environment variable names (without the prefix): `CACHE_TTL_MS` -> `cache.ttl_ms`,
+/// `ENDPOINT_TLS_KEY_FILE` -> `endpoint.tls.key_file`.
 fn env_key(rest: &str) -> Option<Vec<String>> {
     let lower = rest.to_ascii_lowercase();
     if lower == "enabled" {
@@ -121,7 +126,20 @@ fn env_key(rest: &str) -> Option<Vec<String>> {
     }
     SECTIONS.iter().find_map(|section| {
         let key = lower.strip_prefix(section)?.strip_prefix('_')?;
-        (!key.is_empty()).then(|| vec![(*section).to_owned(), key.to_owned()])
+        if key.is_empty() {
+            return None;
+        }
+        let sub = SUBSECTIONS.iter().filter(|(s, _)| s == section).find_map(|(_, sub)| {
+            let rest = key.strip_prefix(sub)?;
+            match rest.strip_prefix('_') {
+                Some(inner) if !inner.is_empty() => {
+                    Some(vec![(*section).to_owned(), (*sub).to_owned(), inner.to_owned()])
+                }
+                _ if rest.is_empty() => Some(vec![(*section).to_owned(), (*sub).to_owned()]),
+                _ => None,
+            }
+        });
+        Some(sub.unwrap_or_else(|| vec![(*section).to_owned(), key.to_owned()]))
     })
 }
 
@@ -180,6 +198,47 @@ mod tests {
         assert!(c.rate_limit.enabled);
         assert_eq!(c.rate_limit.burst, 7);
         assert_eq!(c.auth.tokens, vec![TokenConfig::new("t0k", ["metrics:read"])]);
+    }
+
+    #[test]
+    fn the_tls_subsection_and_the_socket_are_read_from_the_environment() {
+        let vars = env(&[
+            ("PROMETHEUS_METRICS_ENDPOINT_TLS_CERT_FILE", "/etc/tls/tls.crt"),
+            ("PROMETHEUS_METRICS_ENDPOINT_TLS_KEY_FILE", "/etc/tls/tls.key"),
+            ("PROMETHEUS_METRICS_ENDPOINT_TLS_CLIENT_CA_FILE", "/etc/tls/ca.crt"),
+            ("PROMETHEUS_METRICS_ENDPOINT_TLS_RELOAD_INTERVAL_MS", "500"),
+        ]);
+        let c = Config::from_sources(None, vars).unwrap();
+        let tls = c.endpoint.tls.expect("endpoint.tls set from the environment");
+        assert_eq!(tls.cert_file.as_deref(), Some(Path::new("/etc/tls/tls.crt")));
+        assert_eq!(tls.key_file.as_deref(), Some(Path::new("/etc/tls/tls.key")));
+        assert_eq!(tls.client_ca_file.as_deref(), Some(Path::new("/etc/tls/ca.crt")));
+        assert_eq!(tls.reload_interval_ms, 500);
+        assert!(!tls.self_signed);
+
+        // The whole subsection in one variable, and a variable over the file's subsection.
+        let c = Config::from_sources(None, env(&[("PROMETHEUS_METRICS_ENDPOINT_TLS", "{self_signed: true}")])).unwrap();
+        assert_eq!(c.endpoint.tls, Some(crate::config::TlsConfig::self_signed()));
+        let yaml = "prometheus_metrics:\n  endpoint: { tls: { cert_file: a.pem, key_file: b.pem } }\n";
+        let vars = env(&[("PROMETHEUS_METRICS_ENDPOINT_TLS_KEY_FILE", "c.pem")]);
+        let tls = Config::from_sources(Some(("f.yaml", yaml)), vars).unwrap().endpoint.tls.unwrap();
+        assert_eq!((tls.cert_file.unwrap(), tls.key_file.unwrap()), ("a.pem".into(), "c.pem".into()));
+
+        let vars = env(&[
+            ("PROMETHEUS_METRICS_ENDPOINT_UNIX_SOCKET", "/run/app/metrics.sock"),
+            ("PROMETHEUS_METRICS_ENDPOINT_UNIX_SOCKET_MODE", "0600"),
+        ]);
+        let c = Config::from_sources(None, vars).unwrap();
+        assert_eq!(c.endpoint.unix_socket.as_deref(), Some(Path::new("/run/app/metrics.sock")));
+        assert_eq!(c.endpoint.unix_socket_mode, 0o600);
+
+        let err = Config::from_sources(None, env(&[("PROMETHEUS_METRICS_ENDPOINT_TLS_CERT", "x")])).unwrap_err();
+        assert_eq!(err.key(), Some("prometheus_metrics.endpoint.tls.cert"));
+        assert!(err.to_string().contains("PROMETHEUS_METRICS_ENDPOINT_TLS_CERT"), "{err}");
+        let err =
+            Config::from_sources(None, env(&[("PROMETHEUS_METRICS_ENDPOINT_UNIX_SOCKET_MODE", "660")])).unwrap_err();
+        assert_eq!(err.key(), Some("prometheus_metrics.endpoint.unix_socket_mode"));
+        assert!(err.to_string().contains("ambiguous"), "{err}");
     }
 
     #[test]

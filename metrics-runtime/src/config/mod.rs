@@ -8,7 +8,18 @@
 //! ```yaml
 //! prometheus_metrics:
 //!   enabled: true
-//!   endpoint: { path: "/metrics", host: "127.0.0.1", port: 9090 }
+//!   endpoint:
+//!     path: "/metrics"
+//!     host: "127.0.0.1"
+//!     port: 9090
+//!     # tls:                              # HTTPS only when set (feature `tls`)
+//!     #   cert_file: /etc/tls/tls.crt     # PEM chain, re-read when it changes
+//!     #   key_file: /etc/tls/tls.key
+//!     #   client_ca_file: /etc/tls/ca.crt # require client certificates signed by this CA (mTLS)
+//!     #   self_signed: false              # true: generate a certificate at start
+//!     #   reload_interval_ms: 10000
+//!     # unix_socket: /run/app/metrics.sock  # serve on this socket instead of TCP
+//!     # unix_socket_mode: "0660"
 //!   cache: { enabled: true, ttl_ms: 1000 }
 //!   cardinality: { max_per_metric: 1000, total_limit: 10000 }
 //!   compression: { enabled: true, min_size_bytes: 1024 }
@@ -22,12 +33,13 @@
 //! ```
 //!
 //! Every key is optional and defaults to the value shown, except that authentication and the rate limit
-//! are off by default. Unknown keys are errors, so a typo does not silently keep a default. Other top-level
+//! are off by default, and TLS and the Unix socket are unset. Unknown keys are errors, so a typo does not silently keep a default. Other top-level
 //! keys of the file are ignored: the section can live in an application's own configuration file.
 //!
 //! Environment variables override the file: `PROMETHEUS_METRICS_ENABLED`, and
 //! `PROMETHEUS_METRICS_<SECTION>_<KEY>` for the others (`PROMETHEUS_METRICS_CACHE_TTL_MS=500`,
-//! `PROMETHEUS_METRICS_RATE_LIMIT_BURST=5`). Values are read as YAML scalars, so lists work too:
+//! `PROMETHEUS_METRICS_RATE_LIMIT_BURST=5`), `PROMETHEUS_METRICS_ENDPOINT_TLS_<KEY>` for the TLS keys
+//! (`PROMETHEUS_METRICS_ENDPOINT_TLS_CERT_FILE=/etc/tls/tls.crt`). Values are read as YAML scalars, so lists work too:
 //! `PROMETHEUS_METRICS_AUTH_TOKENS='[{token: "…", scopes: ["metrics:read"]}]'`.
 //!
 //! ```
@@ -44,6 +56,8 @@ mod builder;
 mod error;
 #[cfg(feature = "config")]
 mod load;
+#[cfg(feature = "config")]
+mod mode;
 mod schema;
 mod validate;
 
@@ -55,5 +69,5 @@ pub use error::ConfigError;
 pub use load::ENV_PREFIX;
 pub use schema::{
     AuthConfig, CacheConfig, CardinalityConfig, CollectorsConfig, CompressionConfig, Config, EndpointConfig,
-    LimitsConfig, ROOT_KEY, RateLimitConfig, SCOPE_METRICS_READ, TokenConfig,
+    LimitsConfig, ROOT_KEY, RateLimitConfig, SCOPE_METRICS_READ, TlsConfig, TokenConfig,
 };

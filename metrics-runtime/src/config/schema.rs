@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[cfg(feature = "config")]
@@ -55,6 +56,81 @@ pub struct EndpointConfig {
     pub host: IpAddr,
     /// The port (default 9090; 0 picks a free one).
     pub port: u16,
+    /// HTTPS: when set, the endpoint serves TLS only (default none: plain HTTP).
+    pub tls: Option<TlsConfig>,
+    /// A Unix domain socket to serve on instead of TCP (`/run/app/metrics.sock`): `host` and `port` are then
+    /// not used and no TCP port is opened. A stale socket file left by a process that died is replaced; a
+    /// socket another process still serves on, or a file that is not a socket, is an error. The file is
+    /// removed when the server stops.
+    pub unix_socket: Option<PathBuf>,
+    /// The permissions of the socket file, as octal digits (default `"0660"`: the owner and the group may
+    /// connect). YAML reads an unquoted `0660` as that text; a number (`660`, or `0o660`) is refused as
+    /// ambiguous.
+    #[cfg_attr(feature = "config", serde(deserialize_with = "super::mode::deserialize"))]
+    pub unix_socket_mode: u32,
+}
+
+/// HTTPS: `endpoint.tls`. TLS 1.2 and 1.3 only, HTTP/1.1 and HTTP/2 (ALPN).
+///
+/// Either a certificate and its key from files (`cert_file`, `key_file`), re-read when the files change
+/// (Kubernetes rotates mounted secrets) at most every `reload_interval_ms`, without dropping connections;
+/// or `self_signed: true`, a certificate generated at start for `localhost`, the loopback addresses and the
+/// host bound (Argo's `secure: true`; scrapers then skip verification). With `client_ca_file`, clients must
+/// present a certificate signed by one of its CAs (mutual TLS).
+///
+/// A file that cannot be read or parsed at start is an error naming it and the reason; at a reload, the
+/// certificate served so far is kept and the reason logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct TlsConfig {
+    /// The certificate chain in PEM: the server's certificate first, then its intermediates.
+    pub cert_file: Option<PathBuf>,
+    /// The private key in PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: Option<PathBuf>,
+    /// CA certificates in PEM: when set, a client must present a certificate one of them signed.
+    pub client_ca_file: Option<PathBuf>,
+    /// Generate a self-signed certificate at start instead of reading one (default false).
+    pub self_signed: bool,
+    /// The longest the files go unchecked for changes, in milliseconds; they are checked when a connection
+    /// arrives, not on a timer (default 10000; 0 checks at every connection).
+    pub reload_interval_ms: u64,
+}
+
+impl TlsConfig {
+    /// A certificate chain and its key, read from PEM files.
+    pub fn from_files(cert_file: impl Into<PathBuf>, key_file: impl Into<PathBuf>) -> Self {
+        TlsConfig { cert_file: Some(cert_file.into()), key_file: Some(key_file.into()), ..TlsConfig::default() }
+    }
+
+    /// A certificate generated at start, signed by its own key.
+    pub fn self_signed() -> Self {
+        TlsConfig { self_signed: true, ..TlsConfig::default() }
+    }
+
+    /// Requires client certificates signed by a CA of `ca_file` (PEM).
+    pub fn client_ca_file(mut self, ca_file: impl Into<PathBuf>) -> Self {
+        self.client_ca_file = Some(ca_file.into());
+        self
+    }
+
+    /// Checks the files for changes at most every `interval` (whole milliseconds).
+    pub fn reload_interval(mut self, interval: Duration) -> Self {
+        self.reload_interval_ms = interval.as_millis().try_into().unwrap_or(u64::MAX);
+        self
+    }
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            cert_file: None,
+            key_file: None,
+            client_ca_file: None,
+            self_signed: false,
+            reload_interval_ms: 10_000,
+        }
+    }
 }
 
 /// The cache of serialized scrapes: `cache`.
@@ -194,7 +270,14 @@ impl Default for Config {
 
 impl Default for EndpointConfig {
     fn default() -> Self {
-        EndpointConfig { path: "/metrics".into(), host: IpAddr::V4(Ipv4Addr::LOCALHOST), port: 9090 }
+        EndpointConfig {
+            path: "/metrics".into(),
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 9090,
+            tls: None,
+            unix_socket: None,
+            unix_socket_mode: 0o660,
+        }
     }
 }
 
@@ -316,6 +399,39 @@ prometheus_metrics:
             (c.limits.request_timeout_ms, c.limits.header_read_timeout_ms, c.limits.shutdown_timeout_ms),
             (5, 6, 7)
         );
+    }
+
+    #[test]
+    #[cfg(feature = "config")]
+    fn the_endpoint_reads_tls_and_the_socket() {
+        let yaml = r#"
+prometheus_metrics:
+  endpoint:
+    tls:
+      cert_file: /etc/tls/tls.crt
+      key_file: /etc/tls/tls.key
+      client_ca_file: /etc/tls/ca.crt
+      reload_interval_ms: 250
+"#;
+        let c = Config::from_yaml_str(yaml).unwrap();
+        let expected = TlsConfig::from_files("/etc/tls/tls.crt", "/etc/tls/tls.key")
+            .client_ca_file("/etc/tls/ca.crt")
+            .reload_interval(Duration::from_millis(250));
+        assert_eq!(c.endpoint.tls, Some(expected));
+        let c = Config::from_yaml_str("prometheus_metrics:\n  endpoint: { tls: { self_signed: true } }\n").unwrap();
+        assert_eq!(c.endpoint.tls, Some(TlsConfig::self_signed()));
+        assert_eq!(c.endpoint.tls.unwrap().reload_interval_ms, 10_000);
+
+        let yaml = "prometheus_metrics:\n  endpoint: { unix_socket: /run/app/metrics.sock, unix_socket_mode: 0600 }\n";
+        let c = Config::from_yaml_str(yaml).unwrap();
+        assert_eq!(c.endpoint.unix_socket, Some(PathBuf::from("/run/app/metrics.sock")));
+        assert_eq!(c.endpoint.unix_socket_mode, 0o600);
+        for (text, mode) in [("\"0660\"", 0o660), ("\"0o640\"", 0o640), ("\"700\"", 0o700), ("0777", 0o777)] {
+            let yaml = format!("prometheus_metrics:\n  endpoint: {{ unix_socket_mode: {text} }}\n");
+            assert_eq!(Config::from_yaml_str(&yaml).unwrap().endpoint.unix_socket_mode, mode, "{text}");
+        }
+        assert_eq!(Config::default().endpoint.unix_socket_mode, 0o660);
+        assert_eq!(Config::default().endpoint.tls, None);
     }
 
     #[test]

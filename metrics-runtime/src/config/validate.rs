@@ -16,6 +16,7 @@ impl Config {
         if path == "/health" || path == "/ready" {
             return Err(ConfigError::invalid(key("endpoint.path"), format!("`{path}` is taken by the probe route")));
         }
+        self.validate_listener()?;
         if self.cache.enabled && self.cache.ttl_ms == 0 {
             return Err(ConfigError::invalid(
                 key("cache.ttl_ms"),
@@ -84,6 +85,75 @@ impl Config {
     }
 }
 
+/// The longest path a Unix socket address holds on Linux (`sun_path` is 108 bytes with its terminator).
+const MAX_SOCKET_PATH: usize = 107;
+
+impl Config {
+    /// `endpoint.tls`, `endpoint.unix_socket` and `endpoint.unix_socket_mode`.
+    fn validate_listener(&self) -> Result<(), ConfigError> {
+        let key = |k: &str| format!("{ROOT_KEY}.endpoint.{k}");
+        let endpoint = &self.endpoint;
+        if let Some(socket) = &endpoint.unix_socket {
+            let len = socket.as_os_str().len();
+            if len == 0 {
+                return Err(ConfigError::invalid(
+                    key("unix_socket"),
+                    "is empty: name the socket file, or leave it out",
+                ));
+            }
+            if len > MAX_SOCKET_PATH {
+                return Err(ConfigError::invalid(
+                    key("unix_socket"),
+                    format!(
+                        "`{}` is {len} bytes long; a socket path holds at most {MAX_SOCKET_PATH}",
+                        socket.display()
+                    ),
+                ));
+            }
+            if endpoint.tls.is_some() {
+                return Err(ConfigError::invalid(
+                    key("tls"),
+                    "TLS is served on TCP only: a Unix socket is guarded by its file permissions (unix_socket_mode); \
+                     remove one of endpoint.tls and endpoint.unix_socket",
+                ));
+            }
+        }
+        if endpoint.unix_socket_mode > 0o777 {
+            return Err(ConfigError::invalid(
+                key("unix_socket_mode"),
+                format!("{:o} sets bits above 0777, which a socket file does not take", endpoint.unix_socket_mode),
+            ));
+        }
+        let Some(tls) = &endpoint.tls else { return Ok(()) };
+        for (name, file) in [
+            ("tls.cert_file", &tls.cert_file),
+            ("tls.key_file", &tls.key_file),
+            ("tls.client_ca_file", &tls.client_ca_file),
+        ] {
+            if file.as_ref().is_some_and(|f| f.as_os_str().is_empty()) {
+                return Err(ConfigError::invalid(key(name), "is empty: name a PEM file, or leave the key out"));
+            }
+        }
+        match (tls.self_signed, &tls.cert_file, &tls.key_file) {
+            (true, Some(_), _) | (true, _, Some(_)) => Err(ConfigError::invalid(
+                key("tls.self_signed"),
+                "cannot be combined with cert_file or key_file: either generate a certificate or read one",
+            )),
+            (false, None, None) => {
+                Err(ConfigError::invalid(key("tls"), "needs cert_file and key_file, or self_signed: true"))
+            }
+            (false, None, Some(_)) => Err(ConfigError::invalid(
+                key("tls.cert_file"),
+                "is required with key_file (the certificate chain in PEM)",
+            )),
+            (false, Some(_), None) => {
+                Err(ConfigError::invalid(key("tls.key_file"), "is required with cert_file (the private key in PEM)"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 fn valid_scope(scope: &str) -> bool {
     let part = |s: &str| {
         !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
@@ -136,6 +206,57 @@ mod tests {
                 "8192",
             ),
             ("prometheus_metrics: 3\n", "prometheus_metrics", "mapping"),
+            ("prometheus_metrics:\n  endpoint: { tls: {} }\n", "prometheus_metrics.endpoint.tls", "self_signed: true"),
+            (
+                "prometheus_metrics:\n  endpoint: { tls: { cert_file: a.pem } }\n",
+                "prometheus_metrics.endpoint.tls.key_file",
+                "required",
+            ),
+            (
+                "prometheus_metrics:\n  endpoint: { tls: { key_file: a.pem } }\n",
+                "prometheus_metrics.endpoint.tls.cert_file",
+                "required",
+            ),
+            (
+                "prometheus_metrics:\n  endpoint: { tls: { self_signed: true, cert_file: a.pem } }\n",
+                "prometheus_metrics.endpoint.tls.self_signed",
+                "cannot be combined",
+            ),
+            (
+                "prometheus_metrics:\n  endpoint: { tls: { self_signed: true, client_ca_file: \"\" } }\n",
+                "prometheus_metrics.endpoint.tls.client_ca_file",
+                "empty",
+            ),
+            (
+                "prometheus_metrics:\n  endpoint: { tls: { cert: a.pem } }\n",
+                "prometheus_metrics.endpoint.tls.cert",
+                "unknown field `cert`",
+            ),
+            (
+                "prometheus_metrics:\n  endpoint: { tls: { self_signed: true }, unix_socket: /run/m.sock }\n",
+                "prometheus_metrics.endpoint.tls",
+                "TCP only",
+            ),
+            (
+                "prometheus_metrics:\n  endpoint: { unix_socket: \"\" }\n",
+                "prometheus_metrics.endpoint.unix_socket",
+                "empty",
+            ),
+            (
+                "prometheus_metrics:\n  endpoint: { unix_socket_mode: 660 }\n",
+                "prometheus_metrics.endpoint.unix_socket_mode",
+                "ambiguous",
+            ),
+            (
+                "prometheus_metrics:\n  endpoint: { unix_socket_mode: \"0o1777\" }\n",
+                "prometheus_metrics.endpoint.unix_socket_mode",
+                "above 0777",
+            ),
+            (
+                "prometheus_metrics:\n  endpoint: { unix_socket_mode: rw }\n",
+                "prometheus_metrics.endpoint.unix_socket_mode",
+                "octal",
+            ),
         ];
         for (yaml, key, reason) in cases {
             let err = Config::from_yaml_str(yaml).unwrap_err();

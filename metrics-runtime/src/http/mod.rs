@@ -10,6 +10,12 @@
 //! - **Authentication**: bearer tokens with scopes; the scrape path needs `metrics:read`. 401 with
 //!   `WWW-Authenticate` for a missing or unknown token, 403 for a token without the scope.
 //! - **Rate limit**: 429 with `Retry-After` past `rate_limit.requests_per_second`.
+//! - **TLS** (feature `tls`): with `endpoint.tls`, HTTPS only, TLS 1.2 and 1.3 (rustls), client
+//!   certificates when `client_ca_file` is set, certificates re-read when their files change, or a
+//!   self-signed one generated at start. Plain HTTP sent to the HTTPS port is answered 400; a handshake is
+//!   bounded by the header timeout and the connection limit like any other slow client.
+//! - **Unix sockets**: with `endpoint.unix_socket`, the same handler on a socket file instead of a TCP
+//!   port, with the file's permissions configured; a stale file is replaced.
 //! - **Limits**: header size (431), header and request timeouts, a connection limit; a slow or malformed
 //!   client holds only its own connection, and not for long; [`Server::connections`] counts the open ones.
 //!   A client that closes its side after sending a request is still answered.
@@ -26,7 +32,13 @@ mod negotiate;
 mod rate_limit;
 mod server;
 mod stats;
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(unix)]
+mod unix;
 
 pub use handler::{Handler, HttpResponse, Readiness, ResponseFuture};
 pub use negotiate::{Negotiated, accepts_gzip, negotiate_format};
-pub use server::{Connections, Server, serve, shutdown_signal};
+pub use server::{Connections, ListenAddr, Server, serve, shutdown_signal};
+#[cfg(feature = "tls")]
+pub use tls::TlsError;
