@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::cell::{HistogramConfig, NativeConfig};
 use crate::{Buckets, Descriptor, DescriptorBuilder, LabelEnum, MetricType, RuleError};
 use promstruct_naming::DEFAULT_MAX_SERIES;
 
@@ -84,6 +85,7 @@ pub struct FamilySchema {
     max_series: Option<usize>,
     ttl: Option<Duration>,
     slo: Option<SloSchema>,
+    native: Option<NativeSchema>,
 }
 
 impl FamilySchema {
@@ -100,6 +102,7 @@ impl FamilySchema {
             max_series: None,
             ttl: None,
             slo: None,
+            native: None,
         }
     }
 
@@ -138,6 +141,13 @@ impl FamilySchema {
         self
     }
 
+    /// Sets the native buckets of a histogram (beside its classic buckets, if it has any).
+    #[doc(hidden)]
+    pub const fn with_native(mut self, native: NativeSchema) -> Self {
+        self.native = Some(native);
+        self
+    }
+
     /// Sets the idle TTL of the series of a family with an open label.
     #[doc(hidden)]
     pub const fn with_ttl(mut self, ttl: Duration) -> Self {
@@ -171,9 +181,16 @@ impl FamilySchema {
         self.labels
     }
 
-    /// The finite bucket bounds of a histogram (`+Inf` is implied); `None` for other types.
+    /// The finite bucket bounds of a histogram (`+Inf` is implied); `None` for other types, and for a
+    /// histogram with native buckets only.
     pub const fn buckets(&self) -> Option<&'static [f64]> {
         self.buckets
+    }
+
+    /// The native buckets of a histogram, if it has any (`native(...)`); it has classic buckets too when
+    /// [`buckets`](Self::buckets) is `Some`.
+    pub const fn native(&self) -> Option<&NativeSchema> {
+        self.native.as_ref()
     }
 
     /// Whether a label takes any string value: the family's series are created on first use, up to
@@ -319,6 +336,86 @@ impl SloSchema {
     }
 }
 
+/// The native (sparse, exponential) buckets declared on a histogram: `native(...)`, with client_golang's
+/// options (see [`NativeConfig`](crate::cell::NativeConfig) for what each does). `#[metrics]` checks the
+/// values at compile time; a schema built by hand is checked when its family is built.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NativeSchema {
+    schema: i8,
+    zero_threshold: f64,
+    max_buckets: Option<u32>,
+    min_reset: Option<Duration>,
+    max_zero_threshold: f64,
+}
+
+impl NativeSchema {
+    /// Native buckets at `schema`, with the default zero threshold (2^-128), no bucket limit, never reset,
+    /// never widened.
+    #[doc(hidden)]
+    pub const fn new(schema: i8) -> Self {
+        NativeSchema {
+            schema,
+            zero_threshold: promstruct_naming::DEFAULT_NATIVE_ZERO_THRESHOLD,
+            max_buckets: None,
+            min_reset: None,
+            max_zero_threshold: 0.0,
+        }
+    }
+
+    /// Sets the zero threshold.
+    #[doc(hidden)]
+    pub const fn with_zero_threshold(mut self, zero_threshold: f64) -> Self {
+        self.zero_threshold = zero_threshold;
+        self
+    }
+
+    /// Sets the bucket limit.
+    #[doc(hidden)]
+    pub const fn with_max_buckets(mut self, max_buckets: u32) -> Self {
+        self.max_buckets = Some(max_buckets);
+        self
+    }
+
+    /// Sets the least time between two resets.
+    #[doc(hidden)]
+    pub const fn with_min_reset(mut self, min_reset: Duration) -> Self {
+        self.min_reset = Some(min_reset);
+        self
+    }
+
+    /// Sets the widest the zero bucket may grow to.
+    #[doc(hidden)]
+    pub const fn with_max_zero_threshold(mut self, max_zero_threshold: f64) -> Self {
+        self.max_zero_threshold = max_zero_threshold;
+        self
+    }
+
+    /// The schema, from -4 to 8: `2^schema` buckets per power of two (a bucket factor of `2^(2^-schema)`).
+    pub const fn schema(&self) -> i8 {
+        self.schema
+    }
+
+    /// The zero threshold the histogram starts with.
+    pub const fn zero_threshold(&self) -> f64 {
+        self.zero_threshold
+    }
+
+    /// The most native buckets kept before they are reduced, if limited.
+    pub const fn max_buckets(&self) -> Option<u32> {
+        self.max_buckets
+    }
+
+    /// The least time between two resets of a histogram past its limit, if it resets.
+    pub const fn min_reset(&self) -> Option<Duration> {
+        self.min_reset
+    }
+
+    /// The widest the zero bucket may grow to (0: it never widens).
+    pub const fn max_zero_threshold(&self) -> f64 {
+        self.max_zero_threshold
+    }
+}
+
 /// The configuration a family's cells take from its schema: the buckets of a histogram, nothing for the
 /// other types. Implemented for every [`Metric::Config`](crate::Metric::Config) of the runtime's cells.
 #[doc(hidden)]
@@ -339,6 +436,28 @@ impl SchemaConfig for Buckets {
         match Buckets::new(bounds) {
             Ok(buckets) => buckets,
             Err(e) => panic!("family `{}`: bucket bounds checked by #[metrics] were refused: {e}", schema.name),
+        }
+    }
+}
+
+impl SchemaConfig for HistogramConfig {
+    /// The classic buckets the schema lists (the default ones when it lists none and has no native
+    /// buckets), and its native buckets.
+    ///
+    /// # Panics
+    /// If the bounds or the native options break the rules, which `#[metrics]` refused already at compile
+    /// time.
+    fn from_schema(schema: &FamilySchema) -> Self {
+        let Some(native) = schema.native else {
+            return HistogramConfig::classic(Buckets::from_schema(schema));
+        };
+        let native = match NativeConfig::from_schema(&native) {
+            Ok(native) => native,
+            Err(e) => panic!("family `{}`: native options checked by #[metrics] were refused: {e}", schema.name),
+        };
+        match schema.buckets {
+            Some(_) => HistogramConfig::classic(Buckets::from_schema(schema)).with_native(native),
+            None => HistogramConfig::native(native),
         }
     }
 }
