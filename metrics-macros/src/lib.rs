@@ -16,6 +16,7 @@ mod docs;
 mod expand;
 mod fallback;
 mod rename;
+mod native;
 mod slo;
 mod valid;
 
