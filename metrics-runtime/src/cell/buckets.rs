@@ -1,7 +1,7 @@
 //! [`Buckets`]: the classic bucket bounds of a histogram, checked once and shared by every series of a
 //! family, with the canonical `le` text of each bound.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use promstruct_naming::RuleError;
 
@@ -14,11 +14,19 @@ use crate::encoding::canonical_float;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Buckets(Arc<BucketsInner>);
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 struct BucketsInner {
     bounds: Box<[f64]>,
     le: Box<[Box<str>]>,
     negative: bool,
+    /// The same bounds marked as holding negative values, made once for every series that needs it.
+    signed: OnceLock<Buckets>,
+}
+
+impl PartialEq for BucketsInner {
+    fn eq(&self, other: &Self) -> bool {
+        self.bounds == other.bounds
+    }
 }
 
 impl Buckets {
@@ -28,7 +36,7 @@ impl Buckets {
         promstruct_naming::check_buckets(&bounds)?;
         let le = bounds.iter().map(|b| canonical_float(*b).into_boxed_str()).collect();
         let negative = bounds.first().is_some_and(|b| *b < 0.0);
-        Ok(Buckets(Arc::new(BucketsInner { bounds: bounds.into(), le, negative })))
+        Ok(Buckets(Arc::new(BucketsInner { bounds: bounds.into(), le, negative, signed: OnceLock::new() })))
     }
 
     /// `count` bounds starting at `start`, `width` apart.
@@ -60,7 +68,30 @@ impl Buckets {
 
     /// The layout with no finite bound, of a histogram with native buckets only.
     pub(crate) fn none() -> Self {
-        Buckets(Arc::new(BucketsInner { bounds: Box::new([]), le: Box::new([]), negative: false }))
+        Buckets(Arc::new(BucketsInner {
+            bounds: Box::new([]),
+            le: Box::new([]),
+            negative: false,
+            signed: OnceLock::new(),
+        }))
+    }
+
+    /// These bounds, marked as holding negative values (what a first negative bound marks): the
+    /// OpenMetrics encoder then leaves out `_sum` and `_count`, which OpenMetrics allows only for
+    /// histograms whose observations cannot be negative. For a native histogram that observed negative
+    /// values.
+    pub(crate) fn signed(&self) -> &Buckets {
+        if self.0.negative {
+            return self;
+        }
+        self.0.signed.get_or_init(|| {
+            Buckets(Arc::new(BucketsInner {
+                bounds: self.0.bounds.clone(),
+                le: self.0.le.clone(),
+                negative: true,
+                signed: OnceLock::new(),
+            }))
+        })
     }
 
     pub(crate) fn le_texts(&self) -> &[Box<str>] {
@@ -109,5 +140,20 @@ mod tests {
         assert_eq!(Buckets::linear(0.0, 0.5, 3).unwrap().bounds(), &[0.0, 0.5, 1.0]);
         assert_eq!(Buckets::exponential(1.0, 10.0, 3).unwrap().bounds(), &[1.0, 10.0, 100.0]);
         assert_eq!(Buckets::default().len(), 11);
+    }
+
+    #[test]
+    fn native_only_layouts_and_signed_twins() {
+        let none = Buckets::none();
+        assert!(none.is_empty() && none.le_texts().is_empty());
+        assert_eq!(none.index_of(5.0), 0, "every observation in the +Inf bucket");
+        let b = Buckets::new([0.5, 1.0]).unwrap();
+        assert!(!b.has_negative());
+        let signed = b.signed();
+        assert!(signed.has_negative());
+        assert_eq!(signed.bounds(), b.bounds());
+        assert!(std::ptr::eq(b.signed(), signed), "made once, shared");
+        let negative = Buckets::new([-1.0, 1.0]).unwrap();
+        assert!(std::ptr::eq(negative.signed(), &negative));
     }
 }

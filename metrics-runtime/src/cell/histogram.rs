@@ -238,7 +238,7 @@ impl Histogram {
     /// count for a histogram with native buckets only) and returns the sum, read after the buckets.
     pub fn snapshot_into(&self, cumulative: &mut Vec<u64>) -> f64 {
         if let Some(native) = &self.native {
-            return native.totals_into(cumulative).0;
+            return native.totals_into(cumulative).sum;
         }
         cumulative.clear();
         let mut total = 0u64;
@@ -261,15 +261,20 @@ impl Metric for Histogram {
 
     fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>) {
         let mut cumulative = family.counts_scratch();
-        let (sum, created) = match &self.native {
-            // A histogram reset past its bucket limit counts from its reset: its created time.
-            Some(native) => match native.totals_into(&mut cumulative) {
-                (sum, Some(reset_ms)) => (sum, Some(crate::clock::epoch_millis_to_seconds(reset_ms))),
-                (sum, None) => (sum, created),
-            },
-            None => (self.snapshot_into(&mut cumulative), created),
+        let (buckets, sum, created) = match &self.native {
+            Some(native) => {
+                let totals = native.totals_into(&mut cumulative);
+                // OpenMetrics allows `_sum` only where no observation can be negative: once one is, the
+                // histogram is written as one with a negative bound is. A histogram reset past its bucket
+                // limit counts from its reset: its created time.
+                let signed = totals.negative || totals.sum < 0.0 || totals.sum.is_nan();
+                let buckets = if signed { self.buckets.signed() } else { &self.buckets };
+                let reset = totals.reset_ms.map(crate::clock::epoch_millis_to_seconds);
+                (buckets, totals.sum, reset.or(created))
+            }
+            None => (&self.buckets, self.snapshot_into(&mut cumulative), created),
         };
-        family.histogram(labels, HistogramSnapshot { buckets: &self.buckets, cumulative: &cumulative, sum }, created);
+        family.histogram(labels, HistogramSnapshot { buckets, cumulative: &cumulative, sum }, created);
         family.return_counts_scratch(cumulative);
     }
 

@@ -80,6 +80,17 @@ impl Clock {
     }
 }
 
+/// What a text scrape reads of a native histogram beside its classic cumulative counts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Totals {
+    /// The sum of observations.
+    pub(crate) sum: f64,
+    /// Whether a negative observation is counted (past the zero bucket).
+    pub(crate) negative: bool,
+    /// When the histogram was last reset, milliseconds since the Unix epoch.
+    pub(crate) reset_ms: Option<u64>,
+}
+
 /// What only the holder of the lock reads and writes.
 #[derive(Debug)]
 struct Control {
@@ -562,13 +573,13 @@ impl Native {
     }
 
     /// What a text scrape reads: the classic cumulative counts (capped at and ending with the native
-    /// count, `[count]` without classic buckets), the sum, and when the histogram was last reset
-    /// (milliseconds since the Unix epoch).
-    pub(crate) fn totals_into(&self, cumulative: &mut Vec<u64>) -> (f64, Option<u64>) {
+    /// count, `[count]` without classic buckets) and the rest of [`Totals`].
+    pub(crate) fn totals_into(&self, cumulative: &mut Vec<u64>) -> Totals {
         let ctl = self.lock();
         let count = self.counted(&ctl).map(Lane::native_total).sum();
+        let negative = self.counted(&ctl).any(Lane::has_negative);
         self.classic_into(&ctl, count, cumulative);
-        (self.counted(&ctl).map(Lane::sum).sum(), ctl.reset_ms)
+        Totals { sum: self.counted(&ctl).map(Lane::sum).sum(), negative, reset_ms: ctl.reset_ms }
     }
 
     /// The number of observations.

@@ -201,6 +201,11 @@ impl Lane {
         self.word(ZERO).load(Ordering::Acquire) + buckets
     }
 
+    /// Whether a negative bucket has a count.
+    pub(super) fn has_negative(&self) -> bool {
+        self.side(false).is_some_and(|s| s.total() > 0)
+    }
+
     /// Adds the classic counts (not cumulative) to `classic`.
     pub(super) fn collect_classic(&self, classic: &mut [u64]) {
         for (i, c) in classic.iter_mut().enumerate() {
