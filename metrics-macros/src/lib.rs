@@ -15,8 +15,8 @@ mod ctxt;
 mod docs;
 mod expand;
 mod fallback;
-mod rename;
 mod native;
+mod rename;
 mod slo;
 mod valid;
 

@@ -15,9 +15,9 @@ mod striped_counters;
 
 use std::fmt;
 
+pub use buckets::Buckets;
 pub use counter::{Counter, FloatCounter};
 pub use gauge::{FloatGauge, Gauge, InflightGuard};
-pub use buckets::Buckets;
 pub use histogram::{Histogram, HistogramTimer};
 pub use histogram_config::HistogramConfig;
 pub use info::Info;

@@ -199,8 +199,7 @@ mod tests {
         let g = set.gauge(&MetricSpec::new("queue_depth", "Depth.", SpecKind::Gauge)).unwrap();
         let h = set
             .histogram(
-                &MetricSpec::new("step_duration", "Steps.", SpecKind::histogram(vec![1.0, 10.0]))
-                    .unit("seconds"),
+                &MetricSpec::new("step_duration", "Steps.", SpecKind::histogram(vec![1.0, 10.0])).unit("seconds"),
             )
             .unwrap();
         let rt = set

@@ -5,9 +5,8 @@
 use std::time::Duration;
 
 use promstruct_naming::{
-    DEFAULT_NATIVE_SCHEMA, DEFAULT_NATIVE_ZERO_THRESHOLD, RuleError, check_native_max_buckets,
-    check_native_min_reset, check_native_schema, check_native_threshold, check_native_thresholds,
-    native_schema_for_factor,
+    DEFAULT_NATIVE_SCHEMA, DEFAULT_NATIVE_ZERO_THRESHOLD, RuleError, check_native_max_buckets, check_native_min_reset,
+    check_native_schema, check_native_threshold, check_native_thresholds, native_schema_for_factor,
 };
 
 use crate::schema::NativeSchema;

@@ -1,5 +1,6 @@
 //! [`Native`]: the native buckets of one histogram series (and its classic buckets beside them), observed
-//! without a lock, read consistently, and reduced past the bucket limit as client_golang reduces them.
+//! without a lock, read consistently, and reduced past the bucket limit as client_golang reduces them
+//! (`reduce.rs`); the shared stripe's half of it is `shared.rs`.
 //!
 //! # Lanes
 //!
@@ -35,18 +36,15 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use super::config::NativeConfig;
-use super::index::{bucket_index, coarsen, upper_bound};
-use super::lane::{CLASSIC, Lane, Layout, SUM, ZERO, state_generation, state_schema};
+use super::index::bucket_index;
+use super::lane::{CLASSIC, Lane, Layout, ZERO, state_generation, state_schema};
 use super::snapshot::{NativeSnapshot, merge};
 use crate::cell::stripe_claim::{owned_stripe, owned_stripes};
 use crate::cell::stripe_value::StripeValue;
 
-/// The hot half's bit in the shared selector; the bits below count the writers that entered it.
-const HOT: u64 = 1 << 63;
-
 /// What recording an observation under the lock came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Recorded {
+pub(super) enum Recorded {
     /// It is counted.
     Yes,
     /// A reset dropped what was recorded of it already: it must be recorded again, from its classic bucket.
@@ -55,7 +53,7 @@ enum Recorded {
 
 /// What a reduction did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reduced {
+pub(super) enum Reduced {
     /// Nothing: within the limit, or nothing left to reduce.
     Nothing,
     /// A coarser layout: a wider zero bucket, a lower schema, or both.
@@ -72,7 +70,7 @@ pub(super) struct Clock {
 }
 
 impl Clock {
-    fn now(&self) -> Instant {
+    pub(super) fn now(&self) -> Instant {
         let now = Instant::now();
         #[cfg(test)]
         let now = now + std::time::Duration::from_millis(self.offset_ms.load(Ordering::Relaxed));
@@ -93,34 +91,35 @@ pub(crate) struct Totals {
 
 /// What only the holder of the lock reads and writes.
 #[derive(Debug)]
-struct Control {
-    layout: Layout,
-    generation: u64,
+pub(super) struct Control {
+    pub(super) layout: Layout,
+    pub(super) generation: u64,
     /// Lanes of an older generation were counted before the last reset.
-    reset_generation: u64,
-    last_reset: Instant,
+    pub(super) reset_generation: u64,
+    pub(super) last_reset: Instant,
     /// When a reduced histogram returns to its configuration (client_golang's scheduled reset).
-    reset_due: Option<Instant>,
+    pub(super) reset_due: Option<Instant>,
     /// The wall-clock time of the last reset, milliseconds since the Unix epoch.
-    reset_ms: Option<u64>,
+    pub(super) reset_ms: Option<u64>,
     /// Buffers reused by moves and reductions.
-    fold: Vec<(bool, i32, u64)>,
-    positive: Vec<(i32, u64)>,
-    negative: Vec<(i32, u64)>,
+    pub(super) fold: Vec<(bool, i32, u64)>,
+    pub(super) positive: Vec<(i32, u64)>,
+    pub(super) negative: Vec<(i32, u64)>,
 }
 
 /// The native buckets (and classic ones, if any) of one histogram series.
 pub(crate) struct Native {
-    config: NativeConfig,
+    pub(super) config: NativeConfig,
     /// The classic buckets, `+Inf` among them; 0 for a histogram without.
-    classic: usize,
+    pub(super) classic: usize,
     /// The generation of the current layout; an owned lane of another moves before it counts.
-    generation: AtomicU64,
-    lanes: Box<[Lane]>,
-    /// [`HOT`]: which half of the shared stripe is hot; below it, the writers that entered it.
-    selector: AtomicU64,
-    halves: [Lane; 2],
-    control: Mutex<Control>,
+    pub(super) generation: AtomicU64,
+    pub(super) lanes: Box<[Lane]>,
+    /// [`HOT`](super::shared::HOT): which half of the shared stripe is hot; below it, the writers that
+    /// entered it.
+    pub(super) selector: AtomicU64,
+    pub(super) halves: [Lane; 2],
+    pub(super) control: Mutex<Control>,
     pub(super) clock: Clock,
 }
 
@@ -132,7 +131,7 @@ impl std::fmt::Debug for Native {
 
 /// Adds one to a count its lane's only writer updates, publishing the observation's earlier writes.
 #[inline]
-fn add_one_owned(count: &AtomicU64) {
+pub(super) fn add_one_owned(count: &AtomicU64) {
     count.store(count.load(Ordering::Relaxed).wrapping_add(1), Ordering::Release);
 }
 
@@ -167,7 +166,7 @@ impl Native {
         &self.config
     }
 
-    fn initial_layout(&self) -> Layout {
+    pub(super) fn initial_layout(&self) -> Layout {
         Layout { schema: self.config.schema(), zero_threshold: self.config.zero_threshold() }
     }
 
@@ -289,137 +288,12 @@ impl Native {
         Recorded::Yes
     }
 
-    fn over_limit(&self, buckets: usize) -> bool {
+    pub(super) fn over_limit(&self, buckets: usize) -> bool {
         self.config.max_buckets().is_some_and(|max| buckets > max as usize)
     }
 
-    #[inline]
-    fn observe_shared(&self, v: f64, classic: Option<usize>) {
-        loop {
-            let entered = self.selector.fetch_add(1, Ordering::AcqRel);
-            let half = &self.halves[usize::from(entered & HOT != 0)];
-            // The half's layout is fixed while it is hot.
-            let state = half.state.load(Ordering::Relaxed);
-            if let Some(c) = classic {
-                half.word(CLASSIC + c).fetch_add(1, Ordering::Relaxed);
-            }
-            let a = v.abs();
-            if a <= f64::from_bits(half.threshold.load(Ordering::Relaxed)) {
-                half.word(ZERO).fetch_add(1, Ordering::Release);
-            } else {
-                let index = bucket_index(a, state_schema(state));
-                match half.side(v > 0.0).and_then(|side| side.find(index)) {
-                    Some(count) => {
-                        count.fetch_add(1, Ordering::Release);
-                    }
-                    None => {
-                        // Leave the half before taking the lock: a holder of the lock may be waiting for
-                        // its writers to leave.
-                        half.left.fetch_add(1, Ordering::Release);
-                        match self.record_shared_locked(v, state_generation(state)) {
-                            Recorded::Yes => return,
-                            Recorded::Dropped => continue,
-                        }
-                    }
-                }
-            }
-            half.add_sum(v, false);
-            half.left.fetch_add(1, Ordering::Release);
-            return;
-        }
-    }
-
-    /// The half of the shared stripe writers enter now. For a holder of the lock (only it changes which).
-    fn hot_half(&self) -> &Lane {
-        &self.halves[usize::from(self.selector.load(Ordering::Acquire) & HOT != 0)]
-    }
-
-    /// Records the native count and the sum of `v` in the shared stripe under the lock, giving its bucket a
-    /// slot. `entered` is the generation its classic count was recorded at.
-    #[cold]
-    #[inline(never)]
-    fn record_shared_locked(&self, v: f64, entered: u64) -> Recorded {
-        let mut ctl = self.lock();
-        if entered < ctl.reset_generation {
-            return Recorded::Dropped;
-        }
-        let a = v.abs();
-        let mut new = false;
-        if a <= ctl.layout.zero_threshold {
-            self.hot_half().word(ZERO).fetch_add(1, Ordering::Release);
-        } else {
-            let index = bucket_index(a, ctl.layout.schema);
-            let positive = v > 0.0;
-            new = self.hot_half().side(positive).and_then(|s| s.find(index)).is_none();
-            let count = match self.hot_half().side_or_new(positive).insert(index) {
-                Some(count) => count,
-                None => {
-                    // The hot half's table is full and cannot grow while written: make the cold half, with
-                    // a larger table, hot.
-                    self.move_shared(&mut ctl, false);
-                    self.hot_half().side_or_new(positive).insert(index).expect("room reserved")
-                }
-            };
-            count.fetch_add(1, Ordering::Release);
-        }
-        let hot = self.hot_half();
-        hot.add_sum(v, false);
-        if new {
-            let populated = hot.populated.fetch_add(1, Ordering::Relaxed) + 1;
-            if self.over_limit(populated) && self.reduce(&mut ctl, true) == Reduced::Reset {
-                return Recorded::Dropped;
-            }
-        }
-        Recorded::Yes
-    }
-
-    /// Makes the cold half of the shared stripe hot at the current layout, waits for the writers of the
-    /// old one to leave, then moves its counts over (folded), or drops them for a `reset`. The new hot
-    /// half's tables take every bucket of the old one and one more without growing. Holding the lock.
-    fn move_shared(&self, ctl: &mut Control, reset: bool) {
-        let selector = self.selector.load(Ordering::Acquire);
-        let (old, new) = if selector & HOT != 0 { (&self.halves[1], &self.halves[0]) } else { (&self.halves[0], &self.halves[1]) };
-        new.set_layout(ctl.layout, ctl.generation);
-        new.left.store(0, Ordering::Relaxed);
-        if !reset {
-            for positive in [true, false] {
-                if let Some(side) = old.side(positive) {
-                    new.side_or_new(positive).reserve(side.used() + 1);
-                }
-            }
-        }
-        let hot = if selector & HOT != 0 { 0 } else { HOT };
-        let entered = self.selector.swap(hot, Ordering::AcqRel) & !HOT;
-        while old.left.load(Ordering::Acquire) != entered {
-            std::thread::yield_now();
-        }
-        if !reset {
-            let from = old.layout();
-            let mut zero = old.word(ZERO).load(Ordering::Relaxed);
-            for positive in [true, false] {
-                let Some(side) = old.side(positive) else { continue };
-                side.for_each(|index, count| match ctl.layout.fold(from, index) {
-                    None => zero += count,
-                    Some(to) => {
-                        let slot = new.side_or_new(positive).insert(to).expect("room reserved");
-                        slot.fetch_add(count, Ordering::Release);
-                    }
-                });
-            }
-            new.word(ZERO).fetch_add(zero, Ordering::Release);
-            for c in 0..self.classic {
-                new.word(CLASSIC + c).fetch_add(old.word(CLASSIC + c).load(Ordering::Relaxed), Ordering::Relaxed);
-            }
-            f64::add_atomic(new.word(SUM), old.sum());
-            let used = [true, false].iter().filter_map(|&p| new.side(p)).map(|s| s.used()).sum();
-            new.populated.store(used, Ordering::Relaxed);
-        }
-        old.clear();
-        old.left.store(0, Ordering::Relaxed);
-    }
-
     /// Takes the lock, first resetting the histogram if a reset is due.
-    fn lock(&self) -> MutexGuard<'_, Control> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Control> {
         let mut ctl = self.control.lock().unwrap_or_else(PoisonError::into_inner);
         if ctl.reset_due.is_some_and(|due| self.clock.now() >= due) {
             self.reset(&mut ctl);
@@ -427,27 +301,15 @@ impl Native {
         ctl
     }
 
-    /// Resets the histogram to its configuration, every count dropped. Holding the lock.
-    fn reset(&self, ctl: &mut Control) {
-        ctl.layout = self.initial_layout();
-        ctl.generation += 1;
-        ctl.reset_generation = ctl.generation;
-        ctl.last_reset = self.clock.now();
-        ctl.reset_due = None;
-        ctl.reset_ms = Some(crate::clock::now_epoch_millis());
-        self.generation.store(ctl.generation, Ordering::Release);
-        self.move_shared(ctl, true);
-    }
-
     /// The lanes counted since the last reset: the owned ones and the hot half. Holding the lock.
-    fn counted<'s>(&'s self, ctl: &Control) -> impl Iterator<Item = &'s Lane> {
+    pub(super) fn counted<'s>(&'s self, ctl: &Control) -> impl Iterator<Item = &'s Lane> {
         let reset = ctl.reset_generation;
         self.lanes.iter().filter(move |l| l.generation() >= reset).chain([self.hot_half()])
     }
 
     /// Reads every native count, folded to the current layout, into `positive` and `negative` (sorted,
     /// merged); returns the zero count. Holding the lock.
-    fn collect(&self, ctl: &Control, positive: &mut Vec<(i32, u64)>, negative: &mut Vec<(i32, u64)>) -> u64 {
+    pub(super) fn collect(&self, ctl: &Control, positive: &mut Vec<(i32, u64)>, negative: &mut Vec<(i32, u64)>) -> u64 {
         positive.clear();
         negative.clear();
         let mut zero = 0;
@@ -457,81 +319,6 @@ impl Native {
         merge(positive);
         merge(negative);
         zero
-    }
-
-    /// Brings the histogram within its bucket limit, in client_golang's order: a reset if `allow_reset` and
-    /// `min_reset` has passed since the last one, else a wider zero bucket (up to `max_zero_threshold`),
-    /// else a lower schema; each step repeated until the buckets fit or nothing is left to reduce. Counts
-    /// the buckets of every lane, folded. Holding the lock.
-    fn reduce(&self, ctl: &mut Control, allow_reset: bool) -> Reduced {
-        let Some(max) = self.config.max_buckets() else { return Reduced::Nothing };
-        let max = max as usize;
-        let (mut positive, mut negative) = (std::mem::take(&mut ctl.positive), std::mem::take(&mut ctl.negative));
-        self.collect(ctl, &mut positive, &mut negative);
-        let reduced = self.reduce_buckets(ctl, max, allow_reset, &mut positive, &mut negative);
-        (ctl.positive, ctl.negative) = (positive, negative);
-        reduced
-    }
-
-    fn reduce_buckets(
-        &self,
-        ctl: &mut Control,
-        max: usize,
-        allow_reset: bool,
-        positive: &mut Vec<(i32, u64)>,
-        negative: &mut Vec<(i32, u64)>,
-    ) -> Reduced {
-        if positive.len() + negative.len() <= max {
-            return Reduced::Nothing;
-        }
-        if let Some(min_reset) = self.config.min_reset() {
-            let now = self.clock.now();
-            if allow_reset && ctl.reset_due.is_none() && now.duration_since(ctl.last_reset) >= min_reset {
-                self.reset(ctl);
-                return Reduced::Reset;
-            }
-            // The reduced layout lasts until `min_reset` after the last reset.
-            ctl.reset_due.get_or_insert(ctl.last_reset + min_reset);
-        }
-        let mut layout = ctl.layout;
-        while positive.len() + negative.len() > max {
-            if layout.zero_threshold < self.config.max_zero_threshold() {
-                let smallest = match (positive.first(), negative.first()) {
-                    (Some(p), Some(n)) => p.0.min(n.0),
-                    (Some(p), None) => p.0,
-                    (None, Some(n)) => n.0,
-                    (None, None) => break,
-                };
-                let widened = upper_bound(smallest, layout.schema);
-                if widened <= self.config.max_zero_threshold() {
-                    layout.zero_threshold = widened;
-                    for buckets in [&mut *positive, &mut *negative] {
-                        let under = buckets.partition_point(|&(i, _)| upper_bound(i, layout.schema) <= widened);
-                        buckets.drain(..under);
-                    }
-                    continue;
-                }
-            }
-            if layout.schema > promstruct_naming::NATIVE_SCHEMA_MIN {
-                layout.schema -= 1;
-                for buckets in [&mut *positive, &mut *negative] {
-                    for b in buckets.iter_mut() {
-                        b.0 = coarsen(b.0, 1);
-                    }
-                    merge(buckets);
-                }
-                continue;
-            }
-            break;
-        }
-        if layout == ctl.layout {
-            return Reduced::Nothing;
-        }
-        ctl.layout = layout;
-        ctl.generation += 1;
-        self.generation.store(ctl.generation, Ordering::Release);
-        self.move_shared(ctl, false);
-        Reduced::Coarser
     }
 
     /// Fills `out` with one consistent read of the histogram, first reducing it if its buckets together

@@ -22,6 +22,7 @@
 /// schema 8 within `[0.5, 1]` (`MANTISSAS[0] = 0` for 0.5 itself, `MANTISSAS[256] = 2^52` for 1, one
 /// past the bits, which no mantissa reaches). Computed with 300-bit arithmetic and checked exactly by the
 /// test `mantissas_are_the_floats_below_the_boundaries`.
+#[rustfmt::skip]
 const MANTISSAS: [u64; 257] = [
     0x0000000000000, 0x00b1afa5abcbe, 0x0163da9fb3335, 0x02168143b0280,
     0x02c9a3e778060, 0x037d42e11bbcc, 0x04315e86e7f84, 0x04e5f72f654b1,

@@ -226,12 +226,8 @@ impl Lane {
 
     /// The bytes the lane allocated beyond its own size.
     pub(super) fn heap_bytes(&self) -> usize {
-        let sides: usize = self
-            .sides
-            .iter()
-            .filter_map(OnceLock::get)
-            .map(|s| std::mem::size_of::<Side>() + s.heap_bytes())
-            .sum();
+        let sides: usize =
+            self.sides.iter().filter_map(OnceLock::get).map(|s| std::mem::size_of::<Side>() + s.heap_bytes()).sum();
         std::mem::size_of_val(&*self.words) + sides
     }
 }

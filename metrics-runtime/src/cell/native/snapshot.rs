@@ -108,10 +108,8 @@ impl NativeSnapshot {
     /// A histogram with no bucket, no zero count and a zero threshold of 0 has one span `(0, 0)`, so that
     /// a scraper still reads it as native (the specification's rule, client_golang's practice).
     pub fn positive_spans(&self) -> Spans<'_> {
-        let empty = self.positive.is_empty()
-            && self.negative.is_empty()
-            && self.zero_count == 0
-            && self.zero_threshold == 0.0;
+        let empty =
+            self.positive.is_empty() && self.negative.is_empty() && self.zero_count == 0 && self.zero_threshold == 0.0;
         Spans { buckets: &self.positive, at: 0, next: 0, empty_span: empty }
     }
 
