@@ -10,6 +10,7 @@ use promstruct::{Format, NativeSnapshot};
 use suite::exposition::{parse_strictly, value};
 use suite::validators::{find_sample, promtool_check, python_parse};
 
+/// The families of a shop, each histogram kind once.
 #[metrics(namespace = "shop")]
 #[labels(Route { Cart = "cart", Pay = "pay" })]
 pub struct ShopMetrics {

@@ -1,6 +1,6 @@
 //! The native histogram workloads: this project's native histogram (alone, and beside classic buckets)
 //! against its classic one and `prometheus-client`'s native histogram, on the series and values of the
-//! classic histogram workload ([`Library::histogram`](crate::Library::histogram)).
+//! classic histogram workload ([`Library::histogram`]).
 
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram as PcHistogram, NativeHistogramConfig};
