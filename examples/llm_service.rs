@@ -74,11 +74,13 @@ pub struct LlmMetrics {
     llm_tokens: Counter, // llmdevops_llm_tokens_total
 
     /// End-to-end request latency.
-    // SLO: 99 % of requests answer within 10 s over 30 days.
+    // SLO: 99 % of requests answer within 10 s over 30 days. Classic buckets for the text formats and the
+    // SLO's exact threshold, native ones (8 per power of two, at most 160) for protobuf scrapers.
     #[histogram(
         labels(model: Model),
         unit = "seconds",
         buckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        native(factor = 1.1, max_buckets = 160, min_reset = "1h"),
         slo(latency = 10, objective = 0.99)
     )]
     llm_request_duration: Histogram, // llmdevops_llm_request_duration_seconds

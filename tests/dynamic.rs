@@ -29,7 +29,7 @@ fn scrape(registry: &Registry, format: Format) -> Exposition {
 }
 
 fn histogram(name: &str, buckets: &[f64]) -> MetricSpec {
-    MetricSpec::new(name, "Durations.", SpecKind::Histogram { buckets: buckets.to_vec() })
+    MetricSpec::new(name, "Durations.", SpecKind::histogram(buckets.to_vec()))
 }
 
 #[test]
@@ -118,7 +118,7 @@ fn conflicting_definitions_are_refused_saying_what_differs() {
         (base().labels(["wf", "phase"]), "labels"),
         (base().max_series(5), "max_series"),
         (histogram("took", &[1.0, 2.0]).unit("seconds").labels(["wf"]), "ttl"),
-        (MetricSpec::new("took_seconds", "Other.", SpecKind::Histogram { buckets: vec![1.0, 2.0] }), "help"),
+        (MetricSpec::new("took_seconds", "Other.", SpecKind::histogram(vec![1.0, 2.0])), "help"),
         (MetricSpec::new("took_seconds", "Durations.", SpecKind::Gauge), "histogram"),
     ];
     for (spec, what) in conflicts {

@@ -115,7 +115,7 @@ impl Kind {
             Kind::Counter => SpecKind::Counter,
             Kind::Gauge(_) => SpecKind::Gauge,
             Kind::Realtime => SpecKind::RealtimeGauge,
-            Kind::Histogram(buckets) => SpecKind::Histogram { buckets: buckets.clone() },
+            Kind::Histogram(buckets) => SpecKind::histogram(buckets.clone()),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod http;
 pub mod labels;
 pub mod measured;
 pub mod metrics;
+pub mod native;
 pub mod ours;
 pub mod prometheus;
 pub mod prometheus_client;

@@ -19,6 +19,13 @@ pub struct Request {
     kind: Kind,
 }
 
+impl Request {
+    /// The labels of the series `(route, kind)`.
+    pub fn new(route: Route, kind: Kind) -> Self {
+        Request { route, kind }
+    }
+}
+
 /// The labels of the open-label workload.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Execution {

@@ -74,7 +74,7 @@ pub(crate) fn int(v: u64) -> TokenStream {
 
 /// A `Duration` of `ms` milliseconds, in whole seconds where it is (as clippy's `duration_suboptimal_units`
 /// asks).
-fn duration(ms: u64) -> TokenStream {
+pub(crate) fn duration(ms: u64) -> TokenStream {
     if ms % 1000 == 0 {
         let secs = int(ms / 1000);
         quote!(__p::Duration::from_secs(#secs))
@@ -269,10 +269,12 @@ fn schema(f: &Family<'_>) -> TokenStream {
         });
         quote!(.with_labels(&[#(#labels),*]))
     });
-    let buckets = (f.field.kind == MetricType::Histogram).then(|| {
+    // A histogram with native buckets only has no classic bounds.
+    let buckets = (f.field.kind == MetricType::Histogram && !f.buckets.is_empty()).then(|| {
         let bounds = f.buckets.iter().map(|b| float(*b));
         quote!(.with_buckets(&[#(#bounds),*]))
     });
+    let native = f.field.options.native.as_ref().map(crate::native::schema_tokens);
     let open = f.open.as_ref();
     let max = open.and_then(|open| open.max_series).map(|max| {
         let max = int(max as u64);
@@ -283,7 +285,7 @@ fn schema(f: &Family<'_>) -> TokenStream {
         quote!(.with_ttl(#duration))
     });
     let slo = f.slo.as_ref().map(crate::slo::schema_tokens);
-    quote!(__p::FamilySchema::new(#name, __p::MetricType::#kind, #help)#unit #labels #buckets #max #ttl #slo)
+    quote!(__p::FamilySchema::new(#name, __p::MetricType::#kind, #help)#unit #labels #buckets #native #max #ttl #slo)
 }
 
 /// How the family shows in a scrape, for the accessor's documentation.
@@ -291,7 +293,17 @@ fn exposed(f: &Family<'_>) -> String {
     let name = &f.name;
     let kind = f.field.kind;
     let mut text = match kind {
-        MetricType::Histogram => format!(" Exposed as the histogram `{name}` (`_bucket`, `_sum`, `_count`)"),
+        MetricType::Histogram if f.field.options.native.is_none() => {
+            format!(" Exposed as the histogram `{name}` (`_bucket`, `_sum`, `_count`)")
+        }
+        MetricType::Histogram if f.buckets.is_empty() => format!(
+            " Exposed as the native histogram `{name}` (its native buckets in protobuf; `_sum`, `_count` and \
+             the `+Inf` bucket in the text formats)"
+        ),
+        MetricType::Histogram => format!(
+            " Exposed as the histogram `{name}` (`_bucket`, `_sum`, `_count`; its native buckets too in \
+             protobuf)"
+        ),
         _ => format!(" Exposed as the {kind} `{name}{}`", kind.sample_suffix()),
     };
     let labels: Vec<String> = f.labels.iter().map(|l| format!("`{}`", l.name)).collect();

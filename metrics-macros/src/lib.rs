@@ -15,6 +15,7 @@ mod ctxt;
 mod docs;
 mod expand;
 mod fallback;
+mod native;
 mod rename;
 mod slo;
 mod valid;

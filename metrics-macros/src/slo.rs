@@ -224,6 +224,15 @@ pub(crate) fn check<'c>(
                 cx.error_spanned_by(tokens, format!("a `latency` objective needs a histogram; this is a {kind}"));
                 return None;
             }
+            if buckets.is_empty() {
+                cx.error_spanned_by(
+                    tokens,
+                    "this histogram has native buckets only, and an SLO threshold must be a classic bucket bound \
+                     (the share of good events is exact only there): add `buckets = [...]` with the threshold \
+                     among them, beside `native(...)`",
+                );
+                return None;
+            }
             if !buckets.contains(threshold) {
                 let bounds: Vec<String> = buckets.iter().map(f64::to_string).collect();
                 cx.error_spanned_by(

@@ -149,6 +149,37 @@ pub enum RuleError {
     },
     /// A series TTL of zero.
     ZeroTtl,
+    /// A native histogram schema outside -4..=8.
+    NativeSchema {
+        /// The schema given.
+        schema: i64,
+    },
+    /// A native histogram bucket factor that is not a finite number greater than 1.
+    NativeFactor {
+        /// The factor given.
+        factor: f64,
+    },
+    /// A native histogram zero threshold that is negative, NaN or infinite.
+    NativeThreshold {
+        /// `zero_threshold` or `max_zero_threshold`.
+        what: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A `max_zero_threshold` below the `zero_threshold`: the zero bucket could never widen to it.
+    NativeZeroThresholds {
+        /// The threshold the zero bucket starts with.
+        zero_threshold: f64,
+        /// The widest it may grow to.
+        max_zero_threshold: f64,
+    },
+    /// A native bucket limit of zero, or one past `u32::MAX`.
+    NativeMaxBuckets {
+        /// The limit given.
+        max_buckets: u64,
+    },
+    /// A native histogram reset interval of zero.
+    NativeMinReset,
 }
 
 impl fmt::Display for RuleError {
@@ -265,6 +296,37 @@ impl fmt::Display for RuleError {
             RuleError::ZeroTtl => {
                 f.write_str("a TTL of zero would drop every series at each scrape; give a positive duration")
             }
+            RuleError::NativeSchema { schema } => write!(
+                f,
+                "native schema {schema} is out of range: a schema is from -4 (coarsest, each bucket 65536 times \
+                 the one before) to 8 (finest, 256 buckets per power of two)"
+            ),
+            RuleError::NativeFactor { factor } => write!(
+                f,
+                "native bucket factor {factor} is invalid: the factor is how much wider each bucket is than the \
+                 one before, a finite number greater than 1, such as 1.1"
+            ),
+            RuleError::NativeThreshold { what, value } => write!(
+                f,
+                "`{what}` {value} is invalid: a zero threshold is a finite number, zero or positive (0: the zero \
+                 bucket counts exact zeros only)"
+            ),
+            RuleError::NativeZeroThresholds { zero_threshold, max_zero_threshold } => write!(
+                f,
+                "`max_zero_threshold` {max_zero_threshold} is below `zero_threshold` {zero_threshold}: the zero \
+                 bucket starts wider than it may ever grow; raise `max_zero_threshold` or leave it out (the zero \
+                 bucket then never widens)"
+            ),
+            RuleError::NativeMaxBuckets { max_buckets } => write!(
+                f,
+                "`max_buckets` {max_buckets} is invalid: a histogram keeps at least 1 native bucket and at most \
+                 {}; leave it out for no limit",
+                u32::MAX
+            ),
+            RuleError::NativeMinReset => f.write_str(
+                "a `min_reset` of zero would reset the histogram at every bucket past its limit; give a positive \
+                 duration, or leave it out for a histogram that never resets",
+            ),
         }
     }
 }

@@ -14,6 +14,7 @@ mod labels;
 mod limits;
 mod metric_type;
 mod names;
+mod native;
 mod policy;
 #[cfg(test)]
 mod tests;
@@ -24,4 +25,5 @@ pub use labels::{check_label_names, check_label_names_with, check_label_value, c
 pub use limits::*;
 pub use metric_type::MetricType;
 pub use names::*;
+pub use native::*;
 pub use policy::{Convention, Policy};

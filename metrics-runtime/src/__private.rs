@@ -6,7 +6,7 @@ pub use crate::encoding::Encoder;
 pub use crate::family::{DenseFamily, OpenFamily, OpenOptions, SeriesBudget, SeriesRef};
 pub use crate::label::{LabelEnum, LabelSet};
 pub use crate::registry::Collect;
-pub use crate::schema::{FamilySchema, LabelSchema, SchemaConfig, SloIndicator, SloSchema};
+pub use crate::schema::{FamilySchema, LabelSchema, NativeSchema, SchemaConfig, SloIndicator, SloSchema};
 pub use crate::{Descriptor, MetricType};
 pub use core::default::Default;
 pub use core::ops::FnMut;

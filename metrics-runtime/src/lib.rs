@@ -122,8 +122,8 @@ mod schema;
 pub mod __private;
 
 pub use cell::{
-    Buckets, Counter, CounterOps, CounterRef, FloatCounter, FloatGauge, Gauge, GaugeOps, Histogram, HistogramOps,
-    HistogramTimer, InflightGuard, Info, Metric,
+    Buckets, Counter, CounterOps, CounterRef, FloatCounter, FloatGauge, Gauge, GaugeOps, Histogram, HistogramConfig,
+    HistogramOps, HistogramTimer, InflightGuard, Info, Metric, NativeConfig, NativeSnapshot,
 };
 pub use descriptor::{Descriptor, DescriptorBuilder};
 pub use encoding::{Encoder, Format};
@@ -132,7 +132,7 @@ pub use label::{LabelEnum, LabelSet};
 pub use promstruct_macros::{LabelEnum, metrics};
 pub use promstruct_naming::{Convention, MetricType, Policy, RuleError};
 pub use registry::{Collect, EncodeError, Registry, RegistryBuilder, RegistryError};
-pub use schema::{DEFAULT_SLO_WINDOW, FamilySchema, LabelSchema, SloIndicator, SloSchema};
+pub use schema::{DEFAULT_SLO_WINDOW, FamilySchema, LabelSchema, NativeSchema, SloIndicator, SloSchema};
 
 /// What a user of `#[metrics]` imports: the macros, the cells, the handle traits, [`Registry`] and
 /// [`Format`].

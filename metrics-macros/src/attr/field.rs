@@ -26,13 +26,16 @@ pub(crate) struct FieldOptions {
     pub(crate) allow: Vec<(Convention, Span)>,
     /// The service level objective, `slo(...)`.
     pub(crate) slo: Option<crate::slo::SloSpec>,
+    /// The native buckets of a histogram, `native(...)`, checked.
+    pub(crate) native: Option<crate::native::Native>,
 }
 
 /// The options each kind takes, for the message about an unknown one.
 fn options_of(kind: MetricType) -> &'static str {
     match kind {
         MetricType::Histogram => {
-            "`labels(...)`, `unit`, `buckets`, `name`, `help`, `max_series`, `ttl`, `allow(...)` and `slo(...)`"
+            "`labels(...)`, `unit`, `buckets`, `native(...)`, `name`, `help`, `max_series`, `ttl`, `allow(...)` and \
+             `slo(...)`"
         }
         MetricType::Info => "`labels(...)`, `name`, `help`, `max_series`, `ttl` and `allow(...)`",
         MetricType::Counter => {
@@ -96,6 +99,7 @@ pub(crate) fn field_options(cx: &Ctxt, kind: MetricType, attr: &Attribute) -> Fi
     let mut help = Attr::none(cx, "help");
     let mut allow = Attr::none(cx, "allow");
     let mut slo = Attr::none(cx, "slo");
+    let mut native = Attr::none(cx, "native");
     let attr_name = path_text(attr.path());
     match &attr.meta {
         syn::Meta::Path(_) => return FieldOptions::default(),
@@ -152,6 +156,19 @@ pub(crate) fn field_options(cx: &Ctxt, kind: MetricType, attr: &Attribute) -> Fi
                     buckets.set(key, spec);
                 }
             }
+        } else if key.is_ident("native") && kind == MetricType::Histogram {
+            let first = native.first(key);
+            if let Some(spec) = crate::native::parse(cx, &meta)? {
+                if first {
+                    native.set(key, spec);
+                }
+            }
+        } else if key.is_ident("native") {
+            cx.error_spanned_by(
+                key,
+                "`native` buckets apply to histograms only; remove it, or make the field a `#[histogram]`",
+            );
+            skip_value(&meta)?;
         } else if key.is_ident("buckets") {
             cx.error_spanned_by(
                 key,
@@ -209,11 +226,19 @@ pub(crate) fn field_options(cx: &Ctxt, kind: MetricType, attr: &Attribute) -> Fi
         help: help.into_value(),
         allow: allow.into_value().unwrap_or_default(),
         slo: slo.into_value(),
+        native: native.into_value(),
     }
 }
 
 /// Parses a TTL: a whole number and a unit, `ms`, `s`, `m` or `h`; returns milliseconds.
 pub(crate) fn parse_ttl(text: &str) -> Result<u64, String> {
+    let ms = parse_duration(text)?;
+    promstruct_naming::check_ttl(std::time::Duration::from_millis(ms)).map_err(|e| e.to_string())?;
+    Ok(ms)
+}
+
+/// Parses a duration: a whole number and a unit, `ms`, `s`, `m` or `h`; returns milliseconds.
+pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
     const HOW: &str = "write a whole number followed by `ms`, `s`, `m` or `h`, such as `\"30s\"` or `\"5m\"`";
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
     let (number, unit) = text.split_at(digits);
@@ -225,9 +250,7 @@ pub(crate) fn parse_ttl(text: &str) -> Result<u64, String> {
         _ => return Err(HOW.to_owned()),
     };
     let number: u64 = number.parse().map_err(|_| HOW.to_owned())?;
-    let ms = number.checked_mul(factor).ok_or("the duration is too long; give at most a few days")?;
-    promstruct_naming::check_ttl(std::time::Duration::from_millis(ms)).map_err(|e| e.to_string())?;
-    Ok(ms)
+    Ok(number.checked_mul(factor).ok_or("the duration is too long; give at most a few days")?)
 }
 
 fn max_series_value(cx: &Ctxt, expr: &Expr) -> Option<usize> {

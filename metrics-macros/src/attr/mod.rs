@@ -20,7 +20,7 @@ use crate::ctxt::Ctxt;
 pub(crate) use buckets::BucketsSpec;
 pub(crate) use container::{ContainerArgs, container_args};
 pub(crate) use enum_options::{EnumOptions, enum_options, variant_rename};
-pub(crate) use field::{FieldOptions, field_options};
+pub(crate) use field::{FieldOptions, field_options, parse_duration};
 pub(crate) use labels::{LabelEnumDecl, labels_attr};
 
 /// A value with the span of the key that gave it, for errors about the option itself.

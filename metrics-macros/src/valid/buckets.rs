@@ -1,4 +1,5 @@
-//! The bucket bounds of a histogram: its `buckets` checked by the bucket rules, or the default ones.
+//! The bucket bounds of a histogram: its `buckets` checked by the bucket rules, or the default ones (none
+//! for a histogram with `native(...)` buckets and no `buckets`).
 
 use promstruct_naming::{BucketParam, RuleError};
 
@@ -8,6 +9,9 @@ use crate::ctxt::Ctxt;
 
 pub(super) fn buckets(cx: &Ctxt, field: &Field<'_>) -> Vec<f64> {
     let Some(spec) = &field.options.buckets else {
+        if field.options.native.is_some() {
+            return Vec::new();
+        }
         return promstruct_naming::DEFAULT_BUCKETS.to_vec();
     };
     match &spec.value {

@@ -1,96 +1,21 @@
+//! [`Histogram`]: observations counted into classic buckets, native buckets, or both; and
+//! [`HistogramTimer`].
+
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use promstruct_naming::RuleError;
-
+use super::buckets::Buckets;
+use super::histogram_config::HistogramConfig;
+use super::native::{Native, NativeConfig, NativeSnapshot};
 use super::ops::HistogramOps;
 use super::stripe_claim::{owned_stripe, owned_stripes};
 use super::stripe_value::StripeValue;
 use super::{Metric, Rejections};
 use crate::MetricType;
-use crate::encoding::{EncodeLabels, FamilyEncoder, HistogramSnapshot, canonical_float};
+use crate::encoding::{EncodeLabels, FamilyEncoder, HistogramSnapshot};
 use crate::family::SeriesBudget;
-
-/// The bucket bounds of a histogram, checked once and shared by every series of a family.
-///
-/// Bounds are finite and strictly increasing; the `+Inf` bucket is implied. The canonical text of each
-/// bound (`le="0.25"`) is computed here once, not at every scrape.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Buckets(Arc<BucketsInner>);
-
-#[derive(Debug, PartialEq)]
-struct BucketsInner {
-    bounds: Box<[f64]>,
-    le: Box<[Box<str>]>,
-    negative: bool,
-}
-
-impl Buckets {
-    /// Buckets with these upper bounds (the `+Inf` bucket is added).
-    pub fn new(bounds: impl Into<Vec<f64>>) -> Result<Self, RuleError> {
-        let bounds: Vec<f64> = bounds.into();
-        promstruct_naming::check_buckets(&bounds)?;
-        let le = bounds.iter().map(|b| canonical_float(*b).into_boxed_str()).collect();
-        let negative = bounds.first().is_some_and(|b| *b < 0.0);
-        Ok(Buckets(Arc::new(BucketsInner { bounds: bounds.into(), le, negative })))
-    }
-
-    /// `count` bounds starting at `start`, `width` apart.
-    pub fn linear(start: f64, width: f64, count: usize) -> Result<Self, RuleError> {
-        Self::new(promstruct_naming::linear_buckets(start, width, count)?)
-    }
-
-    /// `count` bounds starting at `start`, each `factor` times the one before.
-    pub fn exponential(start: f64, factor: f64, count: usize) -> Result<Self, RuleError> {
-        Self::new(promstruct_naming::exponential_buckets(start, factor, count)?)
-    }
-
-    /// The finite upper bounds, increasing.
-    pub fn bounds(&self) -> &[f64] {
-        &self.0.bounds
-    }
-
-    /// The number of finite bounds.
-    pub fn len(&self) -> usize {
-        self.0.bounds.len()
-    }
-
-    /// Always false: a layout has at least one bound.
-    pub fn is_empty(&self) -> bool {
-        self.0.bounds.is_empty()
-    }
-
-    pub(crate) fn le_texts(&self) -> &[Box<str>] {
-        &self.0.le
-    }
-
-    pub(crate) fn has_negative(&self) -> bool {
-        self.0.negative
-    }
-
-    /// The index of the bucket `v` falls in: the first bound `>= v`, or `len()` for `+Inf`.
-    #[inline]
-    fn index_of(&self, v: f64) -> usize {
-        let bounds = &*self.0.bounds;
-        if bounds.len() <= 16 {
-            // The number of bounds below `v`, counted without a branch per bound: with observations spread
-            // over the buckets, the exit of a search loop is mispredicted more often than not.
-            bounds.iter().map(|b| usize::from(v > *b)).sum()
-        } else {
-            bounds.partition_point(|b| *b < v)
-        }
-    }
-}
-
-impl Default for Buckets {
-    /// The default buckets of the official clients, for latencies in seconds: 5 ms to 10 s.
-    fn default() -> Self {
-        Buckets::new(promstruct_naming::DEFAULT_BUCKETS).expect("valid default buckets")
-    }
-}
 
 /// The slots of one [`Line`].
 const LINE_SLOTS: usize = 16;
@@ -106,7 +31,10 @@ impl Line {
     }
 }
 
-/// Observations counted into fixed buckets: latencies, sizes.
+/// Observations counted into buckets: latencies, sizes. Classic buckets ([`Buckets`]), native buckets
+/// ([`NativeConfig`]), or both ([`HistogramConfig`]).
+///
+/// # Classic buckets
 ///
 /// `observe` finds the bucket without a branch per bound and updates two relaxed atomics: the bucket's
 /// count and the sum. There is no separate total: a scrape derives `_count` and the `+Inf` bucket from the
@@ -119,14 +47,31 @@ impl Line {
 /// updates are a relaxed load and store, with no read-modify-write and no contention. Other threads share
 /// one more stripe, updated with atomic adds.
 ///
+/// # Native buckets
+///
+/// A histogram with native (sparse, exponential) buckets counts each observation in the bucket of its
+/// magnitude at its schema (`base^(i-1) < |v| <= base^i`, `base = 2^(2^-schema)`), on the side of its
+/// sign, or in the zero bucket when `|v|` is at most the zero threshold; `+Inf` and `-Inf` in the buckets
+/// after the largest float's, as the specification places them. Its counts are striped as the classic
+/// ones are, and once a bucket exists and the layout is settled, an observation takes no lock, allocates
+/// nothing and, from a thread with an owned stripe, makes no read-modify-write. Creating a bucket, and the
+/// reductions past [`NativeConfig::with_max_buckets`], take a lock of the series. A scrape derives the
+/// count from the native buckets it read, so the count, the zero and native buckets and the classic
+/// `+Inf` bucket always agree (see [`NativeSnapshot`]); the protobuf format exposes the native buckets
+/// (see [`native_snapshot_into`](Self::native_snapshot_into)), the text formats only the classic ones,
+/// or `_sum`, `_count` and `+Inf` for a histogram without.
+///
 /// A NaN observation is refused and counted: in the cell ([`rejected_updates`](Self::rejected_updates)),
 /// and in the registry its family is registered in
 /// ([`Registry::rejected_updates`](crate::Registry::rejected_updates)). Every histogram handle implements
 /// [`HistogramOps`].
 pub struct Histogram {
     buckets: Buckets,
+    /// The native buckets and the counts of the classic ones beside them; `None` for classic buckets only,
+    /// which `lines` counts.
+    native: Option<Box<Native>>,
     /// `owned + 1` runs of `stride` slots, the shared stripe last: the bucket counts (`+Inf` last), then
-    /// the sum's bits.
+    /// the sum's bits. Empty for a histogram with native buckets.
     lines: Box<[Line]>,
     /// Slots per stripe, a multiple of [`LINE_SLOTS`].
     stride: usize,
@@ -139,6 +84,7 @@ impl fmt::Debug for Histogram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Histogram")
             .field("buckets", &self.buckets.bounds())
+            .field("native", &self.native_config())
             .field("count", &self.count())
             .field("sum", &self.sum())
             .finish()
@@ -146,13 +92,24 @@ impl fmt::Debug for Histogram {
 }
 
 impl Histogram {
-    /// An empty histogram over `buckets`.
-    pub fn new(buckets: Buckets) -> Self {
+    /// An empty histogram with these buckets: a [`Buckets`] (classic buckets), a [`NativeConfig`] (native
+    /// buckets) or a [`HistogramConfig`] (either, or both).
+    pub fn new(config: impl Into<HistogramConfig>) -> Self {
+        Self::with_config(&config.into())
+    }
+
+    fn with(config: &HistogramConfig) -> Self {
+        let buckets = config.buckets().clone();
+        let owned = owned_stripes();
+        if let Some(native) = config.native_config() {
+            let classic = if buckets.is_empty() { 0 } else { buckets.len() + 1 };
+            let native = Some(Box::new(Native::new(*native, classic)));
+            return Histogram { buckets, native, lines: Box::new([]), stride: 0, owned, rejections: Rejections::new() };
+        }
         // The bucket counts, `+Inf` among them, and the sum.
         let stride = (buckets.len() + 2).div_ceil(LINE_SLOTS) * LINE_SLOTS;
-        let owned = owned_stripes();
         let lines = (0..(owned + 1) * stride / LINE_SLOTS).map(|_| Line::new()).collect();
-        Histogram { buckets, lines, stride, owned, rejections: Rejections::new() }
+        Histogram { buckets, native: None, lines, stride, owned, rejections: Rejections::new() }
     }
 
     #[inline]
@@ -181,6 +138,11 @@ impl Histogram {
     pub fn observe(&self, v: f64) {
         if v.is_nan() {
             self.rejections.count();
+            return;
+        }
+        if let Some(native) = &self.native {
+            let classic = (!self.buckets.is_empty()).then(|| self.buckets.index_of(v));
+            native.observe(v, classic);
             return;
         }
         let i = self.buckets.index_of(v);
@@ -214,9 +176,38 @@ impl Histogram {
         self.rejections.get()
     }
 
-    /// The bucket layout.
+    /// The classic bucket layout; [empty](Buckets::is_empty) for a histogram with native buckets only.
     pub fn buckets(&self) -> &Buckets {
         &self.buckets
+    }
+
+    /// The native buckets' configuration, if the histogram has native buckets.
+    pub fn native_config(&self) -> Option<&NativeConfig> {
+        self.native.as_deref().map(Native::config)
+    }
+
+    /// Fills `out` with one consistent read of a histogram with native buckets (its schema, zero bucket,
+    /// buckets on each side, count, sum and classic cumulative counts; see [`NativeSnapshot`]) and returns
+    /// true; returns false, leaving `out` as it was, for a histogram with classic buckets only. `out`'s
+    /// buffers are reused: keep one snapshot for every scrape and no read allocates once it has grown.
+    ///
+    /// A histogram whose buckets together are past its limit (each writer's alone within it) is reduced
+    /// first, so that the snapshot holds at most `max_buckets` buckets.
+    pub fn native_snapshot_into(&self, out: &mut NativeSnapshot) -> bool {
+        match &self.native {
+            Some(native) => {
+                native.snapshot_into(out);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The bytes the histogram keeps beyond its own size: its stripes, and a native histogram's buckets as
+    /// they are now (the tables of buckets grow with the range of values observed, and are kept).
+    pub fn heap_bytes(&self) -> usize {
+        let native = self.native.as_ref().map_or(0, |n| std::mem::size_of::<Native>() + n.heap_bytes());
+        std::mem::size_of_val(&*self.lines) + native
     }
 
     /// The count of bucket `index` (`buckets().len()` for `+Inf`), every stripe added up.
@@ -226,20 +217,29 @@ impl Histogram {
 
     /// The number of observations.
     pub fn count(&self) -> u64 {
+        if let Some(native) = &self.native {
+            return native.count();
+        }
         (0..=self.buckets.len()).map(|i| self.bucket_count(i)).sum()
     }
 
     /// The sum of observations.
     pub fn sum(&self) -> f64 {
+        if let Some(native) = &self.native {
+            return native.sum();
+        }
         let offset = self.sum_offset();
         (0..self.stripe_count())
             .map(|s| f64::from_bits(self.slot(self.stripe_start(s) + offset).load(Ordering::Relaxed)))
             .sum()
     }
 
-    /// Fills `cumulative` with the cumulative bucket counts (the last is `+Inf`, the count) and returns the
-    /// sum, read after the buckets.
+    /// Fills `cumulative` with the cumulative classic bucket counts (the last is `+Inf`, the count; just the
+    /// count for a histogram with native buckets only) and returns the sum, read after the buckets.
     pub fn snapshot_into(&self, cumulative: &mut Vec<u64>) -> f64 {
+        if let Some(native) = &self.native {
+            return native.totals_into(cumulative).sum;
+        }
         cumulative.clear();
         let mut total = 0u64;
         for i in 0..=self.buckets.len() {
@@ -251,18 +251,30 @@ impl Histogram {
 }
 
 impl Metric for Histogram {
-    type Config = Buckets;
+    type Config = HistogramConfig;
     type Dense = Box<[Self]>;
     const KIND: MetricType = MetricType::Histogram;
 
-    fn with_config(buckets: &Buckets) -> Self {
-        Histogram::new(buckets.clone())
+    fn with_config(config: &HistogramConfig) -> Self {
+        Histogram::with(config)
     }
 
     fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>) {
         let mut cumulative = family.counts_scratch();
-        let sum = self.snapshot_into(&mut cumulative);
-        family.histogram(labels, HistogramSnapshot { buckets: &self.buckets, cumulative: &cumulative, sum }, created);
+        let (buckets, sum, created) = match &self.native {
+            Some(native) => {
+                let totals = native.totals_into(&mut cumulative);
+                // OpenMetrics allows `_sum` only where no observation can be negative: once one is, the
+                // histogram is written as one with a negative bound is. A histogram reset past its bucket
+                // limit counts from its reset: its created time.
+                let signed = totals.negative || totals.sum < 0.0 || totals.sum.is_nan();
+                let buckets = if signed { self.buckets.signed() } else { &self.buckets };
+                let reset = totals.reset_ms.map(crate::clock::epoch_millis_to_seconds);
+                (buckets, totals.sum, reset.or(created))
+            }
+            None => (&self.buckets, self.snapshot_into(&mut cumulative), created),
+        };
+        family.histogram(labels, HistogramSnapshot { buckets, cumulative: &cumulative, sum }, created);
         family.return_counts_scratch(cumulative);
     }
 
@@ -320,21 +332,6 @@ mod tests {
         let mut v = Vec::new();
         let sum = h.snapshot_into(&mut v);
         (v, sum)
-    }
-
-    #[test]
-    fn buckets_are_checked_and_formatted() {
-        assert!(Buckets::new([]).is_err());
-        assert!(Buckets::new([1.0, 0.5]).is_err());
-        assert!(Buckets::new([1.0, 1.0]).is_err());
-        assert!(Buckets::new([f64::NAN]).is_err());
-        let b = Buckets::new([0.1, 1.0, 1e6]).unwrap();
-        assert_eq!(&*b.le_texts()[0], "0.1");
-        assert_eq!(&*b.le_texts()[1], "1.0");
-        assert_eq!(&*b.le_texts()[2], "1e+06");
-        assert_eq!(Buckets::linear(0.0, 0.5, 3).unwrap().bounds(), &[0.0, 0.5, 1.0]);
-        assert_eq!(Buckets::exponential(1.0, 10.0, 3).unwrap().bounds(), &[1.0, 10.0, 100.0]);
-        assert_eq!(Buckets::default().len(), 11);
     }
 
     #[test]

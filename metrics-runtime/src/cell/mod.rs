@@ -1,9 +1,12 @@
 //! Metric cells: the values one series holds, updated with relaxed atomics, without locks or allocation.
 
+mod buckets;
 mod counter;
 mod gauge;
 mod histogram;
+mod histogram_config;
 mod info;
+mod native;
 mod ops;
 mod rejections;
 mod stripe_claim;
@@ -12,10 +15,13 @@ mod striped_counters;
 
 use std::fmt;
 
+pub use buckets::Buckets;
 pub use counter::{Counter, FloatCounter};
 pub use gauge::{FloatGauge, Gauge, InflightGuard};
-pub use histogram::{Buckets, Histogram, HistogramTimer};
+pub use histogram::{Histogram, HistogramTimer};
+pub use histogram_config::HistogramConfig;
 pub use info::Info;
+pub use native::{Deltas, NativeConfig, NativeSnapshot, Spans};
 pub use ops::{CounterOps, GaugeOps, HistogramOps};
 pub use striped_counters::{CounterRef, CounterValue};
 

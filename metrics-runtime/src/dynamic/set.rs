@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock, Weak};
 use super::spec::conflict;
 use super::{DefineError, DynamicFamily, MetricSpec, RealtimeGauges, SpecKind};
 use crate::Descriptor;
-use crate::cell::{Buckets, FloatCounter, FloatGauge, Histogram};
+use crate::cell::{Buckets, FloatCounter, FloatGauge, Histogram, HistogramConfig};
 use crate::encoding::Encoder;
 use crate::family::{OpenFamily, OpenOptions, SeriesBudget};
 use crate::registry::{Collect, Registry, RegistryError, RegistryInner};
@@ -79,9 +79,18 @@ impl DynamicMetrics {
             SpecKind::RealtimeGauge => {
                 DynamicFamily::Realtime(Arc::new(RealtimeGauges { desc, series: RwLock::new(Vec::new()) }))
             }
-            SpecKind::Histogram { buckets } => {
-                let buckets = Buckets::new(buckets.clone()).map_err(invalid)?;
-                DynamicFamily::Histogram(Arc::new(OpenFamily::new(desc, buckets, options)))
+            SpecKind::Histogram { buckets, native } => {
+                let config = match native {
+                    Some(native) if buckets.is_empty() => HistogramConfig::native(*native),
+                    native => {
+                        let classic = HistogramConfig::classic(Buckets::new(buckets.clone()).map_err(invalid)?);
+                        match native {
+                            Some(native) => classic.with_native(*native),
+                            None => classic,
+                        }
+                    }
+                };
+                DynamicFamily::Histogram(Arc::new(OpenFamily::new(desc, config, options)))
             }
         };
         let registry = Registry::upgrade(&self.registry).ok_or(DefineError::RegistryDropped)?;
@@ -172,6 +181,7 @@ impl Collect for DynamicMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cell::NativeConfig;
     use crate::{Format, MetricType};
     use std::time::Duration;
 
@@ -189,8 +199,7 @@ mod tests {
         let g = set.gauge(&MetricSpec::new("queue_depth", "Depth.", SpecKind::Gauge)).unwrap();
         let h = set
             .histogram(
-                &MetricSpec::new("step_duration", "Steps.", SpecKind::Histogram { buckets: vec![1.0, 10.0] })
-                    .unit("seconds"),
+                &MetricSpec::new("step_duration", "Steps.", SpecKind::histogram(vec![1.0, 10.0])).unit("seconds"),
             )
             .unwrap();
         let rt = set
@@ -252,10 +261,10 @@ mod tests {
             MetricSpec::new("__reserved", "h", SpecKind::Gauge),
             MetricSpec::new("jobs_total", "h", SpecKind::Counter),
             MetricSpec::new("latency", "h", SpecKind::Gauge).unit("ms"),
-            MetricSpec::new("latency", "h", SpecKind::Histogram { buckets: vec![] }),
-            MetricSpec::new("latency", "h", SpecKind::Histogram { buckets: vec![2.0, 1.0] }),
-            MetricSpec::new("latency", "h", SpecKind::Histogram { buckets: vec![f64::NAN] }),
-            MetricSpec::new("latency", "h", SpecKind::Histogram { buckets: vec![1.0] }).labels(["le"]),
+            MetricSpec::new("latency", "h", SpecKind::histogram(vec![])),
+            MetricSpec::new("latency", "h", SpecKind::histogram(vec![2.0, 1.0])),
+            MetricSpec::new("latency", "h", SpecKind::histogram(vec![f64::NAN])),
+            MetricSpec::new("latency", "h", SpecKind::histogram(vec![1.0])).labels(["le"]),
             MetricSpec::new("x", "h", SpecKind::Gauge).labels(["a", "a"]),
             MetricSpec::new("x", "h", SpecKind::Gauge).labels(["quantile"]),
         ];
@@ -264,6 +273,34 @@ mod tests {
             assert!(matches!(err, DefineError::Invalid { .. }), "{spec:?}: {err}");
         }
         assert!(set.names().is_empty());
+    }
+
+    #[test]
+    fn histograms_with_native_buckets_alone_or_beside_classic_ones() {
+        let registry = Registry::builder().self_metrics(false).build();
+        let set = DynamicMetrics::new(&registry).unwrap();
+        let native = NativeConfig::new().with_schema(2).unwrap();
+        let alone = set
+            .histogram(&MetricSpec::new("step_seconds", "Steps.", SpecKind::native_histogram(native)).labels(["wf"]))
+            .unwrap();
+        let both = SpecKind::Histogram { buckets: vec![1.0, 10.0], native: Some(native) };
+        let beside = set.histogram(&MetricSpec::new("wait_seconds", "Waits.", both.clone())).unwrap();
+        alone.get(&["a"]).observe(3.0);
+        beside.get(&[]).observe(3.0);
+        let text = scrape(&registry);
+        assert!(text.contains("step_seconds_bucket{wf=\"a\",le=\"+Inf\"} 1\nstep_seconds_sum{wf=\"a\"} 3"), "{text}");
+        assert!(text.contains("wait_seconds_bucket{le=\"10.0\"} 1"), "{text}");
+        let mut snapshot = crate::NativeSnapshot::new();
+        assert!(alone.get(&["a"]).native_snapshot_into(&mut snapshot));
+        assert_eq!((snapshot.schema(), snapshot.positive()), (2, &[(7, 1)][..]), "3 in (2^(6/4), 2^(7/4)]");
+        // The same spec finds the family; other native buckets are a conflict.
+        assert!(set.histogram(&MetricSpec::new("wait_seconds", "Waits.", both)).is_ok());
+        let other = SpecKind::Histogram { buckets: vec![1.0, 10.0], native: Some(NativeConfig::new()) };
+        let err = set.histogram(&MetricSpec::new("wait_seconds", "Waits.", other)).unwrap_err();
+        assert!(err.to_string().contains("buckets differ"), "{err}");
+        // Neither classic nor native buckets: refused as an empty layout.
+        let none = SpecKind::Histogram { buckets: vec![], native: None };
+        assert!(matches!(set.define(&MetricSpec::new("x", "h", none)), Err(DefineError::Invalid { .. })));
     }
 
     #[test]

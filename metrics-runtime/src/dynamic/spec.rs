@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::cell::NativeConfig;
 use crate::{MetricType, Policy};
 
 /// The type of a metric defined at run time.
@@ -14,14 +15,26 @@ pub enum SpecKind {
     Gauge,
     /// A gauge whose value a callback returns at each scrape.
     RealtimeGauge,
-    /// A histogram with these bucket bounds.
+    /// A histogram with these classic bucket bounds, native buckets, or both.
     Histogram {
-        /// The finite upper bounds, strictly increasing.
+        /// The finite upper bounds, strictly increasing; empty for a histogram with native buckets only.
         buckets: Vec<f64>,
+        /// The native buckets, beside the classic ones (or alone, with no `buckets`).
+        native: Option<NativeConfig>,
     },
 }
 
 impl SpecKind {
+    /// A histogram with classic buckets only, at these bounds.
+    pub fn histogram(buckets: impl Into<Vec<f64>>) -> Self {
+        SpecKind::Histogram { buckets: buckets.into(), native: None }
+    }
+
+    /// A histogram with native buckets only.
+    pub fn native_histogram(native: NativeConfig) -> Self {
+        SpecKind::Histogram { buckets: Vec::new(), native: Some(native) }
+    }
+
     pub(super) fn metric_type(&self) -> MetricType {
         match self {
             SpecKind::Counter => MetricType::Counter,

@@ -124,9 +124,14 @@ fn family_panel(family: &'static FamilySchema, id: u32, grid_pos: GridPos) -> Pa
             (family.name().to_owned(), value_unit(family.unit()), vec![target("A", expr, legend(""))])
         }
         MetricType::Histogram => {
-            let mut by_le = by.clone();
-            by_le.push("le");
-            let buckets = promql::sum_by(&by_le, &promql::selector(&promql::bucket_rate_record(family), &filters));
+            // A native histogram's rate is a histogram itself; classic buckets are summed by `le`.
+            let buckets = if promql::native_only(family) {
+                promql::sum_by(&by, &promql::selector(&promql::native_rate_record(family), &filters))
+            } else {
+                let mut by_le = by.clone();
+                by_le.push("le");
+                promql::sum_by(&by_le, &promql::selector(&promql::bucket_rate_record(family), &filters))
+            };
             let targets = QUANTILES
                 .iter()
                 .map(|&(q, percentile, ref_id)| {

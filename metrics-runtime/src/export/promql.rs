@@ -136,6 +136,18 @@ pub(super) fn bucket_rate_record(family: &FamilySchema) -> String {
     record_name(&level, &format!("{}_bucket", family.name()), &format!("rate{}", duration(PANEL_WINDOW_SECS)))
 }
 
+/// Whether a histogram has native buckets only: its series are native histograms in a Prometheus that
+/// scrapes protobuf, queried without `_bucket` and `le`.
+pub(super) fn native_only(family: &FamilySchema) -> bool {
+    family.kind() == crate::MetricType::Histogram && family.buckets().is_none() && family.native().is_some()
+}
+
+/// The recorded per-second rate of a native histogram, by `job` and its enum labels (a native histogram
+/// itself): `job_model:shop_latency_seconds:rate5m`.
+pub(super) fn native_rate_record(family: &FamilySchema) -> String {
+    record_name(&kept_labels(family), family.name(), &format!("rate{}", duration(PANEL_WINDOW_SECS)))
+}
+
 /// The filters a panel applies from the dashboard's variables: `job=~"$job"` and one `label=~"$label"`
 /// per enum label.
 pub(super) fn variable_filters(family: &FamilySchema) -> Vec<String> {
@@ -206,6 +218,11 @@ mod tests {
         assert_eq!(counter_rate_record(&bare), "job:app_calls:rate5m");
         let histogram = FamilySchema::new("app_latency_seconds", MetricType::Histogram, "Latency.").with_labels(LABELS);
         assert_eq!(bucket_rate_record(&histogram), "job_model_le:app_latency_seconds_bucket:rate5m");
+        assert!(!native_only(&histogram));
+        let native = histogram.with_native(crate::NativeSchema::new(3));
+        assert!(native_only(&native), "native buckets and no classic ones");
+        assert_eq!(native_rate_record(&native), "job_model:app_latency_seconds:rate5m");
+        assert!(!native_only(&native.with_buckets(&[1.0])), "both");
         assert_eq!(variable_filters(&histogram), [r#"job=~"$job""#, r#"model=~"$model""#]);
     }
 }

@@ -1,5 +1,5 @@
-//! `rules.yml`: a Prometheus rule file. Per group, the recording rules the panels read (counter rates and
-//! histogram bucket rates, by `job` and the enum labels); per objective, the bad ratio recorded over
+//! `rules.yml`: a Prometheus rule file. Per group, the recording rules the panels read (counter rates,
+//! histogram bucket rates, native histograms' rates, by `job` and the enum labels); per objective, the bad ratio recorded over
 //! every alert window and the page and ticket alerts of the SRE workbook's multiwindow, multi-burn-rate
 //! scheme.
 
@@ -61,6 +61,10 @@ pub(super) fn render(checked: &Checked<'_>) -> Result<String, ExportError> {
                         &promql::kept_labels(family),
                         &promql::rate(&family.sample_name(), PANEL_WINDOW_SECS),
                     ),
+                ),
+                MetricType::Histogram if promql::native_only(family) => Rule::record(
+                    promql::native_rate_record(family),
+                    promql::sum_by(&promql::kept_labels(family), &promql::rate(family.name(), PANEL_WINDOW_SECS)),
                 ),
                 MetricType::Histogram => {
                     let mut by = promql::kept_labels(family);

@@ -240,3 +240,24 @@ fn slugs_keep_letters_and_digits() {
     assert_eq!(slug("LLM service (v2)"), "llm_service_v2");
     assert_eq!(slug("--a--"), "a");
 }
+
+static NATIVE: [FamilySchema; 1] = [FamilySchema::new("gc_cycle_seconds", MetricType::Histogram, "GC cycles.")
+    .with_unit("seconds")
+    .with_labels(&[MODEL])
+    .with_native(crate::NativeSchema::new(3))];
+
+#[test]
+fn native_only_histograms_are_queried_as_native_histograms() {
+    let files = Observability::new("GC", "gc").group("GC", &NATIVE);
+    let dashboard: Value = serde_json::from_str(&files.dashboard_json().unwrap()).unwrap();
+    let expr = dashboard["panels"][1]["targets"][2]["expr"].as_str().unwrap();
+    assert_eq!(
+        expr,
+        r#"histogram_quantile(0.99, sum by (model) (job_model:gc_cycle_seconds:rate5m{job=~"$job", model=~"$model"}))"#,
+        "no `_bucket` and no `le`: the rate of a native histogram is one"
+    );
+    let rules: Value = serde_norway::from_str(&files.rules_yaml().unwrap()).unwrap();
+    let rule = &rules["groups"][0]["rules"][0];
+    assert_eq!(rule["record"].as_str(), Some("job_model:gc_cycle_seconds:rate5m"));
+    assert_eq!(rule["expr"].as_str(), Some("sum by (job, model) (rate(gc_cycle_seconds[5m]))"));
+}

@@ -130,11 +130,13 @@ pub struct DenseFamily<L: LabelSet, C: Metric> {
 }
 
 impl<L: LabelSet, C: Metric> DenseFamily<L, C> {
-    /// A family with `desc`, every cell built from `config`.
+    /// A family with `desc`, every cell built from `config` (or from what converts into it: a
+    /// histogram's [`Buckets`](crate::Buckets) or [`NativeConfig`](crate::cell::NativeConfig)).
     ///
     /// # Panics
     /// If `desc` does not declare exactly `L::ARITY` labels, or its type is not `C`'s.
-    pub fn new(desc: Descriptor, config: C::Config) -> Self {
+    pub fn new(desc: Descriptor, config: impl Into<C::Config>) -> Self {
+        let config = config.into();
         assert_eq!(desc.label_count(), L::ARITY, "family `{}`: label names do not match the label set", desc.name());
         assert_eq!(desc.kind(), C::KIND, "family `{}`: descriptor type does not match the cell", desc.name());
         let cells = C::Dense::with_len(L::CARDINALITY, &config, &desc);

@@ -134,13 +134,15 @@ impl<C: Metric> fmt::Debug for OpenFamily<C> {
 }
 
 impl<C: Metric> OpenFamily<C> {
-    /// A family with `desc`, every cell built from `config`.
+    /// A family with `desc`, every cell built from `config` (or from what converts into it: a
+    /// histogram's [`Buckets`](crate::Buckets) or [`NativeConfig`](crate::cell::NativeConfig)).
     ///
     /// # Panics
     /// If `desc`'s type is not `C`'s, or `options` break a limit every family follows (a `max_series` or a
     /// TTL of zero: see [`check_series_limit`](promstruct_naming::check_series_limit) and
     /// [`check_ttl`](promstruct_naming::check_ttl)).
-    pub fn new(desc: Descriptor, config: C::Config, options: OpenOptions) -> Self {
+    pub fn new(desc: Descriptor, config: impl Into<C::Config>, options: OpenOptions) -> Self {
+        let config = config.into();
         assert_eq!(desc.kind(), C::KIND, "family `{}`: descriptor type does not match the cell", desc.name());
         if let Err(e) = options.check() {
             panic!("family `{}`: {e}", desc.name());

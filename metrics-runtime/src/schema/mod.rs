@@ -2,10 +2,15 @@
 //! and, for enum labels, every value. Tools read them to write documentation, dashboards and alert rules
 //! without running a scrape.
 
+mod native;
+
 use std::time::Duration;
 
+use crate::cell::{HistogramConfig, NativeConfig};
 use crate::{Buckets, Descriptor, DescriptorBuilder, LabelEnum, MetricType, RuleError};
 use promstruct_naming::DEFAULT_MAX_SERIES;
+
+pub use native::NativeSchema;
 
 /// One label of a family, as declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +89,7 @@ pub struct FamilySchema {
     max_series: Option<usize>,
     ttl: Option<Duration>,
     slo: Option<SloSchema>,
+    native: Option<NativeSchema>,
 }
 
 impl FamilySchema {
@@ -100,6 +106,7 @@ impl FamilySchema {
             max_series: None,
             ttl: None,
             slo: None,
+            native: None,
         }
     }
 
@@ -138,6 +145,13 @@ impl FamilySchema {
         self
     }
 
+    /// Sets the native buckets of a histogram (beside its classic buckets, if it has any).
+    #[doc(hidden)]
+    pub const fn with_native(mut self, native: NativeSchema) -> Self {
+        self.native = Some(native);
+        self
+    }
+
     /// Sets the idle TTL of the series of a family with an open label.
     #[doc(hidden)]
     pub const fn with_ttl(mut self, ttl: Duration) -> Self {
@@ -171,9 +185,16 @@ impl FamilySchema {
         self.labels
     }
 
-    /// The finite bucket bounds of a histogram (`+Inf` is implied); `None` for other types.
+    /// The finite bucket bounds of a histogram (`+Inf` is implied); `None` for other types, and for a
+    /// histogram with native buckets only.
     pub const fn buckets(&self) -> Option<&'static [f64]> {
         self.buckets
+    }
+
+    /// The native buckets of a histogram, if it has any (`native(...)`); it has classic buckets too when
+    /// [`buckets`](Self::buckets) is `Some`.
+    pub const fn native(&self) -> Option<&NativeSchema> {
+        self.native.as_ref()
     }
 
     /// Whether a label takes any string value: the family's series are created on first use, up to
@@ -339,6 +360,28 @@ impl SchemaConfig for Buckets {
         match Buckets::new(bounds) {
             Ok(buckets) => buckets,
             Err(e) => panic!("family `{}`: bucket bounds checked by #[metrics] were refused: {e}", schema.name),
+        }
+    }
+}
+
+impl SchemaConfig for HistogramConfig {
+    /// The classic buckets the schema lists (the default ones when it lists none and has no native
+    /// buckets), and its native buckets.
+    ///
+    /// # Panics
+    /// If the bounds or the native options break the rules, which `#[metrics]` refused already at compile
+    /// time.
+    fn from_schema(schema: &FamilySchema) -> Self {
+        let Some(native) = schema.native else {
+            return HistogramConfig::classic(Buckets::from_schema(schema));
+        };
+        let native = match NativeConfig::from_schema(&native) {
+            Ok(native) => native,
+            Err(e) => panic!("family `{}`: native options checked by #[metrics] were refused: {e}", schema.name),
+        };
+        match schema.buckets {
+            Some(_) => HistogramConfig::classic(Buckets::from_schema(schema)).with_native(native),
+            None => HistogramConfig::native(native),
         }
     }
 }
