@@ -1,11 +1,12 @@
 //! The sample lines of one family: a [`FamilyEncoder`] writes each series of the family [`Encoder::family`]
-//! began, its labels rendered once into the first line and copied into the others.
+//! began, its labels rendered once into the first line and copied into the others; in the protobuf format,
+//! one `Metric` message a series (`protobuf`).
 
 use std::ops::Range;
 
 use super::labels::labels_in_braces;
 use super::number::{write_number, write_timestamp};
-use super::{EncodeLabels, Encoder, Format, Number};
+use super::{EncodeLabels, Encoder, Format, Number, protobuf};
 use crate::Descriptor;
 use crate::cell::Buckets;
 
@@ -38,10 +39,15 @@ impl FamilyEncoder<'_, '_> {
         self.enc.format
     }
 
-    /// A counter series: `_total`, and in OpenMetrics `_created` (seconds since the epoch) when given.
+    /// A counter series: `_total`, and in OpenMetrics `_created` (seconds since the epoch) when given; in
+    /// protobuf a `Counter` with its `created_timestamp`.
     pub fn counter(&mut self, labels: &dyn EncodeLabels, value: Number, created: Option<f64>) {
-        let Encoder { buf, format, series, .. } = &mut *self.enc;
+        let Encoder { buf, format, series, metric_width, .. } = &mut *self.enc;
         *series += 1;
+        if *format == Format::Protobuf {
+            *metric_width = protobuf::counter(buf, labels, value, created, *metric_width);
+            return;
+        }
         let name = self.desc.name();
         let labels = first_sample(buf, name, "_total", labels, value);
         if let (Format::OpenMetrics, Some(ts)) = (*format, created) {
@@ -52,26 +58,40 @@ impl FamilyEncoder<'_, '_> {
 
     /// A gauge series.
     pub fn gauge(&mut self, labels: &dyn EncodeLabels, value: Number) {
-        let Encoder { buf, series, .. } = &mut *self.enc;
+        let Encoder { buf, format, series, metric_width, .. } = &mut *self.enc;
         *series += 1;
+        if *format == Format::Protobuf {
+            *metric_width = protobuf::gauge(buf, labels, value, *metric_width);
+            return;
+        }
         first_sample(buf, self.desc.name(), "", labels, value);
     }
 
-    /// An info series: `<name>_info{labels} 1` (a gauge in the text format).
+    /// An info series: `<name>_info{labels} 1` (a gauge in the text format, and in protobuf a `Gauge` of
+    /// value 1 in the family `<name>_info`).
     pub fn info(&mut self, labels: &dyn EncodeLabels) {
-        let Encoder { buf, series, .. } = &mut *self.enc;
+        let Encoder { buf, format, series, metric_width, .. } = &mut *self.enc;
         *series += 1;
+        if *format == Format::Protobuf {
+            *metric_width = protobuf::gauge(buf, labels, Number::U64(1), *metric_width);
+            return;
+        }
         first_sample(buf, self.desc.name(), "_info", labels, Number::U64(1));
     }
 
     /// A histogram series from a snapshot: every bucket, `_sum`, `_count`, and in OpenMetrics `_created`.
     ///
     /// OpenMetrics forbids `_sum` (and so `_count`) when a bound is negative; they are left out there.
+    /// In protobuf, a `Histogram` with its count, sum, cumulative buckets and `created_timestamp`.
     pub fn histogram(&mut self, labels: &dyn EncodeLabels, snapshot: HistogramSnapshot<'_>, created: Option<f64>) {
         let HistogramSnapshot { buckets, cumulative, sum } = snapshot;
         debug_assert_eq!(cumulative.len(), buckets.len() + 1);
-        let Encoder { buf, format, series, .. } = &mut *self.enc;
+        let Encoder { buf, format, series, metric_width, .. } = &mut *self.enc;
         *series += 1;
+        if *format == Format::Protobuf {
+            *metric_width = protobuf::histogram(buf, labels, snapshot, created, *metric_width);
+            return;
+        }
         let name = self.desc.name();
         // The labels are rendered into the first bucket's line and copied from there into the others.
         let mut les = buckets.le_texts().iter().map(|s| &**s).chain(["+Inf"]).zip(cumulative);

@@ -414,7 +414,8 @@ impl<C: Metric> OpenFamily<C> {
     }
 }
 
-/// The labels of a series: the family's names and the values the series keeps escaped.
+/// The labels of a series: the family's names and the values the series keeps escaped, copied whole into
+/// the text formats and read back one by one for the protobuf format, which wants them raw.
 struct OpenLabels<'a, C> {
     desc: &'a Descriptor,
     entry: &'a Entry<C>,
@@ -422,7 +423,15 @@ struct OpenLabels<'a, C> {
 
 impl<C> EncodeLabels for OpenLabels<'_, C> {
     fn encode_labels(&self, out: &mut LabelWriter<'_>) {
-        if self.desc.label_count() > 0 {
+        let count = self.desc.label_count();
+        if count == 0 {
+            return;
+        }
+        if out.wants_raw_values() {
+            for (i, value) in LabelValues::new(self.entry, count).enumerate() {
+                out.label(self.desc.label_name(i), value);
+            }
+        } else {
             out.escaped_label(self.desc.label_name(0), self.entry.rendered());
         }
     }
