@@ -5,9 +5,11 @@
 //!   from its `Content-Type`, samples by series), never by splitting lines;
 //! - [`http`]: a server on a free loopback port, a plain HTTP/1.1 client, raw TCP, real scrapers' Accept
 //!   headers;
-//! - [`programs`]: the examples and other programs (Prometheus, the Pushgateway) as child processes.
+//! - [`programs`]: the examples and other programs (Prometheus, the Pushgateway) as child processes;
+//! - [`protoc`]: `protoc --decode`, the independent decoder of the protobuf format, and its output read.
 
 pub mod exposition;
 pub mod http;
 pub mod programs;
+pub mod protoc;
 pub mod validators;
