@@ -1,6 +1,8 @@
 //! End to end: a real Prometheus server (Debian's `prometheus`, on loopback, scrape interval 1 s) scrapes
 //! the `llm_service` example twice over, once as plain OpenMetrics and once gzipped; the targets are up
-//! without error and every value Prometheus stored equals what the example exposes.
+//! without error and every value Prometheus stored equals what the example exposes. Started with
+//! `--enable-feature=native-histograms`, Prometheus asks for protobuf first and gets it: the target is up
+//! without error and every value it stored equals the text format's.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -9,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use suite::exposition::{SeriesKey, by_series};
-use suite::http::{PROMETHEUS_2_ACCEPT, get};
+use suite::http::{PROMETHEUS_2_ACCEPT, PROMETHEUS_NATIVE_ACCEPT, PROTOBUF, get};
 use suite::programs::{Running, Scratch, build_example, encode_query, free_port, poll, require_program, start_serving};
 
 /// GETs a Prometheus API path and returns its `data`.
@@ -204,6 +206,92 @@ async fn prometheus_scrapes_the_example_as_openmetrics_and_gzipped() {
     // SIGTERM stops the example cleanly.
     assert!(sigterm(&mut plain).success());
     assert!(sigterm(&mut gzip).success());
+}
+
+/// Starts Prometheus on a free port with `prometheus.yml` (written from `scrape_configs`) and `flags`.
+fn start_prometheus(tmp: &Scratch, scrape_configs: &str, flags: &[&str]) -> (Running, SocketAddr) {
+    let prometheus_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let prometheus_yml = tmp.0.join("prometheus.yml");
+    let global = "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n";
+    std::fs::write(&prometheus_yml, format!("{global}scrape_configs:\n{scrape_configs}")).unwrap();
+    let log = std::fs::File::create(tmp.0.join("prometheus.log")).unwrap();
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", prometheus_yml.display()))
+        .arg(format!("--storage.tsdb.path={}", tmp.0.join("data").display()))
+        .arg(format!("--web.listen-address={prometheus_addr}"))
+        .args(flags)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start prometheus");
+    (Running { child }, prometheus_addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_with_native_histograms_scrapes_the_example_in_protobuf() {
+    require_program("prometheus", "prometheus");
+    let binary = build_example("llm_service");
+    let tmp = Scratch::new("e2e-protobuf");
+    let (mut example, addr) = start_serving(&binary, &["--listen", "127.0.0.1:0", "--deterministic"]);
+    let (_prometheus, prometheus_addr) = start_prometheus(
+        &tmp,
+        &format!("  - job_name: protobuf\n    static_configs: [{{ targets: ['{addr}'] }}]\n"),
+        &["--enable-feature=native-histograms"],
+    );
+
+    // Up, scraped without error: Prometheus read our protobuf.
+    let target = poll("the target up", Duration::from_secs(40), || async {
+        let reply = tokio::time::timeout(Duration::from_secs(2), async {
+            match tokio::net::TcpStream::connect(prometheus_addr).await {
+                Ok(_) => Some(api(prometheus_addr, "/api/v1/targets?state=active").await),
+                Err(_) => None,
+            }
+        })
+        .await
+        .ok()??;
+        let target = reply["activeTargets"].as_array()?.first()?.clone();
+        (target["health"] == "up").then_some(target)
+    })
+    .await;
+    assert_eq!(target["lastError"], "", "{target}");
+
+    // It asked for protobuf first and was answered in protobuf, never in a text format.
+    let scrapes = "promstruct_http_scrapes_total{job=\"protobuf\"}";
+    let counted = poll("a protobuf scrape counted", Duration::from_secs(10), || async {
+        let by_format = query(prometheus_addr, scrapes).await;
+        let protobuf = by_format.iter().filter(|((_, l), _)| l["format"] == "protobuf").map(|(_, v)| *v).sum::<f64>();
+        (protobuf >= 1.0).then_some(by_format)
+    })
+    .await;
+    for ((_, labels), value) in &counted {
+        if labels["format"] != "protobuf" {
+            assert_eq!(*value, 0.0, "a scrape in {labels:?}");
+        }
+    }
+    let reply = get(addr, "/metrics", &[("accept", PROMETHEUS_NATIVE_ACCEPT)]).await;
+    assert_eq!(reply.header("content-type"), PROTOBUF);
+
+    // Every value it stored equals the text format's, and it stored every series the text format has.
+    let text = get(addr, "/metrics", &[("accept", "text/plain")]).await;
+    let exposed: BTreeMap<_, _> =
+        by_series(&text.exposition()).into_iter().filter(|((name, _), _)| name.starts_with("llmdevops_")).collect();
+    assert!(exposed.len() > 50, "only {} llmdevops series", exposed.len());
+    let stored = query(prometheus_addr, "{__name__=~\"llmdevops_.+\",job=\"protobuf\"}").await;
+    assert_eq!(stored.keys().collect::<Vec<_>>(), exposed.keys().collect::<Vec<_>>(), "the series stored");
+    for (key, value) in &exposed {
+        assert_eq!(stored[key], *value, "{key:?}");
+    }
+    for (promql, want) in [
+        ("llmdevops_llm_requests_total{model=\"gpt-4o\",status=\"ok\"}", 42.0),
+        ("llmdevops_llm_request_duration_seconds_bucket{model=\"claude-3-5-sonnet\",le=\"1.0\"}", 2.0),
+        ("llmdevops_llm_request_duration_seconds_count{model=\"claude-3-5-sonnet\"}", 3.0),
+        ("llmdevops_llm_cost_dollars_total{model=\"gpt-4o\"}", 1.25),
+    ] {
+        let (name, rest) = promql.split_once('{').unwrap();
+        let result = query(prometheus_addr, &format!("{name}{{job=\"protobuf\",{rest}")).await;
+        assert_eq!(result.values().copied().collect::<Vec<_>>(), [want], "{promql}");
+    }
+    assert!(sigterm(&mut example).success());
 }
 
 #[test]
