@@ -143,7 +143,7 @@ pub fn parse_protobuf(body: &[u8]) -> Result<Exposition, Violations> {
 }
 
 /// Every violation in `text` read as `format`, errors and warnings, in text order; empty when the text is
-/// clean.
+/// clean. With [`Format::Protobuf`], [`validate_protobuf`] of the text's bytes.
 ///
 /// ```
 /// use promstruct::Format;
@@ -157,7 +157,22 @@ pub fn parse_protobuf(body: &[u8]) -> Result<Exposition, Violations> {
 /// ```
 pub fn validate(text: &str, format: Format) -> Vec<Violation> {
     if format == Format::Protobuf {
-        return protobuf::run(text.as_bytes()).1.into_sorted();
+        return validate_protobuf(text.as_bytes());
     }
     parser::run(text, format).1.into_sorted()
+}
+
+/// Every violation in a protobuf body (see [`parse_protobuf`]), errors and warnings, in message order;
+/// empty when the body is clean.
+///
+/// ```
+/// use promstruct_testing::{Rule, validate_protobuf};
+///
+/// // A message that claims 5 bytes where 2 are left.
+/// let violations = validate_protobuf(&[5, 0x0a, 0x01]);
+/// assert_eq!((violations[0].line, violations[0].rule), (1, Rule::Protobuf));
+/// assert!(validate_protobuf(&[]).is_empty());
+/// ```
+pub fn validate_protobuf(body: &[u8]) -> Vec<Violation> {
+    protobuf::run(body).1.into_sorted()
 }

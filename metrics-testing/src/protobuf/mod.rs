@@ -24,11 +24,13 @@ use crate::model::{Exemplar, FamilyType, ParsedFamily, series_text};
 use crate::parser::show;
 use crate::violation::{Report, Rule, Severity, Violation};
 
-/// Where a line of the text written from the body came from: the message (from 1) and a byte offset.
+/// Where a line of the text written from the body came from: the message (from 1) and a byte offset;
+/// and whether it is a `# HELP` line, whose text is protobuf's raw help.
 #[derive(Debug, Clone, Copy)]
 struct Origin {
     message: usize,
     at: usize,
+    help: bool,
 }
 
 /// What the text leaves out of one series, added to its samples after parsing.
@@ -91,7 +93,14 @@ pub(crate) fn run(body: &[u8]) -> (Vec<ParsedFamily>, Report) {
     }
     let (mut families, text_report) = crate::parser::run(&writer.text, promstruct::Format::Text);
     for mut v in text_report.list {
-        let origin = writer.origins.get(v.line.wrapping_sub(1)).copied().unwrap_or(Origin { message: 0, at: 0 });
+        // A rule about the end of the text is the last message's.
+        let origin = writer.origins.get(v.line.wrapping_sub(1)).or(writer.origins.last()).copied();
+        let origin = origin.unwrap_or(Origin { message: 1, at: 0, help: false });
+        // 0.0.4 flags a HELP text that starts with a blank, which some of its readers drop; protobuf's
+        // help is a string, blanks and all.
+        if origin.help && v.rule == Rule::Whitespace {
+            continue;
+        }
         (v.line, v.column) = (origin.message, origin.at + 1);
         report.list.push(v);
     }
@@ -167,7 +176,7 @@ impl TextWriter {
     }
 
     fn family(&mut self, f: &FamilyMsg<'_>, message: usize, at: usize, report: &mut Report) {
-        let origin = Origin { message, at };
+        let origin = Origin { message, at, help: false };
         if !is_metric_name(f.name) {
             let what = if f.name.is_empty() { "no name".to_owned() } else { format!("the name {:?}", f.name) };
             report.at_offset(
@@ -196,7 +205,7 @@ impl TextWriter {
                     c => escaped.push(c),
                 }
             }
-            self.line(origin, format_args!("# HELP {} {escaped}", f.name));
+            self.line(Origin { help: true, ..origin }, format_args!("# HELP {} {escaped}", f.name));
         }
         self.line(origin, format_args!("# TYPE {} {text_type}", f.name));
         let unit = f.unit.filter(|u| !u.is_empty());
@@ -247,7 +256,7 @@ impl TextWriter {
         report: &mut Report,
         natives: &mut Vec<crate::model::NativeHistogram>,
     ) -> Option<SeriesExtras> {
-        let origin = Origin { message, at: m.at };
+        let origin = Origin { message, at: m.at, help: false };
         let missing = |report: &mut Report, what: &str| {
             report.at_offset(
                 message,

@@ -97,6 +97,14 @@ fn promstruct_now() -> f64 {
 }
 
 #[test]
+fn help_is_raw_whatever_its_blanks() {
+    let family = [s(1, "g"), s(2, "  two leading blanks\r, a CR"), varint(3, 1), msg(4, &[msg(2, &[double(1, 1.0)])])];
+    let got = parse_protobuf(&delimited(&[family.concat()])).unwrap();
+    assert!(got.warnings().is_empty(), "{:?}", got.warnings());
+    assert_eq!(got.family("g").unwrap().help.as_deref(), Some("  two leading blanks\r, a CR"));
+}
+
+#[test]
 fn an_empty_body_is_an_empty_exposition() {
     let got = parse_protobuf(&[]).unwrap();
     assert_eq!(got.families().len(), 0);
