@@ -181,3 +181,83 @@ pub(super) fn histogram(
     }
     frame.end(buf)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::{Counter, DenseFamily, Descriptor, Format, Gauge, MetricType, OpenFamily, OpenOptions, Registry};
+
+    fn encode(registry: &Registry) -> Vec<u8> {
+        let mut buf = Vec::new();
+        registry.encode(Format::Protobuf, &mut buf).unwrap();
+        buf
+    }
+
+    /// The messages of a delimited body.
+    fn messages(body: &[u8]) -> Vec<&[u8]> {
+        let mut out = Vec::new();
+        let mut rest = body;
+        while !rest.is_empty() {
+            let (mut len, mut shift, mut at) = (0usize, 0, 0);
+            loop {
+                let byte = rest[at];
+                at += 1;
+                len |= usize::from(byte & 0x7f) << shift;
+                shift += 7;
+                if byte & 0x80 == 0 {
+                    break;
+                }
+            }
+            out.push(&rest[at..at + len]);
+            rest = &rest[at + len..];
+        }
+        out
+    }
+
+    #[test]
+    fn a_gauge_family_byte_for_byte() {
+        let registry = Registry::builder().self_metrics(false).build();
+        let up = Arc::new(DenseFamily::<(), Gauge>::new(Descriptor::new("up", MetricType::Gauge, "Up.").unwrap(), ()));
+        registry.register(up.clone()).unwrap();
+        up.get(()).set(1);
+        let mut want = vec![24, 0x0a, 2, b'u', b'p', 0x12, 3, b'U', b'p', b'.', 0x18, 1, 0x22, 11, 0x12, 9, 0x09];
+        want.extend(1.0f64.to_le_bytes());
+        assert_eq!(encode(&registry), want);
+    }
+
+    #[test]
+    fn families_without_series_write_no_message() {
+        let registry = Registry::builder().self_metrics(false).build();
+        let desc = Descriptor::builder("jobs", MetricType::Counter, "Jobs.").labels(["queue"]).build().unwrap();
+        let jobs = Arc::new(OpenFamily::<Counter>::new(desc, (), OpenOptions::new()));
+        registry.register(jobs.clone()).unwrap();
+        assert_eq!(encode(&registry), []);
+        jobs.get(&["mail"]).inc();
+        let body = encode(&registry);
+        assert_eq!(messages(&body).len(), 1);
+        // A counter family carries `_total`, as client_golang names it.
+        assert_eq!(&messages(&body)[0][..12], b"\x0a\x0ajobs_total");
+    }
+
+    #[test]
+    fn length_prefixes_fit_whatever_the_size() {
+        let registry = Registry::builder().self_metrics(false).total_series_limit(10_000).build();
+        let desc = Descriptor::builder("jobs", MetricType::Counter, "Jobs.").labels(["queue"]).build().unwrap();
+        let jobs = Arc::new(OpenFamily::<Counter>::new(desc, (), OpenOptions::new().max_series(5_000)));
+        registry.register(jobs.clone()).unwrap();
+        // From one series to 5,000 with long labels: the family's prefix grows from one byte to three, a
+        // series' from one to two; each scrape's guess is the previous one's width.
+        let mut last = Vec::new();
+        for n in [1usize, 40, 400, 5_000] {
+            for i in last.len()..n {
+                jobs.get(&[&format!("queue-{i:05}-{}", "x".repeat(i % 150))]).inc();
+                last.push(i);
+            }
+            let first = encode(&registry);
+            let again = encode(&registry);
+            assert_eq!(messages(&first).len(), 1, "{n} series: one message, read to its end");
+            assert_eq!(first, again, "{n} series: the second scrape, guessing right, writes the same bytes");
+        }
+    }
+}
