@@ -42,12 +42,11 @@ impl FamilyEncoder<'_, '_> {
     /// A counter series: `_total`, and in OpenMetrics `_created` (seconds since the epoch) when given; in
     /// protobuf a `Counter` with its `created_timestamp`.
     pub fn counter(&mut self, labels: &dyn EncodeLabels, value: Number, created: Option<f64>) {
-        let Encoder { buf, format, series, metric_width, .. } = &mut *self.enc;
-        *series += 1;
-        if *format == Format::Protobuf {
-            *metric_width = protobuf::counter(buf, labels, value, created, *metric_width);
-            return;
+        if self.enc.format == Format::Protobuf {
+            return self.protobuf(|buf, guess| protobuf::counter(buf, labels, value, created, guess));
         }
+        let Encoder { buf, format, series, .. } = &mut *self.enc;
+        *series += 1;
         let name = self.desc.name();
         let labels = first_sample(buf, name, "_total", labels, value);
         if let (Format::OpenMetrics, Some(ts)) = (*format, created) {
@@ -58,24 +57,22 @@ impl FamilyEncoder<'_, '_> {
 
     /// A gauge series.
     pub fn gauge(&mut self, labels: &dyn EncodeLabels, value: Number) {
-        let Encoder { buf, format, series, metric_width, .. } = &mut *self.enc;
-        *series += 1;
-        if *format == Format::Protobuf {
-            *metric_width = protobuf::gauge(buf, labels, value, *metric_width);
-            return;
+        if self.enc.format == Format::Protobuf {
+            return self.protobuf(|buf, guess| protobuf::gauge(buf, labels, value, guess));
         }
+        let Encoder { buf, series, .. } = &mut *self.enc;
+        *series += 1;
         first_sample(buf, self.desc.name(), "", labels, value);
     }
 
     /// An info series: `<name>_info{labels} 1` (a gauge in the text format, and in protobuf a `Gauge` of
     /// value 1 in the family `<name>_info`).
     pub fn info(&mut self, labels: &dyn EncodeLabels) {
-        let Encoder { buf, format, series, metric_width, .. } = &mut *self.enc;
-        *series += 1;
-        if *format == Format::Protobuf {
-            *metric_width = protobuf::gauge(buf, labels, Number::U64(1), *metric_width);
-            return;
+        if self.enc.format == Format::Protobuf {
+            return self.protobuf(|buf, guess| protobuf::gauge(buf, labels, Number::U64(1), guess));
         }
+        let Encoder { buf, series, .. } = &mut *self.enc;
+        *series += 1;
         first_sample(buf, self.desc.name(), "_info", labels, Number::U64(1));
     }
 
@@ -86,12 +83,11 @@ impl FamilyEncoder<'_, '_> {
     pub fn histogram(&mut self, labels: &dyn EncodeLabels, snapshot: HistogramSnapshot<'_>, created: Option<f64>) {
         let HistogramSnapshot { buckets, cumulative, sum } = snapshot;
         debug_assert_eq!(cumulative.len(), buckets.len() + 1);
-        let Encoder { buf, format, series, metric_width, .. } = &mut *self.enc;
-        *series += 1;
-        if *format == Format::Protobuf {
-            *metric_width = protobuf::histogram(buf, labels, snapshot, created, *metric_width);
-            return;
+        if self.enc.format == Format::Protobuf {
+            return self.protobuf(|buf, guess| protobuf::histogram(buf, labels, snapshot, created, guess));
         }
+        let Encoder { buf, format, series, .. } = &mut *self.enc;
+        *series += 1;
         let name = self.desc.name();
         // The labels are rendered into the first bucket's line and copied from there into the others.
         let mut les = buckets.le_texts().iter().map(|s| &**s).chain(["+Inf"]).zip(cumulative);
@@ -116,6 +112,16 @@ impl FamilyEncoder<'_, '_> {
             sample_head(buf, name, "_created", labels, None);
             end_timestamp(buf, ts);
         }
+    }
+
+    /// Writes one series' `Metric` message with `write`, which is given the buffer and the guess of its
+    /// length prefix's width and returns the width it needed. Out of line: the text formats' paths stay
+    /// as they were.
+    #[inline(never)]
+    fn protobuf(&mut self, write: impl FnOnce(&mut Vec<u8>, u8) -> u8) {
+        let Encoder { buf, series, metric_width, .. } = &mut *self.enc;
+        *series += 1;
+        *metric_width = write(buf, *metric_width);
     }
 
     /// A buffer for cumulative bucket counts that the encoder keeps between series.

@@ -83,11 +83,20 @@ impl LabelWriter<'_> {
         self.buf.push(b'"');
     }
 
+    /// Appends one label whose value is UTF-8 bytes, raw: the protobuf format's path for values a series
+    /// keeps as bytes. In the text formats it must not be used (the value would not be escaped).
+    #[inline]
+    pub(crate) fn label_bytes(&mut self, name: &str, value: &[u8]) {
+        debug_assert!(self.protobuf, "raw label bytes in a text format");
+        debug_assert!(std::str::from_utf8(value).is_ok(), "label value not UTF-8");
+        super::protobuf::put_label(self.buf, name.as_bytes(), value);
+    }
+
     /// Appends one label.
     pub fn label(&mut self, name: &str, value: &str) {
         debug_assert!(promstruct_naming::check_label_name(name, MetricType::Gauge).is_ok(), "bad label name {name:?}");
         if self.protobuf {
-            super::protobuf::put_label(self.buf, name, value);
+            super::protobuf::put_label(self.buf, name.as_bytes(), value.as_bytes());
             return;
         }
         self.separate();

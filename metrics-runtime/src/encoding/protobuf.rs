@@ -13,8 +13,8 @@
 
 use super::labels::LabelWriter;
 use super::wire::{
-    Frame, LEN, put_f64_field, put_str_field, put_timestamp_field, put_varint, put_varint_field, str_field_len, tag,
-    timestamp_len, timestamp_parts, varint_len,
+    Frame, LEN, Short, put_f64_field, put_str_field, put_timestamp_field, put_varint, put_varint_field, str_field_len,
+    tag, timestamp_len, timestamp_parts, varint_len,
 };
 use super::{EncodeLabels, HistogramSnapshot, Number};
 use crate::{Descriptor, MetricType};
@@ -86,15 +86,15 @@ pub(super) fn begin_family(buf: &mut Vec<u8>, desc: &Descriptor, guess: u8) -> F
     frame
 }
 
-/// Appends one `LabelPair` to a `Metric`.
+/// Appends one `LabelPair` to a `Metric`: `name` and `value` are UTF-8.
 #[inline]
-pub(super) fn put_label(buf: &mut Vec<u8>, name: &str, value: &str) {
+pub(super) fn put_label(buf: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     let len = str_field_len(name.len()) + str_field_len(value.len());
     buf.reserve(len + 4);
     buf.push(tag(metric::LABEL, LEN));
     put_varint(buf, len as u64);
-    put_str_field(buf, 1, name.as_bytes());
-    put_str_field(buf, 2, value.as_bytes());
+    put_str_field(buf, 1, name);
+    put_str_field(buf, 2, value);
 }
 
 /// Begins a `Metric` (field 4 of the family) and writes its labels; `guess` is the width its length
@@ -118,21 +118,25 @@ pub(super) fn counter(
     let frame = begin_metric(buf, labels, guess);
     let created = created.and_then(timestamp_parts);
     let created_len = created.map_or(0, |(s, n)| 2 + timestamp_len(s, n));
-    buf.push(tag(metric::COUNTER, LEN));
-    put_varint(buf, (9 + created_len) as u64);
-    put_f64_field(buf, value::VALUE, as_f64(value));
+    let mut short = Short::new();
+    short.byte(tag(metric::COUNTER, LEN));
+    short.byte((9 + created_len) as u8);
+    short.f64_field(value::VALUE, as_f64(value));
     if let Some(ts) = created {
-        put_timestamp_field(buf, value::COUNTER_CREATED, ts);
+        short.timestamp_field(value::COUNTER_CREATED, ts);
     }
+    short.append_to(buf);
     frame.end(buf)
 }
 
 /// A gauge series (and an info's, with value 1): `Gauge { value }`. Returns the width of the prefix.
 pub(super) fn gauge(buf: &mut Vec<u8>, labels: &dyn EncodeLabels, value: Number, guess: u8) -> u8 {
     let frame = begin_metric(buf, labels, guess);
-    buf.push(tag(metric::GAUGE, LEN));
-    buf.push(9);
-    put_f64_field(buf, value::VALUE, as_f64(value));
+    let mut short = Short::new();
+    short.byte(tag(metric::GAUGE, LEN));
+    short.byte(9);
+    short.f64_field(value::VALUE, as_f64(value));
+    short.append_to(buf);
     frame.end(buf)
 }
 
@@ -232,7 +236,7 @@ mod tests {
         let desc = Descriptor::builder("jobs", MetricType::Counter, "Jobs.").labels(["queue"]).build().unwrap();
         let jobs = Arc::new(OpenFamily::<Counter>::new(desc, (), OpenOptions::new()));
         registry.register(jobs.clone()).unwrap();
-        assert_eq!(encode(&registry), []);
+        assert!(encode(&registry).is_empty());
         jobs.get(&["mail"]).inc();
         let body = encode(&registry);
         assert_eq!(messages(&body).len(), 1);

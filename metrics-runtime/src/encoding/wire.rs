@@ -27,22 +27,24 @@ pub(crate) const fn varint_len(v: u64) -> usize {
     bits.div_ceil(7)
 }
 
-/// Appends the varint of `v`.
-#[inline]
-pub(crate) fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
+/// Appends the varint of `v`: one byte inline, the longer ones out of line.
+#[inline(always)]
+pub(crate) fn put_varint(buf: &mut Vec<u8>, v: u64) {
     if v < 0x80 {
         buf.push(v as u8);
-        return;
+    } else {
+        put_long_varint(buf, v);
     }
-    let mut bytes = [0u8; 10];
-    let mut n = 0;
+}
+
+#[inline(never)]
+fn put_long_varint(buf: &mut Vec<u8>, mut v: u64) {
+    // Byte by byte: a copy from a stack buffer would be a call to `memcpy` of a varying length.
     while v >= 0x80 {
-        bytes[n] = v as u8 | 0x80;
+        buf.push(v as u8 | 0x80);
         v >>= 7;
-        n += 1;
     }
-    bytes[n] = v as u8;
-    buf.extend_from_slice(&bytes[..=n]);
+    buf.push(v as u8);
 }
 
 /// Writes the varint of `v` into exactly `width` bytes at `out`; `width` is `varint_len(v)`.
@@ -90,14 +92,12 @@ pub(crate) const fn str_field_len(len: usize) -> usize {
 /// `nanos` in `0..1e9`. `None` for a time that is not finite.
 #[inline]
 pub(crate) fn timestamp_parts(seconds: f64) -> Option<(i64, u32)> {
-    if !seconds.is_finite() {
+    let micros = seconds * 1e6;
+    if micros.is_nan() || micros.abs() >= 9.0e18 {
         return None;
     }
-    let micros = (seconds * 1e6).round();
-    if micros.abs() >= 9.0e18 {
-        return None;
-    }
-    let micros = micros as i64;
+    // Rounded half away from zero by the cast, which truncates (`round` is a libm call).
+    let micros = if micros < 0.0 { (micros - 0.5) as i64 } else { (micros + 0.5) as i64 };
     Some((micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000) as u32 * 1000))
 }
 
@@ -128,6 +128,71 @@ pub(crate) fn put_timestamp_field(buf: &mut Vec<u8>, field: u8, (secs, nanos): (
     }
 }
 
+/// A short run of fields assembled on the stack and appended to the buffer with one copy of a fixed
+/// length (which the compiler inlines, where many small pushes or a copy of a varying length would not
+/// be): a series' value and creation time. Holds at most [`Short::CAPACITY`] bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Short {
+    bytes: [u8; Short::CAPACITY],
+    len: usize,
+}
+
+impl Short {
+    /// The most bytes a run holds: a counter's `Counter` field with its value and a `Timestamp` of
+    /// ten-byte seconds (2 + 9 + 2 + 11 + 6 = 30).
+    pub(crate) const CAPACITY: usize = 32;
+
+    #[inline(always)]
+    pub(crate) fn new() -> Self {
+        Short { bytes: [0; Short::CAPACITY], len: 0 }
+    }
+
+    #[inline(always)]
+    pub(crate) fn byte(&mut self, b: u8) {
+        self.bytes[self.len] = b;
+        self.len += 1;
+    }
+
+    #[inline(always)]
+    pub(crate) fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.byte(v as u8 | 0x80);
+            v >>= 7;
+        }
+        self.byte(v as u8);
+    }
+
+    #[inline(always)]
+    pub(crate) fn f64_field(&mut self, field: u8, v: f64) {
+        self.byte(tag(field, FIXED64));
+        self.bytes[self.len..self.len + 8].copy_from_slice(&v.to_le_bytes());
+        self.len += 8;
+    }
+
+    /// Field `field` holding the timestamp `(secs, nanos)`, as [`put_timestamp_field`] writes it.
+    #[inline(always)]
+    pub(crate) fn timestamp_field(&mut self, field: u8, (secs, nanos): (i64, u32)) {
+        self.byte(tag(field, LEN));
+        self.byte(timestamp_len(secs, nanos) as u8);
+        if secs != 0 {
+            self.byte(tag(1, VARINT));
+            self.varint(secs as u64);
+        }
+        if nanos != 0 {
+            self.byte(tag(2, VARINT));
+            self.varint(u64::from(nanos));
+        }
+    }
+
+    /// Appends the run to `buf`.
+    #[inline(always)]
+    pub(crate) fn append_to(&self, buf: &mut Vec<u8>) {
+        let end = buf.len() + self.len;
+        buf.extend_from_slice(&self.bytes);
+        buf.truncate(end);
+    }
+}
+
 /// A length-delimited frame being written: its prefix reserved at `at`, `width` bytes wide.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Frame {
@@ -141,7 +206,9 @@ impl Frame {
     pub(crate) fn begin(buf: &mut Vec<u8>, guess: u8) -> Frame {
         let guess = guess.clamp(1, 5);
         let at = buf.len();
-        buf.extend_from_slice(&[0; 5][..usize::from(guess)]);
+        for _ in 0..guess {
+            buf.push(0);
+        }
         Frame { at, width: guess }
     }
 
@@ -220,6 +287,21 @@ mod tests {
                 assert_eq!(buf, want, "len {len}, guess {guess}");
                 assert_eq!(usize::from(needed), varint_len(len as u64));
             }
+        }
+    }
+
+    #[test]
+    fn short_runs_write_what_the_buffer_functions_do() {
+        for ts in [(1, 2), (0, 0), (1_700_000_000, 999_999_000), (-5, 0), (i64::MAX, 999_999_999)] {
+            let mut short = Short::new();
+            short.f64_field(1, 2.5);
+            short.timestamp_field(3, ts);
+            let mut got = vec![7];
+            short.append_to(&mut got);
+            let mut want = vec![7];
+            put_f64_field(&mut want, 1, 2.5);
+            put_timestamp_field(&mut want, 3, ts);
+            assert_eq!(got, want, "{ts:?}");
         }
     }
 
