@@ -2,8 +2,9 @@
 //! exits, since Prometheus cannot scrape a process that is gone.
 //!
 //! Run with `cargo run --example batch_job -- --gateway http://127.0.0.1:9091 --job nightly_import`
-//! (flags: `--gateway URL`, `--job NAME`, `--instance NAME`, `--records N`, `--delete` to remove the
-//! group instead of pushing). Exits 0 on a successful push, 1 when the push fails.
+//! (flags: `--gateway URL`, `--job NAME`, `--instance NAME`, `--records N`, `--format protobuf|text`, the
+//! body pushed, protobuf by default, `--delete true` to remove the group instead of pushing). Exits 0 on a
+//! successful push, 1 when the push fails.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -41,7 +42,7 @@ fn flag<'a>(extra: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let args = common::parse_args("batch_job", &["gateway", "job", "instance", "records", "delete"]);
+    let args = common::parse_args("batch_job", &["gateway", "job", "instance", "records", "format", "delete"]);
     let gateway = flag(&args.extra, "gateway").unwrap_or("http://127.0.0.1:9091");
     let job = flag(&args.extra, "job").unwrap_or("batch_job");
     let instance = flag(&args.extra, "instance").unwrap_or("local");
@@ -52,7 +53,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let target = match Pushgateway::new(gateway, job).and_then(|g| g.grouping("instance", instance)) {
+    let format = match flag(&args.extra, "format").unwrap_or("protobuf") {
+        "protobuf" => Format::Protobuf,
+        "text" => Format::Text,
+        other => {
+            eprintln!("batch_job: --format {other}: expected protobuf or text");
+            return ExitCode::from(2);
+        }
+    };
+    let target = match Pushgateway::new(gateway, job).and_then(|g| g.grouping("instance", instance)?.format(format)) {
         Ok(target) => target,
         Err(e) => {
             eprintln!("batch_job: {e}");
@@ -97,7 +106,8 @@ async fn main() -> ExitCode {
     }
     match target.push(&registry).await {
         Ok(()) => {
-            println!("batch_job: pushed {records} records' metrics to {gateway}{}", target.path());
+            let format = if format == Format::Protobuf { "protobuf" } else { "text" };
+            println!("batch_job: pushed {records} records' metrics ({format}) to {gateway}{}", target.path());
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use promstruct::config::Config;
 use promstruct::encoding::Number;
 use promstruct::{Collect, Descriptor, Encoder, Format, MetricType, Registry};
-use suite::http::{PROMETHEUS_2_ACCEPT, Reply, TestServer, get, gunzip};
+use suite::http::{PROMETHEUS_2_ACCEPT, PROMETHEUS_NATIVE_ACCEPT, PROTOBUF, Reply, TestServer, get, gunzip};
 
 /// A gauge whose value the test sets, and whose collection can be held at a gate: it counts the
 /// collections that began, and each waits until the gate is open.
@@ -113,6 +113,24 @@ async fn a_fresh_cache_serves_one_encoding_per_format() {
     assert_eq!(gunzip(&gzipped.body), first.body);
     assert_eq!((handler.encodes(Format::Text), handler.encodes(Format::OpenMetrics)), (1, 1));
     assert_eq!(gated.collections(), 2);
+
+    // Protobuf has its entry too: encoded once, served from the cache byte for byte, gzipped from it.
+    gated.set(3);
+    let proto = get(server.addr, "/metrics", &[("accept", PROMETHEUS_NATIVE_ACCEPT)]).await;
+    assert_eq!(proto.header("content-type"), PROTOBUF);
+    assert_eq!(gated_value(&proto), 3.0);
+    gated.set(4);
+    for _ in 0..3 {
+        let again = get(server.addr, "/metrics", &[("accept", PROMETHEUS_NATIVE_ACCEPT)]).await;
+        assert_eq!(again.body, proto.body);
+    }
+    let gzipped =
+        get(server.addr, "/metrics", &[("accept", PROMETHEUS_NATIVE_ACCEPT), ("accept-encoding", "gzip")]).await;
+    assert_eq!((gzipped.header("content-type"), gzipped.header("content-encoding")), (PROTOBUF, "gzip"));
+    assert_eq!(gunzip(&gzipped.body), proto.body);
+    assert_eq!(handler.encodes(Format::Protobuf), 1);
+    assert_eq!((handler.encodes(Format::Text), handler.encodes(Format::OpenMetrics)), (1, 1));
+    assert_eq!(gated.collections(), 3);
     server.stop().await;
 }
 

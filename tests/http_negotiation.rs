@@ -1,13 +1,14 @@
 //! The endpoint over real TCP: the format each `Accept` header of EXPOSITION.md gets, with its exact
-//! `Content-Type`; gzip (round trip, `Vary`, the size threshold, the switch); `HEAD`.
+//! `Content-Type` (protobuf for the scrapers that ask for it first); gzip (round trip, `Vary`, the size
+//! threshold, the switch), protobuf bodies included; `HEAD`.
 
 use promstruct::config::Config;
 use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
 use promstruct::{Format, Registry};
-use promstruct_testing::assert_valid;
+use promstruct_testing::{assert_valid, assert_valid_body};
 use suite::http::{
-    OPENMETRICS, PROMETHEUS_2_ACCEPT, PROMETHEUS_3_ACCEPT, PROMETHEUS_NATIVE_ACCEPT, TEXT, TestServer, get, gunzip,
-    raw, request,
+    OPENMETRICS, PROMETHEUS_2_ACCEPT, PROMETHEUS_3_ACCEPT, PROMETHEUS_3_NATIVE_ACCEPT, PROMETHEUS_NATIVE_ACCEPT,
+    PROTOBUF, TEXT, TestServer, get, gunzip, raw, request,
 };
 
 /// A registry with `workers` series in one counter family (about 60 bytes each in the text format).
@@ -27,6 +28,7 @@ fn format_of(content_type: &str) -> Format {
     match content_type {
         OPENMETRICS => Format::OpenMetrics,
         TEXT => Format::Text,
+        PROTOBUF => Format::Protobuf,
         other => panic!("unexpected Content-Type {other:?}"),
     }
 }
@@ -38,7 +40,22 @@ async fn each_accept_header_gets_its_format_with_the_exact_content_type() {
         // What scrapers send.
         (Some(PROMETHEUS_2_ACCEPT), OPENMETRICS),
         (Some(PROMETHEUS_3_ACCEPT), OPENMETRICS),
-        (Some(PROMETHEUS_NATIVE_ACCEPT), OPENMETRICS),
+        // Prometheus 2 with native histograms, 3 with `scrape_native_histograms`: protobuf first.
+        (Some(PROMETHEUS_NATIVE_ACCEPT), PROTOBUF),
+        (Some(PROMETHEUS_3_NATIVE_ACCEPT), PROTOBUF),
+        (Some("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"), PROTOBUF),
+        (
+            Some(
+                "application/vnd.google.protobuf; encoding=delimited; proto=io.prometheus.client.MetricFamily; q=0.9, text/plain; q=0.8",
+            ),
+            PROTOBUF,
+        ),
+        (
+            Some(
+                "text/plain;q=0.9,application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.8",
+            ),
+            TEXT,
+        ),
         // OpenMetrics by name, each version we write a valid body for.
         (Some("application/openmetrics-text"), OPENMETRICS),
         (Some("application/openmetrics-text;version=1.0.0"), OPENMETRICS),
@@ -66,7 +83,8 @@ async fn each_accept_header_gets_its_format_with_the_exact_content_type() {
         (Some(""), TEXT),
         (Some("*/*"), TEXT),
         (Some("application/json"), TEXT),
-        (Some("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"), TEXT),
+        (Some("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text"), TEXT),
+        (Some("application/vnd.google.protobuf"), TEXT),
         (Some("application/openmetrics-text;version=2.0.0"), TEXT),
         (Some("text/plain;version=9.9.9"), TEXT),
         (Some("garbage;;;q=x,,"), TEXT),
@@ -80,9 +98,9 @@ async fn each_accept_header_gets_its_format_with_the_exact_content_type() {
         assert_eq!(reply.header("content-type"), *want, "Accept: {accept:?}");
         // The body is in the format the header names, and valid in it.
         let format = format_of(reply.header("content-type"));
-        let exposition = assert_valid(&reply.text(), format);
+        let exposition = assert_valid_body(&reply.body, format);
         assert_eq!(exposition.value("jobs_done_total", &[("worker", "worker-0002")]), Some(2.0), "{accept:?}");
-        assert_eq!(reply.text().ends_with("# EOF\n"), format == Format::OpenMetrics, "Accept: {accept:?}");
+        assert_eq!(reply.body.ends_with(b"# EOF\n"), format == Format::OpenMetrics, "Accept: {accept:?}");
     }
     server.stop().await;
 }
@@ -94,7 +112,8 @@ async fn refusing_both_formats_is_406_naming_them() {
         let reply = get(server.addr, "/metrics", &[("accept", accept)]).await;
         assert_eq!(reply.status, 406, "Accept: {accept}");
         assert_eq!(reply.header("content-type"), "text/plain; charset=utf-8");
-        assert!(reply.text().contains(TEXT) && reply.text().contains(OPENMETRICS), "{}", reply.text());
+        let text = reply.text();
+        assert!(text.contains(TEXT) && text.contains(OPENMETRICS) && text.contains(PROTOBUF), "{text}");
     }
     server.stop().await;
 }
@@ -104,7 +123,9 @@ async fn gzip_round_trips_to_the_plain_body() {
     // The cache is on (the default), so both scrapes serve one encoding: the gzip body is the plain body
     // compressed, and must decode to it byte for byte.
     let server = TestServer::start(registry(200), Config::builder().compression(1024)).await;
-    for (accept, content_type) in [(PROMETHEUS_2_ACCEPT, OPENMETRICS), ("text/plain", TEXT)] {
+    for (accept, content_type) in
+        [(PROMETHEUS_2_ACCEPT, OPENMETRICS), ("text/plain", TEXT), (PROMETHEUS_NATIVE_ACCEPT, PROTOBUF)]
+    {
         let plain = get(server.addr, "/metrics", &[("accept", accept)]).await;
         assert_eq!(plain.status, 200);
         assert_eq!(plain.header("content-encoding"), "");
@@ -117,6 +138,7 @@ async fn gzip_round_trips_to_the_plain_body() {
         assert_eq!(gzipped.header("content-length"), gzipped.body.len().to_string());
         assert!(gzipped.body.len() < plain.body.len() / 2, "{} of {} bytes", gzipped.body.len(), plain.body.len());
         assert_eq!(gunzip(&gzipped.body), plain.body, "{content_type}");
+        assert_valid_body(&gunzip(&gzipped.body), format_of(content_type));
 
         // Both vary on the encoding (and on Accept), so a cache between us and the scraper keeps them apart.
         for reply in [&plain, &gzipped] {
@@ -146,6 +168,11 @@ async fn gzip_without_cache_decodes_to_a_valid_body() {
     let body = String::from_utf8(gunzip(&reply.body)).unwrap();
     let exposition = assert_valid(&body, Format::OpenMetrics);
     assert_eq!(exposition.value("jobs_done_total", &[("worker", "worker-0199")]), Some(199.0));
+    let reply =
+        get(server.addr, "/metrics", &[("accept", PROMETHEUS_NATIVE_ACCEPT), ("accept-encoding", "gzip")]).await;
+    assert_eq!((reply.header("content-type"), reply.header("content-encoding")), (PROTOBUF, "gzip"));
+    let exposition = assert_valid_body(&gunzip(&reply.body), Format::Protobuf);
+    assert_eq!(exposition.value("jobs_done_total", &[("worker", "worker-0199")]), Some(199.0));
     server.stop().await;
 }
 
@@ -169,14 +196,19 @@ async fn bodies_below_the_threshold_and_disabled_compression_are_not_gzipped() {
 #[tokio::test]
 async fn head_sends_the_headers_of_get_without_a_body() {
     let server = TestServer::start(registry(50), Config::builder().compression(1024)).await;
-    for encoding in ["identity", "gzip"] {
-        let headers = [("accept", PROMETHEUS_2_ACCEPT), ("accept-encoding", encoding)];
+    for (accept, encoding) in [
+        (PROMETHEUS_2_ACCEPT, "identity"),
+        (PROMETHEUS_2_ACCEPT, "gzip"),
+        (PROMETHEUS_NATIVE_ACCEPT, "identity"),
+        (PROMETHEUS_NATIVE_ACCEPT, "gzip"),
+    ] {
+        let headers = [("accept", accept), ("accept-encoding", encoding)];
         let got = get(server.addr, "/metrics", &headers).await;
         let head = request(server.addr, "HEAD", "/metrics", &headers).await;
         assert_eq!(head.status, 200);
         assert!(head.body.is_empty());
         for name in ["content-type", "content-encoding", "vary", "content-length"] {
-            assert_eq!(head.header(name), got.header(name), "{name} ({encoding})");
+            assert_eq!(head.header(name), got.header(name), "{name} ({accept}, {encoding})");
         }
         assert_eq!(head.header("content-length"), got.body.len().to_string());
     }

@@ -2,7 +2,9 @@
 //! the `llm_service` example twice over, once as plain OpenMetrics and once gzipped, and then over HTTPS,
 //! verifying the certificate with `tls_config.ca_file`, and over mutual TLS, presenting a client
 //! certificate the example's `client_ca_file` signed (certificates made at test time); the targets are up
-//! without error and every value Prometheus stored equals what the example exposes.
+//! without error and every value Prometheus stored equals what the example exposes. Started with
+//! `--enable-feature=native-histograms`, Prometheus asks for protobuf first and gets it: the target is up
+//! without error and every value it stored equals the text format's.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -10,9 +12,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use suite::exposition::by_series;
-use suite::http::{PROMETHEUS_2_ACCEPT, get};
+use suite::http::{PROMETHEUS_2_ACCEPT, PROMETHEUS_NATIVE_ACCEPT, PROTOBUF, get};
 use suite::programs::{Scratch, build_example, poll, require_program, sigterm, start_serving};
-use suite::prometheus::{query, start_prometheus};
+use suite::prometheus::{query, start_prometheus, start_prometheus_with};
 use suite::tls::{Ca, HttpsClient, Validity};
 
 /// Every `llmdevops_*` series the example exposes (`exposed`, scraped as Prometheus scrapes it) is stored by
@@ -193,4 +195,44 @@ fn the_example_refuses_an_invalid_config_naming_the_key() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("prometheus_metrics.cache.ttl_ms"), "{stderr}");
     assert!(stderr.contains("invalid type"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_with_native_histograms_scrapes_the_example_in_protobuf() {
+    require_program("prometheus", "prometheus");
+    let binary = build_example("llm_service");
+    let tmp = Scratch::new("e2e-protobuf");
+    let (mut example, addr) = start_serving(&binary, &["--listen", "127.0.0.1:0", "--deterministic"]);
+    // Up, scraped without error: Prometheus read our protobuf.
+    let jobs = format!("  - job_name: protobuf\n    static_configs: [{{ targets: ['{addr}'] }}]\n");
+    let (_prometheus, prometheus_addr) =
+        start_prometheus_with(&tmp, &jobs, 1, &["--enable-feature=native-histograms"]).await;
+
+    // It asked for protobuf first and was answered in protobuf, never in a text format.
+    let scrapes = "promstruct_http_scrapes_total{job=\"protobuf\"}";
+    let counted = poll("a protobuf scrape counted", Duration::from_secs(10), || async {
+        let by_format = query(prometheus_addr, scrapes).await;
+        let protobuf = by_format.iter().filter(|((_, l), _)| l["format"] == "protobuf").map(|(_, v)| *v).sum::<f64>();
+        (protobuf >= 1.0).then_some(by_format)
+    })
+    .await;
+    for ((_, labels), value) in &counted {
+        if labels["format"] != "protobuf" {
+            assert_eq!(*value, 0.0, "a scrape in {labels:?}");
+        }
+    }
+    let reply = get(addr, "/metrics", &[("accept", PROMETHEUS_NATIVE_ACCEPT)]).await;
+    assert_eq!(reply.header("content-type"), PROTOBUF);
+
+    // Every value it stored equals the text format's, and it stored every series the text format has.
+    let text = get(addr, "/metrics", &[("accept", "text/plain")]).await;
+    let exposed: std::collections::BTreeMap<_, _> =
+        by_series(&text.exposition()).into_iter().filter(|((name, _), _)| name.starts_with("llmdevops_")).collect();
+    assert!(exposed.len() > 50, "only {} llmdevops series", exposed.len());
+    let stored = query(prometheus_addr, "{__name__=~\"llmdevops_.+\",job=\"protobuf\"}").await;
+    assert_eq!(stored.keys().collect::<Vec<_>>(), exposed.keys().collect::<Vec<_>>(), "the series stored");
+    for (key, value) in &exposed {
+        assert_eq!(stored[key], *value, "{key:?}");
+    }
+    assert!(sigterm(&mut example).success());
 }

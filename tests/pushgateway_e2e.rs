@@ -1,6 +1,7 @@
 //! End to end: the batch_job example pushes to a real Pushgateway (Debian's `prometheus-pushgateway`, on
-//! loopback), which then exposes the pushed values under the job and instance grouping labels; the
-//! example's `--delete` removes its group and leaves the others.
+//! loopback), in protobuf (the default) from one instance and in the text format (`--format text`) from
+//! another; the gateway then exposes the pushed values of both under the job and instance grouping labels,
+//! alike; the example's `--delete` removes its group and leaves the others.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -54,13 +55,17 @@ async fn batch_job_pushes_its_metrics_and_deletes_its_group() {
     .await;
     assert!(exposed(gateway, "batch_").await.is_empty(), "a fresh gateway holds nothing");
 
-    // Two runs of the job, from two instances.
-    for (instance, records) in [("host-1", "500"), ("host-2", "300")] {
-        let out =
-            batch_job(&binary, gateway, &["--job", "nightly_import", "--instance", instance, "--records", records]);
+    // Two runs of the job, from two instances: one pushes protobuf, the other text.
+    for (instance, records, format) in [("host-1", "500", "protobuf"), ("host-2", "300", "text")] {
+        let mut args = vec!["--job", "nightly_import", "--instance", instance, "--records", records];
+        if format == "text" {
+            args.extend(["--format", "text"]);
+        }
+        let out = batch_job(&binary, gateway, &args);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{instance}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
         assert!(stdout.contains("/metrics/job/nightly_import/instance/"), "{stdout}");
+        assert!(stdout.contains(&format!("({format})")), "{instance} pushed {format}: {stdout}");
     }
 
     let series = exposed(gateway, "").await;
@@ -85,6 +90,31 @@ async fn batch_job_pushes_its_metrics_and_deletes_its_group() {
         assert!(pushed > 1.6e9, "{instance}: {pushed}");
         assert_eq!(value(&series, "push_failure_time_seconds", &with(&[])), Some(0.0), "{instance}");
     }
+    // Both pushes are exposed alike: the same series (but the values of the run), the same types and help.
+    let gateway_scrape = get(gateway, "/metrics", &[]).await.exposition();
+    let of_instance = |instance: &str| -> Vec<(String, Vec<String>)> {
+        let mut series: Vec<(String, Vec<String>)> = gateway_scrape
+            .samples()
+            .filter(|s| s.name.starts_with("batch_") && s.label("instance") == Some(instance))
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    s.labels.iter().filter(|(n, _)| n != "instance").map(|(n, v)| format!("{n}={v}")).collect(),
+                )
+            })
+            .collect();
+        series.sort();
+        series
+    };
+    assert_eq!(of_instance("host-1"), of_instance("host-2"), "the protobuf and the text push");
+    assert!(of_instance("host-1").len() > 10, "{:?}", of_instance("host-1"));
+    for family in gateway_scrape.families().iter().filter(|f| f.name.starts_with("batch_")) {
+        assert!(
+            family.help.as_deref().is_some_and(|h| !h.is_empty() && !h.starts_with("Metric read from")),
+            "{family:?}"
+        );
+    }
+
     // Nothing without the grouping labels.
     for ((name, labels), _) in series.iter().filter(|((name, _), _)| name.starts_with("batch_")) {
         assert_eq!(labels.get("job").map(String::as_str), Some("nightly_import"), "{name}{labels:?}");

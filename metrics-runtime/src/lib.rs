@@ -3,7 +3,7 @@
 //! Annotate a struct with [`#[metrics]`](macro@metrics): the macro generates typed label enums, storage
 //! for every family and one typed method per family, and refuses bad names, units, buckets and label sets
 //! at compile time. Register the struct in a [`Registry`] and encode it in the Prometheus text format
-//! 0.0.4 or OpenMetrics 1.0.
+//! 0.0.4, OpenMetrics 1.0 or the Prometheus protobuf format.
 //!
 //! Everything the macro generates is built from the public API of this crate, which works without it:
 //! cells ([`Counter`], [`FloatCounter`], [`Gauge`], [`FloatGauge`], [`Histogram`], [`Info`]), families

@@ -3,7 +3,9 @@
 //! A job's metrics live in the Pushgateway under a group: the job name and optional grouping labels
 //! (`/metrics/job/<job>/<label>/<value>...`). [`Pushgateway::push`] replaces the whole group (`PUT`),
 //! [`Pushgateway::push_add`] replaces only the families it sends (`POST`), [`Pushgateway::delete`] drops
-//! the group (`DELETE`). The body is the registry's text exposition (0.0.4), which every Pushgateway reads.
+//! the group (`DELETE`). The body is the registry's exposition in the Prometheus protobuf format, which
+//! carries everything the registry holds (native histograms included) and which the Pushgateway reads
+//! since its first releases; [`Pushgateway::format`] switches to the text format 0.0.4.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -54,6 +56,8 @@ pub enum PushError {
     Http(hyper::Error),
     /// No answer within the timeout.
     Timeout(Duration),
+    /// A format the Pushgateway does not read (OpenMetrics): it takes protobuf or the text format 0.0.4.
+    UnsupportedFormat(Format),
     /// The gateway answered with an error status.
     Status {
         /// The status.
@@ -72,6 +76,10 @@ impl fmt::Display for PushError {
             PushError::Io(e) => write!(f, "cannot reach the Pushgateway: {e}"),
             PushError::Http(e) => write!(f, "HTTP exchange with the Pushgateway failed: {e}"),
             PushError::Timeout(d) => write!(f, "the Pushgateway did not answer within {d:?}"),
+            PushError::UnsupportedFormat(format) => write!(
+                f,
+                "the Pushgateway does not read {format:?}: push in Format::Protobuf (the default) or Format::Text"
+            ),
             PushError::Status { status, body } => write!(f, "the Pushgateway answered {status}: {body}"),
         }
     }
@@ -97,6 +105,7 @@ pub struct Pushgateway {
     grouping: Vec<(String, String)>,
     timeout: Duration,
     bearer: Option<String>,
+    format: Format,
 }
 
 impl Pushgateway {
@@ -123,6 +132,7 @@ impl Pushgateway {
             grouping: Vec::new(),
             timeout: Duration::from_secs(10),
             bearer: None,
+            format: Format::Protobuf,
         })
     }
 
@@ -141,6 +151,17 @@ impl Pushgateway {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// The format of the pushed body: [`Format::Protobuf`] (the default) or [`Format::Text`] (0.0.4, for a
+    /// gateway behind something that reads text only). OpenMetrics is refused: the Pushgateway would read
+    /// it as 0.0.4 and reject what differs.
+    pub fn format(mut self, format: Format) -> Result<Self, PushError> {
+        if format == Format::OpenMetrics {
+            return Err(PushError::UnsupportedFormat(format));
+        }
+        self.format = format;
+        Ok(self)
     }
 
     /// Sends `Authorization: Bearer <token>` with every request.
@@ -183,13 +204,13 @@ impl Pushgateway {
     async fn send(&self, method: Method, registry: Option<&Registry>) -> Result<(), PushError> {
         let mut body = Vec::new();
         if let Some(registry) = registry {
-            registry.encode(Format::Text, &mut body).map_err(PushError::Encode)?;
+            registry.encode(self.format, &mut body).map_err(PushError::Encode)?;
         }
         let mut request = Request::builder()
             .method(method)
             .uri(self.path())
             .header(http::header::HOST, &self.authority)
-            .header(http::header::CONTENT_TYPE, Format::Text.content_type())
+            .header(http::header::CONTENT_TYPE, self.format.content_type())
             .header(http::header::USER_AGENT, concat!("promstruct/", env!("CARGO_PKG_VERSION")));
         if let Some(token) = &self.bearer {
             request = request.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
@@ -277,6 +298,11 @@ mod tests {
         let g = Pushgateway::new("http://gw:9091", "j").unwrap();
         assert!(g.clone().grouping("Bad-Name", "x").is_err());
         assert!(g.clone().grouping("job", "x").is_err());
-        assert!(g.grouping("a", "1").unwrap().grouping("a", "2").is_err());
+        assert!(g.clone().grouping("a", "1").unwrap().grouping("a", "2").is_err());
+        let refused = g.clone().format(Format::OpenMetrics).unwrap_err();
+        assert!(matches!(refused, PushError::UnsupportedFormat(Format::OpenMetrics)), "{refused}");
+        assert!(refused.to_string().contains("Format::Protobuf"), "{refused}");
+        assert_eq!(g.clone().format, Format::Protobuf, "protobuf by default");
+        assert_eq!(g.format(Format::Text).unwrap().format, Format::Text);
     }
 }

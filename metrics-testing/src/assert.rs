@@ -16,25 +16,33 @@ fn format_name(format: Format) -> &'static str {
     match format {
         Format::Text => "text format 0.0.4",
         Format::OpenMetrics => "OpenMetrics",
+        Format::Protobuf => "protobuf",
     }
 }
 
 /// Encodes `registry` in `format`; panics if a collector panics.
 #[track_caller]
-fn encode(registry: &Registry, format: Format) -> String {
+fn encode(registry: &Registry, format: Format) -> Vec<u8> {
     let mut buf = Vec::new();
     if let Err(err) = registry.encode(format, &mut buf) {
         panic!("the registry could not be encoded: {err}");
     }
-    match String::from_utf8(buf) {
+    buf
+}
+
+/// The body as text, or a panic naming the format when it is not UTF-8.
+#[track_caller]
+fn as_text(body: &[u8], format: Format) -> &str {
+    match std::str::from_utf8(body) {
         Ok(text) => text,
         Err(err) => panic!("the {} exposition is not UTF-8: {err}", format_name(format)),
     }
 }
 
-/// Each violation with the line it is on, for a panic message.
-pub(crate) fn render(text: &str, violations: &[Violation]) -> String {
-    let lines: Vec<&str> = text.split('\n').collect();
+/// Each violation with the line it is on (a text body's), for a panic message.
+pub(crate) fn render(body: &[u8], format: Format, violations: &[Violation]) -> String {
+    let text = if format.is_text() { String::from_utf8_lossy(body) } else { "".into() };
+    let lines: Vec<&str> = if format.is_text() { text.split('\n').collect() } else { Vec::new() };
     let mut out = String::new();
     for v in violations {
         let _ = writeln!(out, "  {v}");
@@ -58,7 +66,27 @@ pub(crate) fn render(text: &str, violations: &[Violation]) -> String {
 /// ```
 #[track_caller]
 pub fn assert_valid(text: &str, format: Format) -> Exposition {
-    let outcome = crate::parse(text, format);
+    assert_valid_body(text.as_bytes(), format)
+}
+
+/// [`assert_valid`] for a body as received, in any format: a text format's must be UTF-8, a protobuf
+/// one is read by [`parse_protobuf`](crate::parse_protobuf).
+///
+/// ```
+/// use promstruct::{Format, Registry};
+/// use promstruct_testing::assert_valid_body;
+///
+/// let mut body = Vec::new();
+/// Registry::new().encode(Format::Protobuf, &mut body).unwrap();
+/// let exposition = assert_valid_body(&body, Format::Protobuf);
+/// assert_eq!(exposition.value("promstruct_series", &[]), Some(0.0));
+/// ```
+#[track_caller]
+pub fn assert_valid_body(body: &[u8], format: Format) -> Exposition {
+    let outcome = match format {
+        Format::Protobuf => crate::parse_protobuf(body),
+        _ => crate::parse(as_text(body, format), format),
+    };
     let violations: Vec<Violation> = match &outcome {
         Ok(exposition) => exposition.warnings().to_vec(),
         Err(violations) => violations.as_slice().to_vec(),
@@ -70,7 +98,7 @@ pub fn assert_valid(text: &str, format: Format) -> Exposition {
             format_name(format),
             violations.len(),
             violations.len() - errors,
-            render(text, &violations)
+            render(body, format, &violations)
         );
     }
     match outcome {
@@ -94,7 +122,7 @@ pub fn assert_valid(text: &str, format: Format) -> Exposition {
 /// ```
 #[track_caller]
 pub fn scrape(registry: &Registry, format: Format) -> Exposition {
-    assert_valid(&encode(registry, format), format)
+    assert_valid_body(&encode(registry, format), format)
 }
 
 /// The value of the sample `name{labels}` (suffix included: `jobs_total`) in an OpenMetrics scrape of
@@ -190,7 +218,8 @@ fn distance(a: &str, b: &str) -> usize {
 
 /// Panics unless the families `expected` describes are exposed by `registry` exactly so.
 ///
-/// `expected` is exposition text in `format`; indentation common to its lines is removed, so it can be an
+/// `expected` is exposition text in `format` (in the text format 0.0.4 for [`Format::Protobuf`], whose
+/// scrape is compared by its samples); indentation common to its lines is removed, so it can be an
 /// indented raw string, and in OpenMetrics a missing `# EOF` is added. For each family it names (by its
 /// `# TYPE` line, which it must have for typed families), the scrape must have the same type, the same
 /// `# HELP` and `# UNIT` where `expected` writes them, and the same series with the same values,
@@ -225,29 +254,35 @@ fn distance(a: &str, b: &str) -> usize {
 /// ```
 #[track_caller]
 pub fn assert_scrape_eq(registry: &Registry, format: Format, expected: &str) {
-    assert_exposition_eq(&encode(registry, format), format, expected);
+    exposition_eq(&encode(registry, format), format, expected);
 }
 
 /// [`assert_scrape_eq`] for exposition text obtained otherwise (an HTTP response body, a custom encoder):
 /// panics unless `actual` is valid in `format` and has the families `expected` names exactly so.
 #[track_caller]
 pub fn assert_exposition_eq(actual: &str, format: Format, expected: &str) {
+    exposition_eq(actual.as_bytes(), format, expected);
+}
+
+#[track_caller]
+fn exposition_eq(actual: &[u8], format: Format, expected: &str) {
     let mut expected_text = dedent(expected);
     if format == Format::OpenMetrics && !expected_text.lines().any(|l| l == "# EOF") {
         expected_text.push_str("# EOF\n");
     }
-    let expected = match crate::parse(&expected_text, format) {
+    let expected_format = if format == Format::Protobuf { Format::Text } else { format };
+    let expected = match crate::parse(&expected_text, expected_format) {
         Ok(expected) => expected,
         Err(violations) => {
             let errors: Vec<Violation> = violations.errors().cloned().collect();
             panic!(
                 "the expected text is not a valid {} exposition:\n{}\n{expected_text}",
-                format_name(format),
-                render(&expected_text, &errors)
+                format_name(expected_format),
+                render(expected_text.as_bytes(), expected_format, &errors)
             );
         }
     };
-    let scraped = assert_valid(actual, format);
+    let scraped = assert_valid_body(actual, format);
     let differences = compare(&scraped, &expected);
     if differences.is_empty() {
         return;
@@ -257,11 +292,23 @@ pub fn assert_exposition_eq(actual: &str, format: Format, expected: &str) {
         let _ = writeln!(message, "  - {difference}");
     }
     let _ = write!(message, "expected:\n{expected_text}actual (the same families):\n");
-    let lines: Vec<&str> = actual.split('\n').collect();
-    for family in expected.families() {
-        if let Some(found) = scraped.family(&family.name) {
-            for line in lines.iter().take(found.last_line).skip(found.first_line - 1) {
-                let _ = writeln!(message, "{line}");
+    if format.is_text() {
+        let actual = String::from_utf8_lossy(actual);
+        let lines: Vec<&str> = actual.split('\n').collect();
+        for family in expected.families() {
+            if let Some(found) = scraped.family(&family.name) {
+                for line in lines.iter().take(found.last_line).skip(found.first_line - 1) {
+                    let _ = writeln!(message, "{line}");
+                }
+            }
+        }
+    } else {
+        for family in expected.families() {
+            if let Some(found) = scraped.family(&family.name) {
+                let _ = writeln!(message, "# TYPE {} {}", found.name, found.kind);
+                for sample in &found.samples {
+                    let _ = writeln!(message, "{} {}", sample.series(), show(sample.value));
+                }
             }
         }
     }

@@ -1,5 +1,5 @@
-//! A strict parser of both Prometheus exposition formats, and assertion helpers for tests of
-//! instrumentation written with [`promstruct`].
+//! A strict parser of the Prometheus exposition formats (both text formats and protobuf), and assertion
+//! helpers for tests of instrumentation written with [`promstruct`].
 //!
 //! Scrapers accept far more than the specifications allow, so a test that only checks that Prometheus
 //! reads an exposition proves little. [`parse`] reads OpenMetrics 1.0 or the text format 0.0.4 and reports
@@ -22,6 +22,12 @@
 //!   equal to `_count`, `_sum` and `_count` together (OpenMetrics) or both present (0.0.4), no `_sum`
 //!   beside a negative bound (OpenMetrics).
 //!
+//! A protobuf body (`application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+//! encoding=delimited`) is read by [`parse_protobuf`] into the same model, its samples those the text
+//! format would show, checked by the same rules once decoded, and with what only protobuf carries beside
+//! them: creation times ([`Sample::created`]), exemplars, units and native histograms
+//! ([`ParsedFamily::native_histograms`]).
+//!
 //! What the specification allows but none of our encoders writes (tabs and doubled blanks in 0.0.4,
 //! `# UNIT` in 0.0.4, a non-canonical `le`, metadata not in the order TYPE, UNIT, HELP) is a
 //! [`Severity::Warning`]: [`parse`] succeeds and lists it in [`Exposition::warnings`]. The OpenMetrics
@@ -31,7 +37,7 @@
 //! The assertion helpers validate every scrape they take, warnings included, and fail with a readable
 //! message: [`assert_value`] checks one sample of a registry in one line, [`assert_scrape_eq`] compares the
 //! families of a scrape with expected text (in any series order), [`scrape`] returns a validated
-//! [`Exposition`] to query.
+//! [`Exposition`] to query; each works in every format, protobuf included.
 //!
 //! It is meant as a dev-dependency, beside `promstruct` as a normal one:
 //!
@@ -62,13 +68,16 @@ mod lex;
 mod model;
 mod number;
 mod parser;
+mod protobuf;
 mod violation;
 
 #[cfg(test)]
 mod tests;
 
-pub use assert::{assert_exposition_eq, assert_scrape_eq, assert_valid, assert_value, scrape, value};
-pub use model::{Exemplar, Exposition, FamilyType, ParsedFamily, Sample};
+pub use assert::{
+    assert_exposition_eq, assert_scrape_eq, assert_valid, assert_valid_body, assert_value, scrape, value,
+};
+pub use model::{Exemplar, Exposition, FamilyType, NativeHistogram, ParsedFamily, Sample};
 pub use violation::{Rule, Severity, Violation, Violations};
 
 use promstruct::Format;
@@ -77,6 +86,8 @@ use promstruct::Format;
 ///
 /// Returns the exposition if it breaks no rule of the format (it may still carry
 /// [warnings](Exposition::warnings)); otherwise every violation found, errors and warnings, in text order.
+/// With [`Format::Protobuf`] the text's bytes are read as a protobuf body ([`parse_protobuf`], which takes
+/// bytes that need not be UTF-8).
 ///
 /// ```
 /// use promstruct::Format;
@@ -88,6 +99,9 @@ use promstruct::Format;
 /// assert_eq!(exposition.value("jobs_total", &[("queue", "mail")]), Some(3.0));
 /// ```
 pub fn parse(text: &str, format: Format) -> Result<Exposition, Violations> {
+    if format == Format::Protobuf {
+        return parse_protobuf(text.as_bytes());
+    }
     let (families, report) = parser::run(text, format);
     if report.has_errors() {
         return Err(Violations(report.into_sorted()));
@@ -95,8 +109,41 @@ pub fn parse(text: &str, format: Format) -> Result<Exposition, Violations> {
     Ok(Exposition::new(format, families, report.into_sorted()))
 }
 
+/// Parses a body in the Prometheus protobuf format: `MetricFamily` messages, each prefixed by its length
+/// as a varint.
+///
+/// Returns the exposition (of format [`Format::Protobuf`]) if it decodes against client_model's
+/// `metrics.proto` and, once decoded, breaks no rule of the text format 0.0.4, whose samples it has: a
+/// counter family `foo_total` has the sample `foo_total`, a histogram its buckets with `+Inf`, `_sum` and
+/// `_count`. Otherwise every violation, each at its message (as the line) and byte offset (as the
+/// column).
+///
+/// ```
+/// use promstruct::{Counter, DenseFamily, Descriptor, Format, MetricType, Registry};
+/// use promstruct_testing::parse_protobuf;
+/// use std::sync::Arc;
+///
+/// let jobs = Arc::new(DenseFamily::<(), Counter>::new(Descriptor::new("jobs", MetricType::Counter, "Jobs.").unwrap(), ()));
+/// let registry = Registry::builder().self_metrics(false).build();
+/// registry.register(jobs.clone()).unwrap();
+/// jobs.get(()).inc_by(3);
+/// let mut body = Vec::new();
+/// registry.encode(Format::Protobuf, &mut body).unwrap();
+///
+/// let exposition = parse_protobuf(&body).unwrap();
+/// assert_eq!(exposition.value("jobs_total", &[]), Some(3.0));
+/// assert!(exposition.sample("jobs_total", &[]).unwrap().created.is_some());
+/// ```
+pub fn parse_protobuf(body: &[u8]) -> Result<Exposition, Violations> {
+    let (families, report) = protobuf::run(body);
+    if report.has_errors() {
+        return Err(Violations(report.into_sorted()));
+    }
+    Ok(Exposition::new(Format::Protobuf, families, report.into_sorted()))
+}
+
 /// Every violation in `text` read as `format`, errors and warnings, in text order; empty when the text is
-/// clean.
+/// clean. With [`Format::Protobuf`], [`validate_protobuf`] of the text's bytes.
 ///
 /// ```
 /// use promstruct::Format;
@@ -109,5 +156,23 @@ pub fn parse(text: &str, format: Format) -> Result<Exposition, Violations> {
 /// assert_eq!((violations[0].line, violations[0].rule), (5, Rule::InfCountMismatch));
 /// ```
 pub fn validate(text: &str, format: Format) -> Vec<Violation> {
+    if format == Format::Protobuf {
+        return validate_protobuf(text.as_bytes());
+    }
     parser::run(text, format).1.into_sorted()
+}
+
+/// Every violation in a protobuf body (see [`parse_protobuf`]), errors and warnings, in message order;
+/// empty when the body is clean.
+///
+/// ```
+/// use promstruct_testing::{Rule, validate_protobuf};
+///
+/// // A message that claims 5 bytes where 2 are left.
+/// let violations = validate_protobuf(&[5, 0x0a, 0x01]);
+/// assert_eq!((violations[0].line, violations[0].rule), (1, Rule::Protobuf));
+/// assert!(validate_protobuf(&[]).is_empty());
+/// ```
+pub fn validate_protobuf(body: &[u8]) -> Vec<Violation> {
+    protobuf::run(body).1.into_sorted()
 }

@@ -69,15 +69,16 @@ impl FamilyType {
 
     /// The suffixes this type's sample names add to the family name in `format`.
     ///
-    /// In 0.0.4 a counter's family name is its sample name (`foo_total`), so its suffix is empty.
+    /// In 0.0.4 and protobuf a counter's family name is its sample name (`foo_total`), so its suffix is
+    /// empty.
     pub const fn sample_suffixes(self, format: Format) -> &'static [&'static str] {
         match (self, format) {
             (FamilyType::Counter, Format::OpenMetrics) => &["_total", "_created"],
             (FamilyType::Histogram, Format::OpenMetrics) => &["_bucket", "_sum", "_count", "_created"],
-            (FamilyType::Histogram, Format::Text) => &["_bucket", "_sum", "_count"],
+            (FamilyType::Histogram, Format::Text | Format::Protobuf) => &["_bucket", "_sum", "_count"],
             (FamilyType::GaugeHistogram, _) => &["_bucket", "_gsum", "_gcount"],
             (FamilyType::Summary, Format::OpenMetrics) => &["", "_sum", "_count", "_created"],
-            (FamilyType::Summary, Format::Text) => &["", "_sum", "_count"],
+            (FamilyType::Summary, Format::Text | Format::Protobuf) => &["", "_sum", "_count"],
             (FamilyType::Info, _) => &["_info"],
             _ => &[""],
         }
@@ -116,11 +117,16 @@ pub struct Sample {
     pub labels: Vec<(String, String)>,
     /// The value.
     pub value: f64,
-    /// The timestamp as written: milliseconds in 0.0.4, seconds in OpenMetrics.
+    /// The timestamp as written: milliseconds in 0.0.4 and protobuf (`timestamp_ms`), seconds in
+    /// OpenMetrics.
     pub timestamp: Option<f64>,
-    /// The exemplar (OpenMetrics only).
+    /// The exemplar (OpenMetrics, and protobuf's on counters and buckets).
     pub exemplar: Option<Exemplar>,
-    /// The line it was on, counted from 1.
+    /// The time the series was created, in seconds since the epoch, where the format carries it beside
+    /// the samples: protobuf's `created_timestamp`, on every sample of its counter or histogram.
+    /// OpenMetrics writes it as a `_created` sample instead, and 0.0.4 has none.
+    pub created: Option<f64>,
+    /// The line it was on, counted from 1; in protobuf, the `MetricFamily` message, counted from 1.
     pub line: usize,
 }
 
@@ -198,15 +204,70 @@ pub struct ParsedFamily {
     pub help: Option<String>,
     /// Its `# UNIT` (OpenMetrics), if it has one; an empty `# UNIT` reads as none.
     pub unit: Option<String>,
-    /// Its samples, in the order written.
+    /// Its samples, in the order written. A protobuf histogram has the samples the text formats would
+    /// show: its classic buckets with `+Inf`, `_sum` and `_count` (only `+Inf`, `_sum` and `_count` when
+    /// it is native only).
     pub samples: Vec<Sample>,
-    /// The first line of the family, counted from 1.
+    /// Its native histograms, one a series that has one (protobuf only).
+    pub native_histograms: Vec<NativeHistogram>,
+    /// The first line of the family, counted from 1; in protobuf, its `MetricFamily` message.
     pub first_line: usize,
-    /// The last line of the family.
+    /// The last line of the family (the same message in protobuf).
     pub last_line: usize,
 }
 
+/// A native histogram, as a protobuf `Histogram` with a schema carries it: exponential buckets of base
+/// `2^(2^-schema)`, bucket `i` holding the observations in `(base^(i-1), base^i]` (negated for the
+/// negative buckets), and a zero bucket.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct NativeHistogram {
+    /// The series' labels, in the order written.
+    pub labels: Vec<(String, String)>,
+    /// The schema, in `-4..=8`.
+    pub schema: i32,
+    /// The zero bucket's half-width: it holds the observations in `[-zero_threshold, zero_threshold]`.
+    pub zero_threshold: f64,
+    /// The observations in the zero bucket.
+    pub zero_count: f64,
+    /// All observations (NaN ones count here and in no bucket).
+    pub count: f64,
+    /// The sum of the observations.
+    pub sum: f64,
+    /// The populated positive buckets as `(index, count)`, by increasing index, absolute counts (the
+    /// deltas summed).
+    pub positive: Vec<(i32, f64)>,
+    /// The populated negative buckets, likewise.
+    pub negative: Vec<(i32, f64)>,
+    /// The time the series was created, in seconds since the epoch, if given.
+    pub created: Option<f64>,
+}
+
+impl NativeHistogram {
+    /// The base of the schema's buckets: `2^(2^-schema)`.
+    pub fn base(&self) -> f64 {
+        2f64.powf(2f64.powi(-self.schema))
+    }
+
+    /// The upper bound of positive bucket `index` (the lower is the previous one's): `base^index`.
+    pub fn upper_bound(&self, index: i32) -> f64 {
+        // `2^(index * 2^-schema)`, exact at every power of two.
+        2f64.powf(f64::from(index) * 2f64.powi(-self.schema))
+    }
+
+    /// Whether the series' labels are exactly `labels`, in any order.
+    pub fn has_labels(&self, labels: &[(&str, &str)]) -> bool {
+        self.labels.len() == labels.len()
+            && same_label_sets(self.labels.iter().map(|(n, v)| (n.as_str(), v.as_str())), labels.iter().copied())
+    }
+}
+
 impl ParsedFamily {
+    /// The native histogram of the series with exactly the labels `labels` (in any order).
+    pub fn native_histogram(&self, labels: &[(&str, &str)]) -> Option<&NativeHistogram> {
+        self.native_histograms.iter().find(|h| h.has_labels(labels))
+    }
+
     /// The first sample named `name` with exactly the labels `labels` (in any order).
     pub fn sample(&self, name: &str, labels: &[(&str, &str)]) -> Option<&Sample> {
         self.samples.iter().find(|s| s.name == name && s.has_labels(labels))
@@ -298,6 +359,11 @@ impl Exposition {
     /// ```
     pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         self.sample(name, labels).map(|s| s.value)
+    }
+
+    /// The native histogram of the family `name` with exactly the labels `labels` (protobuf only).
+    pub fn native_histogram(&self, name: &str, labels: &[(&str, &str)]) -> Option<&NativeHistogram> {
+        self.family(name)?.native_histogram(labels)
     }
 
     /// Every sample named `name`, whatever its labels.

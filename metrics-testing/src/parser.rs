@@ -232,6 +232,7 @@ impl Engine {
             help: None,
             unit: None,
             samples: Vec::new(),
+            native_histograms: Vec::new(),
             first_line: line,
             last_line: line,
         });
@@ -530,7 +531,7 @@ impl Engine {
         }
 
         let RawSample { name, labels, value, timestamp, exemplar, .. } = raw;
-        self.families[f].samples.push(Sample { name, labels, value, timestamp, exemplar, line });
+        self.families[f].samples.push(Sample { name, labels, value, timestamp, exemplar, created: None, line });
     }
 
     /// The checks on one sample that its family's type makes; returns its `le` or `quantile` bound.
@@ -885,7 +886,7 @@ fn same_labels(a: &[(String, String)], skip_a: Option<&str>, b: &[(String, Strin
 fn is_help_line(text: &str, format: Format) -> bool {
     match format {
         Format::OpenMetrics => text.starts_with("# HELP "),
-        Format::Text => {
+        Format::Text | Format::Protobuf => {
             let rest = text.trim_start_matches([' ', '\t']);
             rest.strip_prefix('#')
                 .map(|r| r.trim_start_matches([' ', '\t']))

@@ -108,6 +108,14 @@ pub enum Rule {
     TypeValue,
     /// A number that should be in canonical form and is not (`le="1"` for `1.0`).
     NonCanonicalNumber,
+    /// A protobuf body that does not decode against client_model's `metrics.proto`: a malformed or cut
+    /// varint, length prefix or field, a wire type the field does not have, a string that is not UTF-8,
+    /// a series without the value message of its family's type.
+    Protobuf,
+    /// A protobuf native histogram whose schema is outside `-4..=8`, whose spans list another number of
+    /// buckets than it gives, whose spans go back, or whose buckets are negative or hold more
+    /// observations than its count.
+    NativeHistogram,
 }
 
 impl Rule {
@@ -149,6 +157,8 @@ impl Rule {
             Rule::CounterValue => "counter-value",
             Rule::TypeValue => "type-value",
             Rule::NonCanonicalNumber => "non-canonical-number",
+            Rule::Protobuf => "protobuf",
+            Rule::NativeHistogram => "native-histogram",
         }
     }
 }
@@ -163,9 +173,10 @@ impl fmt::Display for Rule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Violation {
-    /// The line, counted from 1.
+    /// The line, counted from 1; in a protobuf body, the `MetricFamily` message, counted from 1.
     pub line: usize,
-    /// The column, counted from 1 in characters (not bytes).
+    /// The column, counted from 1 in characters (not bytes); in a protobuf body, the byte offset from the
+    /// start of the body, counted from 1, of what is at fault (the message, the series or the field).
     pub column: usize,
     /// The rule broken.
     pub rule: Rule,

@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 
 use promstruct::Format;
-use promstruct_testing::{Exposition, parse};
+use promstruct_testing::{Exposition, parse, parse_protobuf};
 
 /// The format a `Content-Type` names: OpenMetrics for `application/openmetrics-text`, the text format
-/// 0.0.4 for `text/plain`; panics on anything else.
+/// 0.0.4 for `text/plain`, protobuf for `application/vnd.google.protobuf`; panics on anything else.
 pub fn format_of(content_type: &str) -> Format {
     let media = content_type.split(';').next().unwrap_or("").trim();
     match media {
         "application/openmetrics-text" => Format::OpenMetrics,
         "text/plain" => Format::Text,
+        "application/vnd.google.protobuf" => Format::Protobuf,
         _ => panic!("`{content_type}` is not the Content-Type of an exposition"),
     }
 }
@@ -23,6 +24,17 @@ pub fn format_of(content_type: &str) -> Format {
 #[track_caller]
 pub fn parse_strictly(text: &str, format: Format) -> Exposition {
     parse(text, format).unwrap_or_else(|violations| panic!("not a valid {format:?} exposition: {violations}\n{text}"))
+}
+
+/// [`parse_strictly`] for a body as received, in any format (a protobuf one need not be UTF-8).
+#[track_caller]
+pub fn parse_body_strictly(body: &[u8], format: Format) -> Exposition {
+    if format == Format::Protobuf {
+        return parse_protobuf(body).unwrap_or_else(|violations| {
+            panic!("not a valid protobuf exposition ({} bytes): {violations}", body.len())
+        });
+    }
+    parse_strictly(std::str::from_utf8(body).expect("a UTF-8 exposition"), format)
 }
 
 /// The value of the sample `name{labels}` (labels in any order); panics, showing the exposition's samples,

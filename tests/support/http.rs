@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::exposition::{format_of, parse_strictly};
+use crate::exposition::{format_of, parse_body_strictly};
 
 /// The Accept header of Prometheus 2.42.
 pub const PROMETHEUS_2_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
@@ -31,6 +31,11 @@ pub const PROMETHEUS_NATIVE_ACCEPT: &str = "application/vnd.google.protobuf;prot
 pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 /// The `Content-Type` of a text format 0.0.4 response.
 pub const TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// The `Content-Type` of a protobuf response.
+pub const PROTOBUF: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+/// The Accept header of Prometheus 3.x with `scrape_native_histograms: true` (protobuf first).
+pub const PROMETHEUS_3_NATIVE_ACCEPT: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
 
 /// A server on a free loopback port, stopped by [`TestServer::stop`] (or aborted when dropped).
 #[derive(Debug)]
@@ -113,8 +118,7 @@ impl Reply {
             "" | "identity" => self.body.clone(),
             other => panic!("an exposition in Content-Encoding {other:?}"),
         };
-        let text = String::from_utf8(body).expect("a UTF-8 exposition");
-        parse_strictly(&text, format_of(self.header("content-type")))
+        parse_body_strictly(&body, format_of(self.header("content-type")))
     }
 }
 

@@ -8,10 +8,12 @@
 //! - [`programs`]: the examples and other programs (Prometheus, the Pushgateway) as child processes;
 //! - [`prometheus`]: a real Prometheus server, started on a scrape configuration and queried;
 //! - [`tls`]: certificates made at test time (rcgen) and an HTTPS client.
+//! - [`protoc`]: `protoc --decode`, the independent decoder of the protobuf format, and its output read.
 
 pub mod exposition;
 pub mod http;
 pub mod programs;
 pub mod prometheus;
+pub mod protoc;
 pub mod tls;
 pub mod validators;

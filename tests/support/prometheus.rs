@@ -49,6 +49,11 @@ pub async fn query(prometheus: SocketAddr, promql: &str) -> BTreeMap<SeriesKey, 
 /// Starts Prometheus with the scrape `jobs` (YAML list items) and waits until its `count` targets are up,
 /// scraped without error.
 pub async fn start_prometheus(tmp: &Scratch, jobs: &str, count: usize) -> (Running, SocketAddr) {
+    start_prometheus_with(tmp, jobs, count, &[]).await
+}
+
+/// [`start_prometheus`] with more command-line `flags`, such as `--enable-feature=native-histograms`.
+pub async fn start_prometheus_with(tmp: &Scratch, jobs: &str, count: usize, flags: &[&str]) -> (Running, SocketAddr) {
     let port = free_port();
     let prometheus_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let prometheus_yml = tmp.0.join("prometheus.yml");
@@ -66,6 +71,7 @@ pub async fn start_prometheus(tmp: &Scratch, jobs: &str, count: usize) -> (Runni
             .arg(format!("--config.file={}", prometheus_yml.display()))
             .arg(format!("--storage.tsdb.path={}", tmp.0.join("data").display()))
             .arg(format!("--web.listen-address={prometheus_addr}"))
+            .args(flags)
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()

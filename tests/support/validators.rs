@@ -19,7 +19,8 @@ pub fn python() -> PathBuf {
     if venv.exists() { venv } else { PathBuf::from("python3") }
 }
 
-fn run(mut cmd: Command, stdin: &[u8], what: &str) -> (i32, String) {
+/// Runs `cmd` with `stdin` as its input; its exit code and its output, stdout then stderr.
+pub(crate) fn run(mut cmd: Command, stdin: &[u8], what: &str) -> (i32, String) {
     let program = format!("{:?}", cmd.get_program());
     let mut child =
         cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| {

@@ -1,11 +1,12 @@
 //! The sample lines of one family: a [`FamilyEncoder`] writes each series of the family [`Encoder::family`]
-//! began, its labels rendered once into the first line and copied into the others.
+//! began, its labels rendered once into the first line and copied into the others; in the protobuf format,
+//! one `Metric` message a series (`protobuf`).
 
 use std::ops::Range;
 
 use super::labels::labels_in_braces;
 use super::number::{write_number, write_timestamp};
-use super::{EncodeLabels, Encoder, Format, Number};
+use super::{EncodeLabels, Encoder, Format, Number, protobuf};
 use crate::Descriptor;
 use crate::cell::Buckets;
 
@@ -38,8 +39,12 @@ impl FamilyEncoder<'_, '_> {
         self.enc.format
     }
 
-    /// A counter series: `_total`, and in OpenMetrics `_created` (seconds since the epoch) when given.
+    /// A counter series: `_total`, and in OpenMetrics `_created` (seconds since the epoch) when given; in
+    /// protobuf a `Counter` with its `created_timestamp`.
     pub fn counter(&mut self, labels: &dyn EncodeLabels, value: Number, created: Option<f64>) {
+        if self.enc.format == Format::Protobuf {
+            return self.protobuf(|buf, guess| protobuf::counter(buf, labels, value, created, guess));
+        }
         let Encoder { buf, format, series, .. } = &mut *self.enc;
         *series += 1;
         let name = self.desc.name();
@@ -52,13 +57,20 @@ impl FamilyEncoder<'_, '_> {
 
     /// A gauge series.
     pub fn gauge(&mut self, labels: &dyn EncodeLabels, value: Number) {
+        if self.enc.format == Format::Protobuf {
+            return self.protobuf(|buf, guess| protobuf::gauge(buf, labels, value, guess));
+        }
         let Encoder { buf, series, .. } = &mut *self.enc;
         *series += 1;
         first_sample(buf, self.desc.name(), "", labels, value);
     }
 
-    /// An info series: `<name>_info{labels} 1` (a gauge in the text format).
+    /// An info series: `<name>_info{labels} 1` (a gauge in the text format, and in protobuf a `Gauge` of
+    /// value 1 in the family `<name>_info`).
     pub fn info(&mut self, labels: &dyn EncodeLabels) {
+        if self.enc.format == Format::Protobuf {
+            return self.protobuf(|buf, guess| protobuf::gauge(buf, labels, Number::U64(1), guess));
+        }
         let Encoder { buf, series, .. } = &mut *self.enc;
         *series += 1;
         first_sample(buf, self.desc.name(), "_info", labels, Number::U64(1));
@@ -67,9 +79,13 @@ impl FamilyEncoder<'_, '_> {
     /// A histogram series from a snapshot: every bucket, `_sum`, `_count`, and in OpenMetrics `_created`.
     ///
     /// OpenMetrics forbids `_sum` (and so `_count`) when a bound is negative; they are left out there.
+    /// In protobuf, a `Histogram` with its count, sum, cumulative buckets and `created_timestamp`.
     pub fn histogram(&mut self, labels: &dyn EncodeLabels, snapshot: HistogramSnapshot<'_>, created: Option<f64>) {
         let HistogramSnapshot { buckets, cumulative, sum } = snapshot;
         debug_assert_eq!(cumulative.len(), buckets.len() + 1);
+        if self.enc.format == Format::Protobuf {
+            return self.protobuf(|buf, guess| protobuf::histogram(buf, labels, snapshot, created, guess));
+        }
         let Encoder { buf, format, series, .. } = &mut *self.enc;
         *series += 1;
         let name = self.desc.name();
@@ -96,6 +112,16 @@ impl FamilyEncoder<'_, '_> {
             sample_head(buf, name, "_created", labels, None);
             end_timestamp(buf, ts);
         }
+    }
+
+    /// Writes one series' `Metric` message with `write`, which is given the buffer and the guess of its
+    /// length prefix's width and returns the width it needed. Out of line: the text formats' paths stay
+    /// as they were.
+    #[inline(never)]
+    fn protobuf(&mut self, write: impl FnOnce(&mut Vec<u8>, u8) -> u8) {
+        let Encoder { buf, series, metric_width, .. } = &mut *self.enc;
+        *series += 1;
+        *metric_width = write(buf, *metric_width);
     }
 
     /// A buffer for cumulative bucket counts that the encoder keeps between series.

@@ -39,15 +39,32 @@ impl<T: EncodeLabels + ?Sized> EncodeLabels for &T {
     }
 }
 
-/// Appends `name="value"` pairs to a series' label text, escaping values.
+/// Appends the labels of a series: `name="value"` pairs with values escaped in the text formats,
+/// `LabelPair` messages with raw values in the protobuf format.
 #[derive(Debug)]
 pub struct LabelWriter<'b> {
     buf: &'b mut Vec<u8>,
     /// Where the labels start in `buf`: a label written past it follows another and takes a comma.
     start: usize,
+    /// Whether the labels are `LabelPair` messages (the protobuf format) rather than text.
+    protobuf: bool,
+}
+
+impl<'b> LabelWriter<'b> {
+    /// A writer of `LabelPair` messages into the `Metric` being written at the end of `buf`.
+    pub(super) fn protobuf(buf: &'b mut Vec<u8>) -> Self {
+        let start = buf.len();
+        LabelWriter { buf, start, protobuf: true }
+    }
 }
 
 impl LabelWriter<'_> {
+    /// Whether the format wants each label's raw value through [`LabelWriter::label`] (protobuf), so that
+    /// a series keeping its label text escaped must read its values back instead of passing the text.
+    pub(crate) fn wants_raw_values(&self) -> bool {
+        self.protobuf
+    }
+
     fn separate(&mut self) {
         if self.buf.len() > self.start {
             self.buf.push(b',');
@@ -57,6 +74,7 @@ impl LabelWriter<'_> {
     /// Appends one label whose value is escaped already (or the text of several labels, the first name
     /// and the last `"` left out).
     pub(crate) fn escaped_label(&mut self, name: &str, escaped: &[u8]) {
+        debug_assert!(!self.protobuf, "escaped label text in the protobuf format");
         self.separate();
         self.buf.reserve(name.len() + escaped.len() + 3);
         self.buf.extend_from_slice(name.as_bytes());
@@ -65,9 +83,22 @@ impl LabelWriter<'_> {
         self.buf.push(b'"');
     }
 
+    /// Appends one label whose value is UTF-8 bytes, raw: the protobuf format's path for values a series
+    /// keeps as bytes. In the text formats it must not be used (the value would not be escaped).
+    #[inline]
+    pub(crate) fn label_bytes(&mut self, name: &str, value: &[u8]) {
+        debug_assert!(self.protobuf, "raw label bytes in a text format");
+        debug_assert!(std::str::from_utf8(value).is_ok(), "label value not UTF-8");
+        super::protobuf::put_label(self.buf, name.as_bytes(), value);
+    }
+
     /// Appends one label.
     pub fn label(&mut self, name: &str, value: &str) {
         debug_assert!(promstruct_naming::check_label_name(name, MetricType::Gauge).is_ok(), "bad label name {name:?}");
+        if self.protobuf {
+            super::protobuf::put_label(self.buf, name.as_bytes(), value.as_bytes());
+            return;
+        }
         self.separate();
         self.buf.extend_from_slice(name.as_bytes());
         self.buf.extend_from_slice(b"=\"");
@@ -85,10 +116,10 @@ pub(super) fn labels_in_braces(
 ) -> Range<usize> {
     let brace = buf.len();
     buf.push(b'{');
-    labels.encode_labels(&mut LabelWriter { buf, start: brace + 1 });
+    labels.encode_labels(&mut LabelWriter { buf, start: brace + 1, protobuf: false });
     let rendered = brace + 1..buf.len();
     if let Some((name, value)) = extra {
-        LabelWriter { buf, start: brace + 1 }.escaped_label(name, value.as_bytes());
+        LabelWriter { buf, start: brace + 1, protobuf: false }.escaped_label(name, value.as_bytes());
     }
     if buf.len() == brace + 1 {
         buf.truncate(brace);

@@ -1,21 +1,25 @@
-//! The exposition formats: Prometheus text 0.0.4 and OpenMetrics 1.0.
+//! The exposition formats: Prometheus text 0.0.4, OpenMetrics 1.0 and the Prometheus protobuf format.
 //!
 //! An [`Encoder`] writes into a caller's `Vec<u8>`. Families describe themselves with
 //! [`Encoder::family`], which writes the metadata lines, then write one call per series on the returned
 //! [`FamilyEncoder`]. Numbers are formatted with `itoa`/`ryu` straight into the buffer and label values are
 //! escaped by copying unescaped runs whole, so encoding allocates nothing per sample; the label text of a
-//! series is rendered once and copied into each of its sample lines.
+//! series is rendered once and copied into each of its sample lines. The protobuf format is written into
+//! the same buffer by hand, varint by varint, with no allocation per sample either.
 //!
 //! This module holds the [`Format`] and the [`Encoder`]; a family's sample lines are `family`, the label
-//! text of a series `labels`, numbers and timestamps `number`, escaping `escape`, and the metadata lines of
-//! each format `text` and `openmetrics`.
+//! text of a series `labels`, numbers and timestamps `number`, escaping `escape`, the metadata lines of
+//! each text format `text` and `openmetrics`, the protobuf messages `protobuf` over the wire primitives of
+//! `wire`.
 
 mod escape;
 mod family;
 mod labels;
 mod number;
 mod openmetrics;
+mod protobuf;
 mod text;
+mod wire;
 
 use crate::Descriptor;
 
@@ -31,33 +35,61 @@ pub enum Format {
     Text,
     /// OpenMetrics 1.0.0 text.
     OpenMetrics,
+    /// The Prometheus protobuf format: client_model's `MetricFamily` messages, each prefixed by its
+    /// length as a varint (`encoding=delimited`). Binary, not text.
+    Protobuf,
 }
 
 impl Format {
+    /// Every format, in the order negotiation prefers them when a request ranks them equally.
+    pub const ALL: [Format; 3] = [Format::Text, Format::OpenMetrics, Format::Protobuf];
+
     /// The exact `Content-Type` of a response in this format.
     pub const fn content_type(self) -> &'static str {
         match self {
             Format::Text => "text/plain; version=0.0.4; charset=utf-8",
             Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            Format::Protobuf => {
+                "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
+            }
         }
     }
 
-    /// The media type of the format, as type and subtype: `text`/`plain`, `application`/`openmetrics-text`.
+    /// The media type of the format, as type and subtype: `text`/`plain`, `application`/`openmetrics-text`,
+    /// `application`/`vnd.google.protobuf`.
     pub const fn media_type(self) -> (&'static str, &'static str) {
         match self {
             Format::Text => ("text", "plain"),
             Format::OpenMetrics => ("application", "openmetrics-text"),
+            Format::Protobuf => ("application", "vnd.google.protobuf"),
         }
     }
 
     /// The `version` parameters a request may name to get this format, the one written first. Our 0.0.4
     /// output is valid 1.0.0 text too (every name in it is a legacy Prometheus name); OpenMetrics 0.0.1 is
-    /// what Prometheus 2 asks for beside 1.0.0.
+    /// what Prometheus 2 asks for beside 1.0.0. The protobuf format has no version: none is listed, and a
+    /// request's `version` is not read for it.
     pub const fn versions(self) -> &'static [&'static str] {
         match self {
             Format::Text => &["0.0.4", "1.0.0"],
             Format::OpenMetrics => &["1.0.0", "0.0.1"],
+            Format::Protobuf => &[],
         }
+    }
+
+    /// The other parameters that name the format, each as name and value, which a request must give
+    /// with these values to get it: the protobuf format's message (`proto`) and framing (`encoding`), as
+    /// client_golang's negotiation requires them. The text formats have none.
+    pub const fn params(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Format::Text | Format::OpenMetrics => &[],
+            Format::Protobuf => &[("proto", "io.prometheus.client.MetricFamily"), ("encoding", "delimited")],
+        }
+    }
+
+    /// Whether the format is text (UTF-8, lines): the two text formats, not protobuf.
+    pub const fn is_text(self) -> bool {
+        !matches!(self, Format::Protobuf)
     }
 }
 
@@ -65,6 +97,9 @@ impl Format {
 #[derive(Debug, Default)]
 pub struct Scratch {
     counts: Vec<u64>,
+    /// Protobuf: the width of each family's length prefix in the previous scrape, by the family's place
+    /// in it, the guess for this one's (a right guess spares moving the family's messages).
+    family_widths: Vec<u8>,
 }
 
 impl Scratch {
@@ -81,12 +116,19 @@ pub struct Encoder<'a> {
     format: Format,
     scratch: &'a mut Scratch,
     series: usize,
+    /// Protobuf: the family being written, its frame and the series count when it began; closed by the
+    /// next [`Encoder::family`] or by [`Encoder::finish`].
+    open: Option<(wire::Frame, usize)>,
+    /// Protobuf: the families begun so far.
+    families: usize,
+    /// Protobuf: the width the last `Metric`'s length prefix needed, the guess for the next one's.
+    metric_width: u8,
 }
 
 impl<'a> Encoder<'a> {
     /// An encoder appending to `buf`, reusing `scratch`.
     pub fn new(format: Format, buf: &'a mut Vec<u8>, scratch: &'a mut Scratch) -> Self {
-        Encoder { buf, format, scratch, series: 0 }
+        Encoder { buf, format, scratch, series: 0, open: None, families: 0, metric_width: 1 }
     }
 
     /// The format being written.
@@ -102,18 +144,49 @@ impl<'a> Encoder<'a> {
     /// Writes the metadata of `desc` and returns the encoder for its series.
     ///
     /// Each family must be written once, all its series through the returned value, before the next.
+    /// In the protobuf format a family is one `MetricFamily` message, which ends when the next family
+    /// begins or the exposition finishes; a family without series writes no message, as client_golang
+    /// does.
     pub fn family<'e>(&'e mut self, desc: &'e Descriptor) -> FamilyEncoder<'e, 'a> {
         match self.format {
             Format::Text => text::write_metadata(self.buf, desc),
             Format::OpenMetrics => openmetrics::write_metadata(self.buf, desc),
+            Format::Protobuf => self.begin_protobuf_family(desc),
         }
         FamilyEncoder { enc: self, desc }
     }
 
-    /// Ends the exposition: OpenMetrics writes `# EOF`. Returns the number of series written.
-    pub fn finish(self) -> usize {
-        if self.format == Format::OpenMetrics {
-            self.buf.extend_from_slice(b"# EOF\n");
+    fn begin_protobuf_family(&mut self, desc: &Descriptor) {
+        self.end_protobuf_family();
+        let guess = self.scratch.family_widths.get(self.families).copied().unwrap_or(1);
+        self.open = Some((protobuf::begin_family(self.buf, desc, guess), self.series));
+        // A histogram's messages are mostly over 127 bytes, a counter's or a gauge's under.
+        self.metric_width = if desc.kind() == crate::MetricType::Histogram { 2 } else { 1 };
+    }
+
+    /// Ends the protobuf family being written, if any: fixes its length prefix, or removes it when it
+    /// has no series.
+    fn end_protobuf_family(&mut self) {
+        let Some((frame, series_before)) = self.open.take() else { return };
+        if self.series == series_before {
+            self.buf.truncate(frame.start());
+            return;
+        }
+        let width = frame.end(self.buf);
+        match self.scratch.family_widths.get_mut(self.families) {
+            Some(slot) => *slot = width,
+            None => self.scratch.family_widths.push(width),
+        }
+        self.families += 1;
+    }
+
+    /// Ends the exposition: OpenMetrics writes `# EOF`, protobuf ends its last message. Returns the number
+    /// of series written.
+    pub fn finish(mut self) -> usize {
+        match self.format {
+            Format::OpenMetrics => self.buf.extend_from_slice(b"# EOF\n"),
+            Format::Protobuf => self.end_protobuf_family(),
+            Format::Text => {}
         }
         self.series
     }
@@ -127,10 +200,18 @@ mod tests {
 
     #[test]
     fn one_table_of_media_types() {
-        for format in [Format::Text, Format::OpenMetrics] {
+        for format in Format::ALL {
             let (ty, subtype) = format.media_type();
-            let first = format.versions()[0];
-            let expected = format!("{ty}/{subtype}; version={first}; charset=utf-8");
+            let mut expected = format!("{ty}/{subtype}");
+            if let Some(first) = format.versions().first() {
+                expected.push_str(&format!("; version={first}"));
+            }
+            for (name, value) in format.params() {
+                expected.push_str(&format!("; {name}={value}"));
+            }
+            if format.is_text() {
+                expected.push_str("; charset=utf-8");
+            }
             assert_eq!(format.content_type(), expected, "{format:?}");
         }
     }

@@ -76,10 +76,10 @@ pub(crate) struct ScrapeCache {
     /// The smallest body worth compressing; `None` when compression is off.
     gzip_min: Option<usize>,
     epoch: AtomicU64,
-    /// By format, then identity/gzip.
-    slots: [[Slot; 2]; 2],
+    /// By format (in the order of `Format::ALL`), then identity/gzip.
+    slots: [[Slot; 2]; Format::ALL.len()],
     /// The size of the last body of each format, to size the next buffer.
-    size_hint: [AtomicUsize; 2],
+    size_hint: [AtomicUsize; Format::ALL.len()],
     stats: Arc<HttpStats>,
 }
 
@@ -87,6 +87,7 @@ fn index(format: Format) -> usize {
     match format {
         Format::Text => 0,
         Format::OpenMetrics => 1,
+        Format::Protobuf => 2,
     }
 }
 

@@ -221,7 +221,12 @@ impl Handler {
             Negotiated::NotAcceptable => {
                 return plain(
                     StatusCode::NOT_ACCEPTABLE,
-                    format!("serves {} or {}\n", Format::Text.content_type(), Format::OpenMetrics.content_type()),
+                    format!(
+                        "serves {}, {} or {}\n",
+                        Format::Text.content_type(),
+                        Format::OpenMetrics.content_type(),
+                        Format::Protobuf.content_type()
+                    ),
                 );
             }
         };
@@ -266,6 +271,7 @@ fn format_name(format: Format) -> &'static str {
     match format {
         Format::Text => "text",
         Format::OpenMetrics => "openmetrics",
+        Format::Protobuf => "protobuf",
     }
 }
 

@@ -2,9 +2,13 @@
 //!
 //! Media ranges are ranked as RFC 9110 says: a format takes the quality of the most specific range that
 //! matches it (`application/openmetrics-text` over `application/*` over `*/*`), the higher quality wins,
-//! and a tie goes to the range listed first, then to the text format. A request with no `Accept`, with
-//! `*/*`, or with only types we do not serve gets the text format 0.0.4: a scraper always gets a body with
-//! a `Content-Type` it can read.
+//! and a tie goes to the range listed first, then to the formats in the order of [`Format::ALL`] (text,
+//! OpenMetrics, protobuf). A range names the protobuf format only with the parameters client_golang
+//! requires (`proto=io.prometheus.client.MetricFamily;encoding=delimited`), so it is served whenever it
+//! is the highest-quality type the request accepts, as when Prometheus asks for native histograms. A
+//! request with no `Accept`, with `*/*`, or with only types we do not serve gets the text format 0.0.4,
+//! and one that refuses one text format with `q=0` and names no other gets the other: a scraper always
+//! gets a body with a `Content-Type` it can read. The protobuf format, binary, is never such a fallback.
 
 use crate::Format;
 
@@ -13,7 +17,7 @@ use crate::Format;
 pub enum Negotiated {
     /// Serve this format.
     Format(Format),
-    /// Both formats were refused with `q=0`: answer 406.
+    /// Both text formats were refused with `q=0`, and protobuf was not asked for: answer 406.
     NotAcceptable,
 }
 
@@ -33,63 +37,82 @@ struct Match {
     position: usize,
 }
 
-/// Picks the exposition format for an `Accept` header value (`None` when the request has none).
-pub fn negotiate_format(accept: Option<&str>) -> Negotiated {
-    let Some(accept) = accept else { return Negotiated::Format(Format::Text) };
-    // Index 0: text, 1: OpenMetrics.
-    let mut best: [Option<Match>; 2] = [None, None];
-    'ranges: for (position, range) in accept.split(',').enumerate() {
-        let mut parts = range.split(';');
-        let media = parts.next().unwrap_or("").trim();
-        let Some((ty, subtype)) = media.split_once('/') else { continue };
-        let (ty, subtype) = (ty.trim(), subtype.trim());
-        let mut q = 1000;
-        let mut version = None;
-        for param in parts {
-            let Some((name, value)) = param.split_once('=') else { continue };
-            let value = value.trim().trim_matches('"');
-            match name.trim().to_ascii_lowercase().as_str() {
-                // A malformed quality makes the range unreadable: ignore it rather than read a refusal
-                // into it, which would serve the other format to a client that named only this one.
-                "q" => match parse_q(value) {
-                    Some(value) => q = value,
-                    None => continue 'ranges,
-                },
-                "version" => version = Some(value),
-                _ => {}
-            }
+impl Match {
+    /// Whether a format matched so is preferred to one matched as `other` (ties: `false`).
+    fn beats(self, other: Match) -> bool {
+        if self.q != other.q {
+            return self.q > other.q;
         }
-        for (slot, format) in [(0, Format::Text), (1, Format::OpenMetrics)] {
-            let Some(specificity) = matches(format, ty, subtype, version) else { continue };
-            let candidate = Match { specificity, q, position };
-            match best[slot] {
-                Some(m) if m.specificity > specificity => {}
-                Some(m) if m.specificity == specificity && m.q >= q => {}
-                _ => best[slot] = Some(candidate),
-            }
+        if self.specificity != other.specificity {
+            return self.specificity > other.specificity;
         }
-    }
-    match best {
-        [None, None] => Negotiated::Format(Format::Text),
-        [Some(t), Some(o)] if t.q == 0 && o.q == 0 => Negotiated::NotAcceptable,
-        [Some(t), None] if t.q == 0 => Negotiated::Format(Format::OpenMetrics),
-        [None, Some(o)] if o.q == 0 => Negotiated::Format(Format::Text),
-        [Some(_), None] => Negotiated::Format(Format::Text),
-        [None, Some(_)] => Negotiated::Format(Format::OpenMetrics),
-        [Some(t), Some(o)] => {
-            let om_wins = o.q > t.q
-                || (o.q == t.q && o.specificity > t.specificity)
-                || (o.q == t.q
-                    && o.specificity == t.specificity
-                    && o.specificity != Specificity::Any
-                    && o.position < t.position);
-            Negotiated::Format(if om_wins { Format::OpenMetrics } else { Format::Text })
-        }
+        self.specificity != Specificity::Any && self.position < other.position
     }
 }
 
-/// Whether a media range names `format`, and how specifically.
-fn matches(format: Format, ty: &str, subtype: &str, version: Option<&str>) -> Option<Specificity> {
+/// Picks the exposition format for an `Accept` header value (`None` when the request has none).
+pub fn negotiate_format(accept: Option<&str>) -> Negotiated {
+    let Some(accept) = accept else { return Negotiated::Format(Format::Text) };
+    // By the index of the format in `Format::ALL`.
+    let mut best: [Option<Match>; Format::ALL.len()] = [None; Format::ALL.len()];
+    'ranges: for (position, range) in accept.split(',').enumerate() {
+        let (media, params) = range.split_once(';').unwrap_or((range, ""));
+        let Some((ty, subtype)) = media.trim().split_once('/') else { continue };
+        let (ty, subtype) = (ty.trim(), subtype.trim());
+        let mut q = 1000;
+        let mut version = None;
+        for (name, value) in parameters(params) {
+            if name.eq_ignore_ascii_case("q") {
+                // A malformed quality makes the range unreadable: ignore it rather than read a refusal
+                // into it, which would serve the other format to a client that named only this one.
+                match parse_q(value) {
+                    Some(value) => q = value,
+                    None => continue 'ranges,
+                }
+            } else if name.eq_ignore_ascii_case("version") {
+                version = Some(value);
+            }
+        }
+        for (slot, format) in best.iter_mut().zip(Format::ALL) {
+            let Some(specificity) = matches(format, ty, subtype, version, params) else { continue };
+            let candidate = Match { specificity, q, position };
+            match *slot {
+                Some(m) if m.specificity > specificity => {}
+                Some(m) if m.specificity == specificity && m.q >= q => {}
+                _ => *slot = Some(candidate),
+            }
+        }
+    }
+    let mut chosen: Option<(Format, Match)> = None;
+    for (format, m) in Format::ALL.into_iter().zip(best) {
+        let Some(m) = m.filter(|m| m.q > 0) else { continue };
+        if chosen.is_none_or(|(_, c)| m.beats(c)) {
+            chosen = Some((format, m));
+        }
+    }
+    if let Some((format, _)) = chosen {
+        return Negotiated::Format(format);
+    }
+    // Nothing acceptable: a text format the request did not refuse, else 406.
+    let refused = |format: Format| best[Format::ALL.iter().position(|f| *f == format).expect("in ALL")].is_some();
+    match (refused(Format::Text), refused(Format::OpenMetrics)) {
+        (false, _) => Negotiated::Format(Format::Text),
+        (true, false) => Negotiated::Format(Format::OpenMetrics),
+        (true, true) => Negotiated::NotAcceptable,
+    }
+}
+
+/// The `name=value` parameters after a media type, names and values trimmed, quotes removed from values;
+/// a parameter without `=` is skipped.
+fn parameters(params: &str) -> impl Iterator<Item = (&str, &str)> {
+    params.split(';').filter_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        Some((name.trim(), value.trim().trim_matches('"')))
+    })
+}
+
+/// Whether a media range names `format`, and how specifically; `params` is the range's parameter text.
+fn matches(format: Format, ty: &str, subtype: &str, version: Option<&str>, params: &str) -> Option<Specificity> {
     let ((want_ty, want_sub), versions) = (format.media_type(), format.versions());
     if ty == "*" && subtype == "*" {
         return Some(Specificity::Any);
@@ -103,10 +126,15 @@ fn matches(format: Format, ty: &str, subtype: &str, version: Option<&str>) -> Op
     if !subtype.eq_ignore_ascii_case(want_sub) {
         return None;
     }
+    let required = format.params().iter().all(|(name, value)| {
+        parameters(params).any(|(n, v)| n.eq_ignore_ascii_case(name) && v.eq_ignore_ascii_case(value))
+    });
+    if !required {
+        return None;
+    }
     match version {
-        None => Some(Specificity::Exact),
-        Some(v) if versions.contains(&v) => Some(Specificity::Exact),
-        Some(_) => None,
+        Some(v) if !versions.is_empty() && !versions.contains(&v) => None,
+        _ => Some(Specificity::Exact),
     }
 }
 
@@ -154,6 +182,10 @@ mod tests {
     const PROMETHEUS_2: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
     const PROMETHEUS_3: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
     const PROMETHEUS_NATIVE: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    /// Prometheus 3.x with `scrape_native_histograms: true`: its `acceptHeader` over
+    /// `DefaultProtoFirstScrapeProtocols`, weights from 0.6 down.
+    const PROMETHEUS_3_NATIVE: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+    const PROTOBUF: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited";
 
     fn f(accept: Option<&str>) -> Negotiated {
         negotiate_format(accept)
@@ -161,14 +193,57 @@ mod tests {
 
     const OM: Negotiated = Negotiated::Format(Format::OpenMetrics);
     const TEXT: Negotiated = Negotiated::Format(Format::Text);
+    const PROTO: Negotiated = Negotiated::Format(Format::Protobuf);
 
     #[test]
     fn scrapers_get_openmetrics() {
         assert_eq!(f(Some(PROMETHEUS_2)), OM);
         assert_eq!(f(Some(PROMETHEUS_3)), OM);
-        assert_eq!(f(Some(PROMETHEUS_NATIVE)), OM);
         assert_eq!(f(Some("application/openmetrics-text")), OM);
         assert_eq!(f(Some("application/openmetrics-text; version=0.0.1")), OM);
+    }
+
+    #[test]
+    fn scrapers_that_ask_for_protobuf_first_get_it() {
+        assert_eq!(f(Some(PROMETHEUS_NATIVE)), PROTO);
+        assert_eq!(f(Some(PROMETHEUS_3_NATIVE)), PROTO);
+        assert_eq!(f(Some(PROTOBUF)), PROTO);
+        assert_eq!(
+            f(Some("application/vnd.google.protobuf; proto=\"io.prometheus.client.MetricFamily\"; encoding=delimited")),
+            PROTO
+        );
+        assert_eq!(
+            f(Some(
+                "application/vnd.google.protobuf;encoding=delimited;proto=io.prometheus.client.MetricFamily;q=0.2,*/*;q=0.1"
+            )),
+            PROTO
+        );
+        // Ranked below a text format, it loses.
+        assert_eq!(f(Some(&format!("{PROTOBUF};q=0.5,application/openmetrics-text;q=0.6"))), OM);
+        assert_eq!(f(Some(&format!("text/plain,{PROTOBUF}"))), TEXT);
+        assert_eq!(f(Some(&format!("{PROTOBUF},text/plain"))), PROTO);
+    }
+
+    #[test]
+    fn protobuf_needs_its_parameters() {
+        // client_golang's other encodings, another message, or no parameters: not ours.
+        for accept in [
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text",
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=compact-text",
+            "application/vnd.google.protobuf;proto=io.prometheus.client.Other;encoding=delimited",
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily",
+            "application/vnd.google.protobuf",
+        ] {
+            assert_eq!(f(Some(accept)), TEXT, "{accept}");
+        }
+        // Wildcards match it, but a text format wins the tie.
+        assert_eq!(f(Some("application/*")), OM);
+        assert_eq!(f(Some("*/*")), TEXT);
+        // Refused: never a fallback.
+        assert_eq!(f(Some(&format!("{PROTOBUF};q=0"))), TEXT);
+        assert_eq!(f(Some(&format!("{PROTOBUF};q=0,text/plain;q=0"))), OM);
+        assert_eq!(f(Some("text/plain;q=0,application/openmetrics-text;q=0")), Negotiated::NotAcceptable);
+        assert_eq!(f(Some(&format!("{PROTOBUF};q=0.1,text/plain;q=0,application/openmetrics-text;q=0"))), PROTO);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub(crate) enum FormatLabel {
     Text,
     #[label(rename = "openmetrics")]
     OpenMetrics,
+    Protobuf,
 }
 
 impl From<Format> for FormatLabel {
@@ -18,6 +19,7 @@ impl From<Format> for FormatLabel {
         match format {
             Format::Text => FormatLabel::Text,
             Format::OpenMetrics => FormatLabel::OpenMetrics,
+            Format::Protobuf => FormatLabel::Protobuf,
         }
     }
 }

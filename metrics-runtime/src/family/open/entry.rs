@@ -65,6 +65,12 @@ impl<C> Entry<C> {
         if self.flags() & ESCAPED == 0 { self.text.as_bytes() } else { self.parts().1.as_bytes() }
     }
 
+    /// The rendered label text when it is the values themselves, unescaped (every value plain): what
+    /// [`plain_values`](super::label_text::plain_values) splits. `None` when some value was escaped.
+    pub(super) fn plain_text(&self) -> Option<&[u8]> {
+        (self.flags() & ESCAPED == 0).then(|| self.text.as_bytes())
+    }
+
     pub(super) fn is_overflow(&self) -> bool {
         self.flags() & OVERFLOW != 0
     }

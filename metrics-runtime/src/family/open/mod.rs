@@ -18,7 +18,7 @@ use std::time::Instant;
 use smallvec::SmallVec;
 
 use self::entry::{ESCAPED, Entry, GENERATION_MASK, MS_SHIFT, OVERFLOW};
-use self::label_text::{LabelValues, label_text};
+use self::label_text::{LabelValues, label_text, plain_values};
 pub use self::options::OpenOptions;
 use self::shards::{Series, Shard, read, shard_count, write};
 use super::SeriesBudget;
@@ -344,7 +344,8 @@ impl<C: Metric> OpenFamily<C> {
     }
 }
 
-/// The labels of a series: the family's names and the values the series keeps escaped.
+/// The labels of a series: the family's names and the values the series keeps escaped, copied whole into
+/// the text formats and read back one by one for the protobuf format, which wants them raw.
 struct OpenLabels<'a, C> {
     desc: &'a Descriptor,
     entry: &'a Entry<C>,
@@ -352,8 +353,27 @@ struct OpenLabels<'a, C> {
 
 impl<C> EncodeLabels for OpenLabels<'_, C> {
     fn encode_labels(&self, out: &mut LabelWriter<'_>) {
-        if self.desc.label_count() > 0 {
+        if self.desc.label_count() == 0 {
+            return;
+        }
+        if out.wants_raw_values() {
+            raw_labels(self.desc, self.entry, out);
+        } else {
             out.escaped_label(self.desc.label_name(0), self.entry.rendered());
+        }
+    }
+}
+
+/// The labels of a series one value at a time, raw, for the protobuf format; out of line, so that the
+/// text formats' path stays as short as it was.
+#[inline(never)]
+fn raw_labels<C>(desc: &Descriptor, entry: &Entry<C>, out: &mut LabelWriter<'_>) {
+    match entry.plain_text() {
+        Some(text) => plain_values(text, desc, |i, value| out.label_bytes(desc.label_name(i), value)),
+        None => {
+            for (i, value) in LabelValues::new(entry, desc.label_count()).enumerate() {
+                out.label(desc.label_name(i), value);
+            }
         }
     }
 }

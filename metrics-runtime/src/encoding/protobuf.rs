@@ -1,0 +1,267 @@
+//! The Prometheus protobuf format: `MetricFamily` messages of client_model's `metrics.proto` (a copy, and
+//! where it comes from, in `metrics-testing/proto/`), each prefixed by its length as a varint.
+//!
+//! Written by hand into the encoder's buffer like the text formats, with no allocation per sample: the
+//! family's name, help, type and unit when it begins, then one `Metric` a series, its labels written by
+//! the [`LabelWriter`] as `LabelPair`s (raw UTF-8, nothing escaped). A message's length prefix is fixed
+//! when it ends ([`Frame`]); a histogram's body, whose size is known before it is written, is sized first.
+//!
+//! As client_golang writes them: a counter family is named `<name>_total`, an info one `<name>_info` of
+//! type `GAUGE` with value 1; classic buckets are cumulative and leave out `+Inf` (the count is it);
+//! `created_timestamp` is written on counters and histograms when the family gives one, `unit` when the
+//! family exposes one (fields of client_model 0.4 and later).
+
+use super::labels::LabelWriter;
+use super::wire::{
+    Frame, LEN, Short, put_f64_field, put_str_field, put_timestamp_field, put_varint, put_varint_field, str_field_len,
+    tag, timestamp_len, timestamp_parts, varint_len,
+};
+use super::{EncodeLabels, HistogramSnapshot, Number};
+use crate::{Descriptor, MetricType};
+
+/// Field numbers of `MetricFamily`.
+mod family {
+    pub(super) const NAME: u8 = 1;
+    pub(super) const HELP: u8 = 2;
+    pub(super) const TYPE: u8 = 3;
+    pub(super) const METRIC: u8 = 4;
+    pub(super) const UNIT: u8 = 5;
+}
+
+/// Field numbers of `Metric`.
+mod metric {
+    pub(super) const LABEL: u8 = 1;
+    pub(super) const GAUGE: u8 = 2;
+    pub(super) const COUNTER: u8 = 3;
+    pub(super) const HISTOGRAM: u8 = 7;
+}
+
+/// Field numbers of `Counter`, `Gauge` and `Histogram`, and of their `Bucket`s.
+mod value {
+    pub(super) const VALUE: u8 = 1;
+    pub(super) const COUNTER_CREATED: u8 = 3;
+    pub(super) const SAMPLE_COUNT: u8 = 1;
+    pub(super) const SAMPLE_SUM: u8 = 2;
+    pub(super) const BUCKET: u8 = 3;
+    pub(super) const HISTOGRAM_CREATED: u8 = 15;
+    pub(super) const CUMULATIVE_COUNT: u8 = 1;
+    pub(super) const UPPER_BOUND: u8 = 2;
+}
+
+/// The `MetricType` enum of `metrics.proto`.
+const fn proto_type(kind: MetricType) -> u64 {
+    match kind {
+        MetricType::Counter => 0,
+        MetricType::Gauge | MetricType::Info => 1,
+        MetricType::Histogram => 4,
+    }
+}
+
+/// The value of a sample as the protobuf format holds it: a double.
+#[inline]
+fn as_f64(value: Number) -> f64 {
+    match value {
+        Number::U64(v) => v as f64,
+        Number::I64(v) => v as f64,
+        Number::F64(v) => v,
+    }
+}
+
+/// Begins the `MetricFamily` of `desc`: its length prefix (`guess` bytes reserved), name, help, type and
+/// unit. Its `Metric`s follow; [`Frame::end`] closes it.
+pub(super) fn begin_family(buf: &mut Vec<u8>, desc: &Descriptor, guess: u8) -> Frame {
+    let frame = Frame::begin(buf, guess);
+    let (name, suffix) = (desc.name().as_bytes(), desc.kind().text_suffix().as_bytes());
+    buf.push(tag(family::NAME, LEN));
+    put_varint(buf, (name.len() + suffix.len()) as u64);
+    buf.extend_from_slice(name);
+    buf.extend_from_slice(suffix);
+    if !desc.help().is_empty() {
+        put_str_field(buf, family::HELP, desc.help().as_bytes());
+    }
+    put_varint_field(buf, family::TYPE, proto_type(desc.kind()));
+    if let Some(unit) = desc.exposed_unit() {
+        put_str_field(buf, family::UNIT, unit.as_bytes());
+    }
+    frame
+}
+
+/// Appends one `LabelPair` to a `Metric`: `name` and `value` are UTF-8.
+#[inline]
+pub(super) fn put_label(buf: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    let len = str_field_len(name.len()) + str_field_len(value.len());
+    buf.reserve(len + 4);
+    buf.push(tag(metric::LABEL, LEN));
+    put_varint(buf, len as u64);
+    put_str_field(buf, 1, name);
+    put_str_field(buf, 2, value);
+}
+
+/// Begins a `Metric` (field 4 of the family) and writes its labels; `guess` is the width its length
+/// prefix is expected to need.
+#[inline]
+fn begin_metric(buf: &mut Vec<u8>, labels: &dyn EncodeLabels, guess: u8) -> Frame {
+    buf.push(tag(family::METRIC, LEN));
+    let frame = Frame::begin(buf, guess);
+    labels.encode_labels(&mut LabelWriter::protobuf(buf));
+    frame
+}
+
+/// A counter series: `Counter { value, created_timestamp }`. Returns the width of the `Metric`'s prefix.
+pub(super) fn counter(
+    buf: &mut Vec<u8>,
+    labels: &dyn EncodeLabels,
+    value: Number,
+    created: Option<f64>,
+    guess: u8,
+) -> u8 {
+    let frame = begin_metric(buf, labels, guess);
+    let created = created.and_then(timestamp_parts);
+    let created_len = created.map_or(0, |(s, n)| 2 + timestamp_len(s, n));
+    let mut short = Short::new();
+    short.byte(tag(metric::COUNTER, LEN));
+    short.byte((9 + created_len) as u8);
+    short.f64_field(value::VALUE, as_f64(value));
+    if let Some(ts) = created {
+        short.timestamp_field(value::COUNTER_CREATED, ts);
+    }
+    short.append_to(buf);
+    frame.end(buf)
+}
+
+/// A gauge series (and an info's, with value 1): `Gauge { value }`. Returns the width of the prefix.
+pub(super) fn gauge(buf: &mut Vec<u8>, labels: &dyn EncodeLabels, value: Number, guess: u8) -> u8 {
+    let frame = begin_metric(buf, labels, guess);
+    let mut short = Short::new();
+    short.byte(tag(metric::GAUGE, LEN));
+    short.byte(9);
+    short.f64_field(value::VALUE, as_f64(value));
+    short.append_to(buf);
+    frame.end(buf)
+}
+
+/// The size of one classic `Bucket` message's body.
+#[inline]
+const fn bucket_len(cumulative: u64) -> usize {
+    1 + varint_len(cumulative) + 9
+}
+
+/// A classic histogram series: `Histogram { sample_count, sample_sum, bucket..., created_timestamp }`,
+/// the buckets cumulative and without `+Inf`. Returns the width of the prefix.
+pub(super) fn histogram(
+    buf: &mut Vec<u8>,
+    labels: &dyn EncodeLabels,
+    snapshot: HistogramSnapshot<'_>,
+    created: Option<f64>,
+    guess: u8,
+) -> u8 {
+    let HistogramSnapshot { buckets, cumulative, sum } = snapshot;
+    let count = cumulative.last().copied().unwrap_or(0);
+    let finite = &cumulative[..buckets.len()];
+    let created = created.and_then(timestamp_parts);
+    let frame = begin_metric(buf, labels, guess);
+    let mut len = 1 + varint_len(count) + 9;
+    for &c in finite {
+        let bucket = bucket_len(c);
+        len += 1 + varint_len(bucket as u64) + bucket;
+    }
+    if let Some((s, n)) = created {
+        len += 2 + timestamp_len(s, n);
+    }
+    buf.reserve(len + 4);
+    buf.push(tag(metric::HISTOGRAM, LEN));
+    put_varint(buf, len as u64);
+    put_varint_field(buf, value::SAMPLE_COUNT, count);
+    put_f64_field(buf, value::SAMPLE_SUM, sum);
+    for (&bound, &c) in buckets.bounds().iter().zip(finite) {
+        buf.push(tag(value::BUCKET, LEN));
+        put_varint(buf, bucket_len(c) as u64);
+        put_varint_field(buf, value::CUMULATIVE_COUNT, c);
+        put_f64_field(buf, value::UPPER_BOUND, bound);
+    }
+    if let Some(ts) = created {
+        // Field 15 still has a one-byte tag.
+        put_timestamp_field(buf, value::HISTOGRAM_CREATED, ts);
+    }
+    frame.end(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::{Counter, DenseFamily, Descriptor, Format, Gauge, MetricType, OpenFamily, OpenOptions, Registry};
+
+    fn encode(registry: &Registry) -> Vec<u8> {
+        let mut buf = Vec::new();
+        registry.encode(Format::Protobuf, &mut buf).unwrap();
+        buf
+    }
+
+    /// The messages of a delimited body.
+    fn messages(body: &[u8]) -> Vec<&[u8]> {
+        let mut out = Vec::new();
+        let mut rest = body;
+        while !rest.is_empty() {
+            let (mut len, mut shift, mut at) = (0usize, 0, 0);
+            loop {
+                let byte = rest[at];
+                at += 1;
+                len |= usize::from(byte & 0x7f) << shift;
+                shift += 7;
+                if byte & 0x80 == 0 {
+                    break;
+                }
+            }
+            out.push(&rest[at..at + len]);
+            rest = &rest[at + len..];
+        }
+        out
+    }
+
+    #[test]
+    fn a_gauge_family_byte_for_byte() {
+        let registry = Registry::builder().self_metrics(false).build();
+        let up = Arc::new(DenseFamily::<(), Gauge>::new(Descriptor::new("up", MetricType::Gauge, "Up.").unwrap(), ()));
+        registry.register(up.clone()).unwrap();
+        up.get(()).set(1);
+        let mut want = vec![24, 0x0a, 2, b'u', b'p', 0x12, 3, b'U', b'p', b'.', 0x18, 1, 0x22, 11, 0x12, 9, 0x09];
+        want.extend(1.0f64.to_le_bytes());
+        assert_eq!(encode(&registry), want);
+    }
+
+    #[test]
+    fn families_without_series_write_no_message() {
+        let registry = Registry::builder().self_metrics(false).build();
+        let desc = Descriptor::builder("jobs", MetricType::Counter, "Jobs.").labels(["queue"]).build().unwrap();
+        let jobs = Arc::new(OpenFamily::<Counter>::new(desc, (), OpenOptions::new()));
+        registry.register(jobs.clone()).unwrap();
+        assert!(encode(&registry).is_empty());
+        jobs.get(&["mail"]).inc();
+        let body = encode(&registry);
+        assert_eq!(messages(&body).len(), 1);
+        // A counter family carries `_total`, as client_golang names it.
+        assert_eq!(&messages(&body)[0][..12], b"\x0a\x0ajobs_total");
+    }
+
+    #[test]
+    fn length_prefixes_fit_whatever_the_size() {
+        let registry = Registry::builder().self_metrics(false).total_series_limit(10_000).build();
+        let desc = Descriptor::builder("jobs", MetricType::Counter, "Jobs.").labels(["queue"]).build().unwrap();
+        let jobs = Arc::new(OpenFamily::<Counter>::new(desc, (), OpenOptions::new().max_series(5_000)));
+        registry.register(jobs.clone()).unwrap();
+        // From one series to 5,000 with long labels: the family's prefix grows from one byte to three, a
+        // series' from one to two; each scrape's guess is the previous one's width.
+        let mut last = Vec::new();
+        for n in [1usize, 40, 400, 5_000] {
+            for i in last.len()..n {
+                jobs.get(&[&format!("queue-{i:05}-{}", "x".repeat(i % 150))]).inc();
+                last.push(i);
+            }
+            let first = encode(&registry);
+            let again = encode(&registry);
+            assert_eq!(messages(&first).len(), 1, "{n} series: one message, read to its end");
+            assert_eq!(first, again, "{n} series: the second scrape, guessing right, writes the same bytes");
+        }
+    }
+}
