@@ -260,6 +260,17 @@ impl Metric for Histogram {
     }
 
     fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>) {
+        if let Some(native) = self.native.as_ref().filter(|_| family.is_protobuf()) {
+            // Protobuf carries the native buckets: one consistent read of both kinds.
+            let mut snapshot = family.native_scratch();
+            native.snapshot_into(&mut snapshot);
+            let created = snapshot.reset_at().or(created);
+            let classic =
+                HistogramSnapshot { buckets: &self.buckets, cumulative: snapshot.classic_cumulative(), sum: snapshot.sum() };
+            family.native_histogram(labels, classic, &snapshot, created);
+            family.return_native_scratch(snapshot);
+            return;
+        }
         let mut cumulative = family.counts_scratch();
         let (buckets, sum, created) = match &self.native {
             Some(native) => {

@@ -124,6 +124,38 @@ impl FamilyEncoder<'_, '_> {
         *metric_width = write(buf, *metric_width);
     }
 
+    /// A histogram with native buckets, `native`, beside its classic ones, `classic` (the `+Inf` count only
+    /// for a histogram without). In protobuf, one `Histogram` holding both, as client_golang writes it; in
+    /// the text formats, which cannot carry native buckets, `classic` as [`histogram`](Self::histogram)
+    /// writes it.
+    pub fn native_histogram(
+        &mut self,
+        labels: &dyn EncodeLabels,
+        classic: HistogramSnapshot<'_>,
+        native: &crate::cell::NativeSnapshot,
+        created: Option<f64>,
+    ) {
+        if self.enc.format == Format::Protobuf {
+            return self.protobuf(|buf, guess| protobuf::native_histogram(buf, labels, classic, native, created, guess));
+        }
+        self.histogram(labels, classic, created)
+    }
+
+    /// Whether the family is written in protobuf, the one format that carries native buckets.
+    pub(crate) fn is_protobuf(&self) -> bool {
+        self.enc.format == Format::Protobuf
+    }
+
+    /// A snapshot buffer for native histograms that the encoder keeps between series.
+    pub(crate) fn native_scratch(&mut self) -> crate::cell::NativeSnapshot {
+        std::mem::take(&mut self.enc.scratch.native)
+    }
+
+    /// Gives back the buffer taken with [`FamilyEncoder::native_scratch`].
+    pub(crate) fn return_native_scratch(&mut self, native: crate::cell::NativeSnapshot) {
+        self.enc.scratch.native = native;
+    }
+
     /// A buffer for cumulative bucket counts that the encoder keeps between series.
     pub(crate) fn counts_scratch(&mut self) -> Vec<u64> {
         std::mem::take(&mut self.enc.scratch.counts)

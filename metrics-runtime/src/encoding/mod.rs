@@ -97,6 +97,8 @@ impl Format {
 #[derive(Debug, Default)]
 pub struct Scratch {
     counts: Vec<u64>,
+    /// A native histogram's buckets, read into the same buffers series after series.
+    native: crate::cell::NativeSnapshot,
     /// Protobuf: the width of each family's length prefix in the previous scrape, by the family's place
     /// in it, the guess for this one's (a right guess spares moving the family's messages).
     family_widths: Vec<u8>,

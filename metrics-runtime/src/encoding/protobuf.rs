@@ -17,6 +17,7 @@ use super::wire::{
     tag, timestamp_len, timestamp_parts, varint_len,
 };
 use super::{EncodeLabels, HistogramSnapshot, Number};
+use crate::cell::{Deltas, NativeSnapshot, Spans};
 use crate::{Descriptor, MetricType};
 
 /// Field numbers of `MetricFamily`.
@@ -46,6 +47,19 @@ mod value {
     pub(super) const HISTOGRAM_CREATED: u8 = 15;
     pub(super) const CUMULATIVE_COUNT: u8 = 1;
     pub(super) const UPPER_BOUND: u8 = 2;
+}
+
+/// Field numbers of the native part of `Histogram`, and of `BucketSpan`.
+mod native {
+    pub(super) const SCHEMA: u8 = 5;
+    pub(super) const ZERO_THRESHOLD: u8 = 6;
+    pub(super) const ZERO_COUNT: u8 = 7;
+    pub(super) const NEGATIVE_SPAN: u8 = 9;
+    pub(super) const NEGATIVE_DELTA: u8 = 10;
+    pub(super) const POSITIVE_SPAN: u8 = 12;
+    pub(super) const POSITIVE_DELTA: u8 = 13;
+    pub(super) const SPAN_OFFSET: u8 = 1;
+    pub(super) const SPAN_LENGTH: u8 = 2;
 }
 
 /// The `MetricType` enum of `metrics.proto`.
@@ -181,6 +195,98 @@ pub(super) fn histogram(
     }
     if let Some(ts) = created {
         // Field 15 still has a one-byte tag.
+        put_timestamp_field(buf, value::HISTOGRAM_CREATED, ts);
+    }
+    frame.end(buf)
+}
+
+/// Protobuf's zigzag encoding of a signed integer (`sint32`, `sint64`).
+const fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+/// The size of one `BucketSpan` message's body.
+fn span_len((offset, length): (i32, u32)) -> usize {
+    2 + varint_len(zigzag(i64::from(offset))) + varint_len(u64::from(length))
+}
+
+/// The size of the `BucketSpan` fields and the packed deltas of one sign's buckets.
+fn buckets_len(spans: Spans<'_>, deltas: Deltas<'_>) -> usize {
+    let mut len = 0;
+    for span in spans {
+        let body = span_len(span);
+        len += 1 + varint_len(body as u64) + body;
+    }
+    let packed: usize = deltas.map(|d| varint_len(zigzag(d))).sum();
+    if packed > 0 {
+        len += 1 + varint_len(packed as u64) + packed;
+    }
+    len
+}
+
+/// Writes the `BucketSpan`s (field `span_field`) and packed deltas (field `delta_field`) of one sign.
+fn put_buckets(buf: &mut Vec<u8>, spans: Spans<'_>, deltas: Deltas<'_>, span_field: u8, delta_field: u8) {
+    for span in spans {
+        buf.push(tag(span_field, LEN));
+        put_varint(buf, span_len(span) as u64);
+        put_varint_field(buf, native::SPAN_OFFSET, zigzag(i64::from(span.0)));
+        put_varint_field(buf, native::SPAN_LENGTH, u64::from(span.1));
+    }
+    let packed: usize = deltas.clone().map(|d| varint_len(zigzag(d))).sum();
+    if packed > 0 {
+        buf.push(tag(delta_field, LEN));
+        put_varint(buf, packed as u64);
+        for d in deltas {
+            put_varint(buf, zigzag(d));
+        }
+    }
+}
+
+/// A histogram with native buckets: `Histogram { sample_count, sample_sum, bucket..., schema,
+/// zero_threshold, zero_count, negative_span..., negative_delta, positive_span..., positive_delta,
+/// created_timestamp }`, its classic buckets (if any) beside the native ones as client_golang writes
+/// both. Returns the width of the prefix.
+pub(super) fn native_histogram(
+    buf: &mut Vec<u8>,
+    labels: &dyn EncodeLabels,
+    classic: HistogramSnapshot<'_>,
+    native: &NativeSnapshot,
+    created: Option<f64>,
+    guess: u8,
+) -> u8 {
+    let HistogramSnapshot { buckets, cumulative, .. } = classic;
+    let count = native.count();
+    let finite = &cumulative[..buckets.len()];
+    let created = created.and_then(timestamp_parts);
+    let frame = begin_metric(buf, labels, guess);
+    let mut len = 1 + varint_len(count) + 9;
+    for &c in finite {
+        let bucket = bucket_len(c);
+        len += 1 + varint_len(bucket as u64) + bucket;
+    }
+    len += 1 + varint_len(zigzag(i64::from(native.schema()))) + 9 + 1 + varint_len(native.zero_count());
+    len += buckets_len(native.negative_spans(), native.negative_deltas());
+    len += buckets_len(native.positive_spans(), native.positive_deltas());
+    if let Some((s, n)) = created {
+        len += 2 + timestamp_len(s, n);
+    }
+    buf.reserve(len + 4);
+    buf.push(tag(metric::HISTOGRAM, LEN));
+    put_varint(buf, len as u64);
+    put_varint_field(buf, value::SAMPLE_COUNT, count);
+    put_f64_field(buf, value::SAMPLE_SUM, native.sum());
+    for (&bound, &c) in buckets.bounds().iter().zip(finite) {
+        buf.push(tag(value::BUCKET, LEN));
+        put_varint(buf, bucket_len(c) as u64);
+        put_varint_field(buf, value::CUMULATIVE_COUNT, c);
+        put_f64_field(buf, value::UPPER_BOUND, bound);
+    }
+    put_varint_field(buf, native::SCHEMA, zigzag(i64::from(native.schema())));
+    put_f64_field(buf, native::ZERO_THRESHOLD, native.zero_threshold());
+    put_varint_field(buf, native::ZERO_COUNT, native.zero_count());
+    put_buckets(buf, native.negative_spans(), native.negative_deltas(), native::NEGATIVE_SPAN, native::NEGATIVE_DELTA);
+    put_buckets(buf, native.positive_spans(), native.positive_deltas(), native::POSITIVE_SPAN, native::POSITIVE_DELTA);
+    if let Some(ts) = created {
         put_timestamp_field(buf, value::HISTOGRAM_CREATED, ts);
     }
     frame.end(buf)
