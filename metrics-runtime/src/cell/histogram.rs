@@ -265,8 +265,11 @@ impl Metric for Histogram {
             let mut snapshot = family.native_scratch();
             native.snapshot_into(&mut snapshot);
             let created = snapshot.reset_at().or(created);
-            let classic =
-                HistogramSnapshot { buckets: &self.buckets, cumulative: snapshot.classic_cumulative(), sum: snapshot.sum() };
+            let classic = HistogramSnapshot {
+                buckets: &self.buckets,
+                cumulative: snapshot.classic_cumulative(),
+                sum: snapshot.sum(),
+            };
             family.native_histogram(labels, classic, &snapshot, created);
             family.return_native_scratch(snapshot);
             return;

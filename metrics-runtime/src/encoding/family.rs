@@ -136,7 +136,8 @@ impl FamilyEncoder<'_, '_> {
         created: Option<f64>,
     ) {
         if self.enc.format == Format::Protobuf {
-            return self.protobuf(|buf, guess| protobuf::native_histogram(buf, labels, classic, native, created, guess));
+            return self
+                .protobuf(|buf, guess| protobuf::native_histogram(buf, labels, classic, native, created, guess));
         }
         self.histogram(labels, classic, created)
     }
