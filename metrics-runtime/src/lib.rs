@@ -6,7 +6,8 @@
 //! 0.0.4, OpenMetrics 1.0 or the Prometheus protobuf format.
 //!
 //! Everything the macro generates is built from the public API of this crate, which works without it:
-//! cells ([`Counter`], [`FloatCounter`], [`Gauge`], [`FloatGauge`], [`Histogram`], [`Info`]), families
+//! cells ([`Counter`], [`FloatCounter`], [`Gauge`], [`FloatGauge`], [`Histogram`] with classic
+//! [`Buckets`], native buckets ([`NativeConfig`]) or both ([`HistogramConfig`]), [`Info`]), families
 //! ([`DenseFamily`] for enum labels, [`OpenFamily`] for open ones), the [`Registry`] and the [`Encoder`].
 //!
 //! ```
