@@ -104,7 +104,8 @@ fn library<L: Library>() -> Value {
 
     // Allocations of one scrape once warm.
     let mut scrapes = serde_json::Map::new();
-    for (format, name) in [(Format::Text, "text"), (Format::OpenMetrics, "openmetrics")] {
+    for (format, name) in [(Format::Text, "text"), (Format::OpenMetrics, "openmetrics"), (Format::Protobuf, "protobuf")]
+    {
         for series in SCRAPE_SERIES {
             let mut exposition = L::exposition(series);
             if L::encode(&mut exposition, format).is_none() {

@@ -262,6 +262,12 @@ fn encode_openmetrics<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
     encode::<L>(g, Format::OpenMetrics)
 }
 
+/// The Prometheus protobuf format, for the libraries that write it (this project, `prometheus`'s
+/// `ProtobufEncoder`, `prometheus-client`'s `prometheus_protobuf`).
+fn encode_protobuf<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    encode::<L>(g, Format::Protobuf)
+}
+
 /// The thread counts of the sweep (`BENCH_THREADS`, a comma-separated list such as `1,2,4,8,16`; none
 /// by default): on a machine with that many cores, how each library scales past two threads.
 fn sweep_threads() -> Vec<usize> {
@@ -361,6 +367,7 @@ fn all(c: &mut Criterion) {
     workload!(c, open_1t);
     workload!(c, encode_text, sample_size(10));
     workload!(c, encode_openmetrics, sample_size(10));
+    workload!(c, encode_protobuf, sample_size(10));
     if !sweep_threads().is_empty() {
         workload!(c, sweep_counter_random);
         workload!(c, sweep_counter_hot);

@@ -90,7 +90,7 @@ impl Library for Baseline {
     }
 
     fn encode(exposition: &mut Exposition, format: Format) -> Option<usize> {
-        if format == Format::OpenMetrics {
+        if format != Format::Text {
             return None;
         }
         let buf = &mut exposition.buf;

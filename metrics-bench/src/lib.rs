@@ -148,6 +148,25 @@ mod tests {
             }
         }
         assert!(any, "{} writes some format", L::NAME);
+        // Protobuf, read back by promstruct-testing's decoder: the same series and values.
+        if let Some(len) = L::encode(&mut exposition, Format::Protobuf) {
+            assert_eq!(L::output(&exposition).len(), len);
+            let decoded = promstruct_testing::parse_protobuf(L::output(&exposition))
+                .unwrap_or_else(|v| panic!("{}: protobuf: {v}", L::NAME));
+            assert_eq!(decoded.samples_named("requests_total").count(), 100, "{}: protobuf", L::NAME);
+            assert_eq!(decoded.value("requests_total", &[("id", "42")]), Some(1.0), "{}: protobuf", L::NAME);
+        }
+    }
+
+    /// Who writes protobuf: this project, `prometheus` and `prometheus-client`.
+    #[test]
+    fn protobuf_writers() {
+        fn writes<L: Library>() -> bool {
+            L::encode(&mut L::exposition(3), Format::Protobuf).is_some()
+        }
+        assert!(writes::<ours::Ours>() && writes::<prometheus::Prometheus>());
+        assert!(writes::<prometheus_client::PrometheusClient>());
+        assert!(!writes::<measured::Measured>() && !writes::<metrics::Metrics>() && !writes::<baseline::Baseline>());
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! `prometheus` 0.14: label vecs looked up by `with_label_values`, gathered and text-encoded.
+//! `prometheus` 0.14: label vecs looked up by `with_label_values`, gathered and text-encoded, or encoded in
+//! protobuf by its `ProtobufEncoder`.
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, ProtobufEncoder, Registry, TextEncoder};
 
 use crate::{BUCKETS, Digit, Format, Kind, Library, Route};
 
@@ -8,11 +9,13 @@ use crate::{BUCKETS, Digit, Format, Kind, Library, Route};
 #[derive(Debug)]
 pub struct Prometheus;
 
-/// A registry and the string a scraper reuses.
+/// A registry and the buffers a scraper reuses: a string for the text, bytes for protobuf.
 #[derive(Debug)]
 pub struct Exposition {
     registry: Registry,
     out: String,
+    bytes: Vec<u8>,
+    last: Format,
 }
 
 fn counter_vec(name: &str, labels: &[&str]) -> IntCounterVec {
@@ -80,19 +83,30 @@ impl Library for Prometheus {
         for i in 0..series {
             vec.with_label_values(&[id.format(i)]).inc();
         }
-        Exposition { registry, out: String::new() }
+        Exposition { registry, out: String::new(), bytes: Vec::new(), last: Format::Text }
     }
 
     fn encode(exposition: &mut Exposition, format: Format) -> Option<usize> {
-        if format != Format::Text {
-            return None;
+        exposition.last = format;
+        match format {
+            Format::Text => {
+                exposition.out.clear();
+                TextEncoder::new().encode_utf8(&exposition.registry.gather(), &mut exposition.out).unwrap();
+                Some(exposition.out.len())
+            }
+            Format::Protobuf => {
+                exposition.bytes.clear();
+                ProtobufEncoder::new().encode(&exposition.registry.gather(), &mut exposition.bytes).unwrap();
+                Some(exposition.bytes.len())
+            }
+            Format::OpenMetrics => None,
         }
-        exposition.out.clear();
-        TextEncoder::new().encode_utf8(&exposition.registry.gather(), &mut exposition.out).unwrap();
-        Some(exposition.out.len())
     }
 
     fn output(exposition: &Exposition) -> &[u8] {
-        exposition.out.as_bytes()
+        match exposition.last {
+            Format::Protobuf => &exposition.bytes,
+            _ => exposition.out.as_bytes(),
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! `prometheus-client` 0.25: families keyed by label structs, encoded in OpenMetrics.
+//! `prometheus-client` 0.25: families keyed by label structs, encoded in OpenMetrics, or in the Prometheus
+//! protobuf format by `encoding::prometheus_protobuf` (feature `prometheus_protobuf`, through prost).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -47,11 +48,13 @@ pub struct Id {
     id: String,
 }
 
-/// A registry and the string a scraper reuses.
+/// A registry and the string a scraper reuses; the protobuf encoder returns a new `Vec` each time.
 #[derive(Debug)]
 pub struct Exposition {
     registry: Registry,
     out: String,
+    bytes: Vec<u8>,
+    last: Format,
 }
 
 impl Library for PrometheusClient {
@@ -113,19 +116,30 @@ impl Library for PrometheusClient {
         for i in 0..series {
             family.get_or_create(&Id { id: i.to_string() }).inc();
         }
-        Exposition { registry, out: String::new() }
+        Exposition { registry, out: String::new(), bytes: Vec::new(), last: Format::OpenMetrics }
     }
 
     fn encode(exposition: &mut Exposition, format: Format) -> Option<usize> {
-        if format != Format::OpenMetrics {
-            return None;
+        exposition.last = format;
+        match format {
+            Format::OpenMetrics => {
+                exposition.out.clear();
+                prometheus_client::encoding::text::encode(&mut exposition.out, &exposition.registry).unwrap();
+                Some(exposition.out.len())
+            }
+            Format::Protobuf => {
+                exposition.bytes =
+                    prometheus_client::encoding::prometheus_protobuf::encode_to_vec(&exposition.registry).unwrap();
+                Some(exposition.bytes.len())
+            }
+            Format::Text => None,
         }
-        exposition.out.clear();
-        prometheus_client::encoding::text::encode(&mut exposition.out, &exposition.registry).unwrap();
-        Some(exposition.out.len())
     }
 
     fn output(exposition: &Exposition) -> &[u8] {
-        exposition.out.as_bytes()
+        match exposition.last {
+            Format::Protobuf => &exposition.bytes,
+            _ => exposition.out.as_bytes(),
+        }
     }
 }

@@ -169,7 +169,11 @@ pub fn time_tables(est: &Estimates) -> String {
         let cells: Vec<String> = LIBRARIES.iter().map(|l| cell(est.get(group, l, ""), best)).collect();
         let _ = writeln!(out, "| {what} | {} |", cells.join(" | "));
     }
-    for (group, title) in [("encode_text", "Prometheus text 0.0.4"), ("encode_openmetrics", "OpenMetrics 1.0")] {
+    for (group, title) in [
+        ("encode_text", "Prometheus text 0.0.4"),
+        ("encode_openmetrics", "OpenMetrics 1.0"),
+        ("encode_protobuf", "Prometheus protobuf"),
+    ] {
         let _ = writeln!(out, "\n### Encoding one scrape, {title}: time per scrape (ratio to the fastest peer)\n");
         header(&mut out, "series");
         for series in ["100", "1000", "10000", "100000"] {
@@ -292,6 +296,10 @@ pub fn footprint_tables(footprint: &Value) -> String {
         "openmetrics/1000",
         "openmetrics/10000",
         "openmetrics/100000",
+        "protobuf/100",
+        "protobuf/1000",
+        "protobuf/10000",
+        "protobuf/100000",
     ] {
         row(&mut out, key, &|v| v["scrape"][key]["allocations"].as_u64().map_or("n/a".to_owned(), |n| n.to_string()));
     }
