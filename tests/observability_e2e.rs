@@ -4,22 +4,12 @@
 //! expression of every panel of the generated `dashboard.json`, its variables set to "All", returns data.
 
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use promstruct::export::{DASHBOARD_FILE, RULES_FILE};
 use serde_json::Value;
-use suite::http::get;
-use suite::programs::{Scratch, build_example, encode_query, free_port, poll, require_program, start_serving};
-
-/// GETs a Prometheus API path and returns its `data`.
-async fn api(prometheus: SocketAddr, path_and_query: &str) -> Value {
-    let reply = get(prometheus, path_and_query, &[]).await;
-    assert_eq!(reply.status, 200, "{path_and_query}: {}", reply.text());
-    let json: Value = serde_json::from_slice(&reply.body).expect("JSON");
-    assert_eq!(json["status"], "success", "{json}");
-    json["data"].clone()
-}
+use suite::programs::{Scratch, build_example, encode_query, poll, require_program, start_serving};
+use suite::prometheus::{api, start_prometheus_with_rules};
 
 /// Polls `promql` until its result has a series with a finite value (a rate needs two scrapes, a ratio of
 /// rates something that moved), and returns how many series it has.
@@ -75,39 +65,8 @@ async fn rules_and_panels_work(example: &str, args: &[&str]) {
         serde_json::from_str(&std::fs::read_to_string(observability.join(DASHBOARD_FILE)).unwrap()).unwrap();
 
     let tmp = Scratch::new(&format!("observability-{example}"));
-    let prometheus: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let config = tmp.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-             rule_files: ['{}']\n\
-             scrape_configs:\n  - job_name: {example}\n    static_configs: [{{ targets: ['{target}'] }}]\n",
-            rules.display()
-        ),
-    )
-    .unwrap();
-    let log = std::fs::File::create(tmp.join("prometheus.log")).unwrap();
-    let _prometheus = suite::programs::Running {
-        child: Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", tmp.join("data").display()))
-            .arg(format!("--web.listen-address={prometheus}"))
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("start prometheus"),
-    };
-    poll("the target up", Duration::from_secs(30), || async {
-        let connected = tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(prometheus)).await;
-        if !matches!(connected, Ok(Ok(_))) {
-            return None;
-        }
-        let data = api(prometheus, "/api/v1/targets?state=active").await;
-        let target = data["activeTargets"].as_array()?.first()?.clone();
-        (target["health"] == "up").then_some(())
-    })
-    .await;
+    let jobs = format!("  - job_name: {example}\n    static_configs: [{{ targets: ['{target}'] }}]\n");
+    let (_prometheus, prometheus) = start_prometheus_with_rules(&tmp, &jobs, 1, &rules).await;
 
     // Every rule of the file is loaded and, once evaluated, healthy.
     let file: serde_norway::Value = serde_norway::from_str(&std::fs::read_to_string(&rules).unwrap()).unwrap();

@@ -54,6 +54,26 @@ pub async fn start_prometheus(tmp: &Scratch, jobs: &str, count: usize) -> (Runni
 
 /// [`start_prometheus`] with more command-line `flags`, such as `--enable-feature=native-histograms`.
 pub async fn start_prometheus_with(tmp: &Scratch, jobs: &str, count: usize, flags: &[&str]) -> (Running, SocketAddr) {
+    start(tmp, jobs, count, flags, None).await
+}
+
+/// [`start_prometheus`] with the rule file `rules` loaded (evaluated every second).
+pub async fn start_prometheus_with_rules(
+    tmp: &Scratch,
+    jobs: &str,
+    count: usize,
+    rules: &std::path::Path,
+) -> (Running, SocketAddr) {
+    start(tmp, jobs, count, &[], Some(rules)).await
+}
+
+async fn start(
+    tmp: &Scratch,
+    jobs: &str,
+    count: usize,
+    flags: &[&str],
+    rules: Option<&std::path::Path>,
+) -> (Running, SocketAddr) {
     let port = free_port();
     let prometheus_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let prometheus_yml = tmp.0.join("prometheus.yml");
@@ -61,7 +81,8 @@ pub async fn start_prometheus_with(tmp: &Scratch, jobs: &str, count: usize, flag
         &prometheus_yml,
         format!(
             "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-             scrape_configs:\n{jobs}"
+             {}scrape_configs:\n{jobs}",
+            rules.map(|rules| format!("rule_files: ['{}']\n", rules.display())).unwrap_or_default()
         ),
     )
     .unwrap();
