@@ -17,14 +17,14 @@ use std::sync::Arc;
 use promstruct::collectors::{ProcessCollector, RuntimeCollector};
 use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
 use promstruct::{
-    Buckets, Counter, DenseFamily, Descriptor, FloatCounter, FloatGauge, Format, Gauge, Histogram, Info, MetricType,
-    OpenFamily, OpenOptions, Registry,
+    Buckets, Counter, DenseFamily, Descriptor, FloatCounter, FloatGauge, Format, Gauge, Histogram, HistogramConfig,
+    Info, MetricType, NativeConfig, OpenFamily, OpenOptions, Registry,
 };
-use promstruct_testing::{Exposition, FamilyType, parse_protobuf};
+use promstruct_testing::{Exposition, FamilyType, NativeHistogram, parse_protobuf};
 use suite::exposition::{SeriesKey, by_series, parse_strictly};
 use suite::http::{PROMETHEUS_NATIVE_ACCEPT, PROTOBUF, get};
 use suite::programs::{Scratch, build_example, require_program, start_serving};
-use suite::protoc::{ProtocFamily, decode_body};
+use suite::protoc::{ProtocFamily, ProtocNative, decode_body};
 
 /// Label values that stress every encoding: quotes, backslashes, newlines, non-ASCII (which protoc
 /// shows as octal escapes), the empty string.
@@ -59,6 +59,17 @@ fn registry_with_every_kind() -> Registry {
         desc("app_clock_offset", MetricType::Histogram, &[]).build().unwrap(),
         Buckets::new([-1.0, 0.0, 1.0]).unwrap(),
     ));
+    // Native buckets only, at schema 2 with a zero bucket: both signs, the zero bucket and the infinities.
+    let skew = Arc::new(DenseFamily::<(), Histogram>::new(
+        desc("app_clock_skew_seconds", MetricType::Histogram, &[]).unit("seconds").build().unwrap(),
+        NativeConfig::new().with_schema(2).unwrap().with_zero_threshold(0.001).unwrap(),
+    ));
+    // Classic and native buckets in one series, as client_golang writes both.
+    let tokens = Arc::new(OpenFamily::<Histogram>::new(
+        desc("app_tokens", MetricType::Histogram, &["model"]).build().unwrap(),
+        HistogramConfig::classic(Buckets::new([10.0, 100.0, 1000.0]).unwrap()).with_native(NativeConfig::new()),
+        OpenOptions::new(),
+    ));
     let build = Arc::new(DenseFamily::<(), Info>::new(desc("app_build", MetricType::Info, &[]).build().unwrap(), ()));
     let awkward = Arc::new(OpenFamily::<Counter>::new(
         desc("app_awkward_labels", MetricType::Counter, &["value", "index"]).build().unwrap(),
@@ -76,6 +87,8 @@ fn registry_with_every_kind() -> Registry {
     registry.register(temperature.clone()).unwrap();
     registry.register(latency.clone()).unwrap();
     registry.register(offsets.clone()).unwrap();
+    registry.register(skew.clone()).unwrap();
+    registry.register(tokens.clone()).unwrap();
     registry.register(build.clone()).unwrap();
     registry.register(awkward.clone()).unwrap();
     registry.register(empty).unwrap();
@@ -98,6 +111,13 @@ fn registry_with_every_kind() -> Registry {
     for v in [-3.0, -0.5, 0.0, 0.5, 7.0] {
         offsets.get(()).observe(v);
     }
+    for v in [-2.5, -0.25, -0.0005, 0.0, 0.0009, 0.3, 0.3, 4.0, 1e300, f64::INFINITY, f64::NEG_INFINITY] {
+        skew.get(()).observe(v);
+    }
+    for v in [1.0, 64.0, 64.0, 512.0, 5000.0] {
+        tokens.get(&["gpt-4o"]).observe(v);
+    }
+    tokens.get(&["idle"]);
     build.get(()).set([("version", "1.2.3"), ("commit", "a\"b\\c\nd")]).unwrap();
     for (i, value) in AWKWARD.iter().enumerate() {
         awkward.get(&[value, &i.to_string()]).inc_by(i as u64 + 1);
@@ -163,6 +183,42 @@ fn protoc_agrees_with_our_decoder(protoc: &[ProtocFamily], ours: &Exposition, wh
         assert_eq!(p.samples.keys().collect::<Vec<_>>(), samples.keys().collect::<Vec<_>>(), "{what}: {}", p.name);
         for (key, value) in &p.samples {
             assert!(same(*value, samples[key]), "{what}: {key:?}: protoc {value}, ours {}", samples[key]);
+        }
+        let our_natives: BTreeMap<BTreeMap<String, String>, &NativeHistogram> =
+            o.native_histograms.iter().map(|h| (h.labels.iter().cloned().collect(), h)).collect();
+        assert_eq!(
+            p.natives.keys().collect::<Vec<_>>(),
+            our_natives.keys().collect::<Vec<_>>(),
+            "{what}: {}: the series with native buckets",
+            p.name
+        );
+        for (labels, theirs) in &p.natives {
+            let ours = our_natives[labels];
+            let read = ProtocNative {
+                schema: ours.schema,
+                zero_threshold: ours.zero_threshold,
+                zero_count: ours.zero_count,
+                count: ours.count,
+                sum: ours.sum,
+                positive: ours.positive.clone(),
+                negative: ours.negative.clone(),
+            };
+            // The sum is NaN after +Inf and -Inf: compared on its own.
+            assert!(same(theirs.sum, read.sum), "{what}: {} {labels:?}: sum {} vs {}", p.name, theirs.sum, read.sum);
+            assert_eq!(
+                ProtocNative { sum: 0.0, ..theirs.clone() },
+                ProtocNative { sum: 0.0, ..read },
+                "{what}: {} {labels:?}: native buckets, protoc then ours",
+                p.name
+            );
+            // Every observation is in exactly one bucket (NaN is refused), and the classic `+Inf` bucket of
+            // the same message counts the same observations.
+            let in_buckets =
+                theirs.zero_count + theirs.positive.iter().chain(&theirs.negative).map(|b| b.1).sum::<f64>();
+            assert_eq!(in_buckets, theirs.count, "{what}: {} {labels:?}: buckets vs count", p.name);
+            let mut inf = labels.clone();
+            inf.insert("le".to_owned(), "+Inf".to_owned());
+            assert_eq!(p.samples[&(format!("{}_bucket", p.name), inf)], theirs.count, "{what}: {labels:?}");
         }
         for s in &o.samples {
             let labels: BTreeMap<String, String> =
@@ -274,6 +330,22 @@ async fn protoc_decodes_a_registry_with_every_kind_and_it_equals_the_text_format
         assert!(!created.is_empty() && created.iter().all(|c| (now - c).abs() < 600.0), "{name}: {created:?}");
     }
     assert!(family("app_inflight").created.is_empty() && family("app_build_info").created.is_empty());
+
+    // Native buckets, read by protoc: schema 2 (base 2^(1/4)), the zero bucket of half-width 0.001 with
+    // -0.0005, 0, 0.0009; 0.3 twice in bucket -6 ((2^(-7/4), 2^(-6/4)] holds 0.3); +Inf and -Inf in the
+    // bucket past the largest float's (index 4097 at schema 2, as 1e300 is in bucket 3987).
+    let skew = &family("app_clock_skew_seconds").natives[&BTreeMap::new()];
+    assert_eq!((skew.schema, skew.zero_threshold, skew.zero_count, skew.count), (2, 0.001, 3.0, 11.0));
+    assert!(skew.positive.contains(&(-6, 2.0)), "{:?}", skew.positive);
+    assert_eq!(skew.positive.iter().map(|b| b.1).sum::<f64>(), 5.0, "0.3 twice, 4, 1e300, +Inf");
+    assert_eq!(skew.negative.iter().map(|b| b.1).sum::<f64>(), 3.0, "-2.5, -0.25, -Inf");
+    let top = |side: &[(i32, f64)]| side.last().map(|b| b.0);
+    assert_eq!((top(&skew.positive), top(&skew.negative)), (Some(4097), Some(4097)), "the infinities");
+    let tokens = family("app_tokens");
+    let gpt = &tokens.natives[&BTreeMap::from([("model".to_owned(), "gpt-4o".to_owned())])];
+    assert_eq!((gpt.count, gpt.sum, gpt.schema), (5.0, 5641.0, 3));
+    assert_eq!(value("app_tokens_bucket", &[("model", "gpt-4o"), ("le", "100.0")]), 3.0, "and the classic buckets");
+    assert_eq!(tokens.natives.len(), 2, "the idle series is native too, empty");
 }
 
 /// Scrapes `addr` three times, text, protobuf, text, the cache off; checks the protobuf body with protoc
@@ -309,7 +381,8 @@ async fn protoc_decodes_every_seed_example_and_it_equals_the_text_format() {
         &["--listen", "127.0.0.1:0", "--deterministic", "--config", config],
     );
     let e = check_server(addr, "llm_service").await;
-    assert!(e.family("llmdevops_llm_request_duration_seconds").is_some());
+    let latency = e.family("llmdevops_llm_request_duration_seconds").expect("the request latency");
+    assert!(latency.native_histograms.iter().any(|h| h.count > 0.0), "native buckets beside the classic ones");
 
     let (_kosmos, addr) = start_serving(&build_example("kosmos"), &["--listen", "127.0.0.1:0", "--config", config]);
     let e = check_server(addr, "kosmos").await;
@@ -324,6 +397,7 @@ async fn protoc_decodes_every_seed_example_and_it_equals_the_text_format() {
     argo_support::wait_for_workflows(&events, 5, std::time::Duration::from_secs(60)).await;
     let e = check_server(addr, "argo").await;
     assert!(e.families().iter().any(|f| f.name.starts_with("argo_workflows_")));
+    assert!(e.families().iter().any(|f| !f.native_histograms.is_empty()), "argo's native histograms");
 
     let agentcube = agentcube_support::start(
         &build_example("agentcube"),

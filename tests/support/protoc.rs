@@ -205,6 +205,68 @@ pub struct ProtocFamily {
     /// The `created_timestamp` of each counter and histogram series (by the family name and labels), in
     /// seconds.
     pub created: BTreeMap<SeriesKey, f64>,
+    /// The native buckets of each histogram series that has them, by its labels.
+    pub natives: BTreeMap<BTreeMap<String, String>, ProtocNative>,
+}
+
+/// A histogram's native buckets as protoc decoded them: the spans walked and the deltas summed here, on
+/// their own, so that the runtime's decoder is checked against an independent reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtocNative {
+    /// `schema`.
+    pub schema: i32,
+    /// `zero_threshold`.
+    pub zero_threshold: f64,
+    /// `zero_count`.
+    pub zero_count: f64,
+    /// `sample_count`.
+    pub count: f64,
+    /// `sample_sum`.
+    pub sum: f64,
+    /// The positive buckets as `(index, absolute count)`, by increasing index.
+    pub positive: Vec<(i32, f64)>,
+    /// The negative buckets likewise.
+    pub negative: Vec<(i32, f64)>,
+}
+
+/// The buckets of one side: the spans' `(offset, length)` runs walked, `deltas` summed along them.
+fn native_side(h: &Node, side: &str) -> Vec<(i32, f64)> {
+    let deltas: Vec<i64> = h
+        .all(&format!("{side}_delta"))
+        .map(|d| match d {
+            Node::Scalar(s) => s.parse().unwrap_or_else(|e| panic!("{side}_delta {s:?}: {e}")),
+            Node::Message(_) => panic!("{side}_delta is a message"),
+        })
+        .collect();
+    let mut out = Vec::with_capacity(deltas.len());
+    let (mut index, mut running) = (0i32, 0i64);
+    for span in h.all(&format!("{side}_span")) {
+        index += span.number("offset").unwrap_or(0.0) as i32;
+        for _ in 0..span.number("length").unwrap_or(0.0) as u32 {
+            running += deltas[out.len()];
+            out.push((index, running as f64));
+            index += 1;
+        }
+    }
+    assert_eq!(out.len(), deltas.len(), "protoc shows {} {side} deltas for {} buckets", deltas.len(), out.len());
+    out
+}
+
+/// The native part of a decoded `Histogram`, if it has one (a schema, spans or a zero bucket).
+fn native_of(h: &Node) -> Option<ProtocNative> {
+    let native = h.get("schema").is_some()
+        || h.get("positive_span").is_some()
+        || h.get("negative_span").is_some()
+        || h.number("zero_threshold").is_some_and(|z| z > 0.0);
+    native.then(|| ProtocNative {
+        schema: h.number("schema").unwrap_or(0.0) as i32,
+        zero_threshold: h.number("zero_threshold").unwrap_or(0.0),
+        zero_count: h.number("zero_count").unwrap_or(0.0),
+        count: h.number("sample_count").unwrap_or(0.0),
+        sum: h.number("sample_sum").unwrap_or(0.0),
+        positive: native_side(h, "positive"),
+        negative: native_side(h, "negative"),
+    })
 }
 
 /// Runs `protoc --decode` on one message; panics unless it decodes.
@@ -241,11 +303,13 @@ fn family(node: &Node) -> ProtocFamily {
         unit: node.text("unit").map(str::to_owned),
         samples: BTreeMap::new(),
         created: BTreeMap::new(),
+        natives: BTreeMap::new(),
         name,
         kind,
     };
     for metric in node.all("metric") {
         let labels = labels_of(metric);
+        let mut native = None;
         let mut put = |suffix: &str, extra: Option<(&str, String)>, value: f64| {
             let mut labels = labels.clone();
             if let Some((n, v)) = extra {
@@ -261,6 +325,7 @@ fn family(node: &Node) -> ProtocFamily {
             "UNTYPED" => put("", None, value_of("untyped")),
             "HISTOGRAM" | "GAUGE_HISTOGRAM" => {
                 let h = metric.get("histogram").expect("a histogram series has its Histogram");
+                native = native_of(h);
                 let count = h.number("sample_count").unwrap_or(0.0);
                 let mut inf = false;
                 for b in h.all("bucket") {
@@ -275,6 +340,9 @@ fn family(node: &Node) -> ProtocFamily {
                 put("_count", None, count);
             }
             other => panic!("a family type our encoder does not write: {other}"),
+        }
+        if let Some(native) = native {
+            f.natives.insert(labels.clone(), native);
         }
         let created = ["counter", "histogram"].iter().find_map(|m| metric.get(m)?.get("created_timestamp"));
         if let Some(ts) = created {
