@@ -1,7 +1,8 @@
 //! End to end: a real Prometheus (Debian's `prometheus`, on loopback) scrapes a seed example serving
 //! simulated traffic with the example's generated `rules.yml` (`examples/<name>/observability/`) loaded:
 //! every recording rule and alert is healthy once evaluated, every recording rule returns data, and every
-//! expression of every panel of the generated `dashboard.json`, its variables set to "All", returns data.
+//! expression of every panel of the generated `dashboard.json`, its variables set to "All", returns data;
+//! also where Prometheus ingests native histograms and drops the classic buckets of a histogram with both.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -50,9 +51,19 @@ fn panel_queries(dashboard: &Value) -> Vec<(String, String)> {
     out
 }
 
+/// How the Prometheus of a run ingests histograms with both classic and native buckets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ingest {
+    /// As the text formats carry them: the classic buckets.
+    Classic,
+    /// With `--enable-feature=native-histograms`, protobuf first: Prometheus 2.42 then keeps only the
+    /// native histogram of a histogram that has both, and drops its `_bucket` series.
+    Native,
+}
+
 /// Runs `example` (with `args`) under a Prometheus that loads its generated rules, and checks the rules and
 /// the dashboard's panels against the data.
-async fn rules_and_panels_work(example: &str, args: &[&str]) {
+async fn rules_and_panels_work(example: &str, args: &[&str], ingest: Ingest) {
     require_program("prometheus", "prometheus");
     let binary = build_example(example);
     let mut serve_args = vec!["--listen", "127.0.0.1:0"];
@@ -66,7 +77,11 @@ async fn rules_and_panels_work(example: &str, args: &[&str]) {
 
     let tmp = Scratch::new(&format!("observability-{example}"));
     let jobs = format!("  - job_name: {example}\n    static_configs: [{{ targets: ['{target}'] }}]\n");
-    let (_prometheus, prometheus) = start_prometheus_with_rules(&tmp, &jobs, 1, &rules).await;
+    let flags: &[&str] = match ingest {
+        Ingest::Classic => &[],
+        Ingest::Native => &["--enable-feature=native-histograms"],
+    };
+    let (_prometheus, prometheus) = start_prometheus_with_rules(&tmp, &jobs, 1, flags, &rules).await;
 
     // Every rule of the file is loaded and, once evaluated, healthy.
     let file: serde_norway::Value = serde_norway::from_str(&std::fs::read_to_string(&rules).unwrap()).unwrap();
@@ -92,8 +107,19 @@ async fn rules_and_panels_work(example: &str, args: &[&str]) {
         }
     }
     assert!(!records.is_empty(), "{example}: no recording rule");
+    // Natively ingested, a histogram with native buckets has no `_bucket` series to record.
+    let dropped: Vec<String> = match ingest {
+        Ingest::Classic => Vec::new(),
+        Ingest::Native => native_families(&dashboard),
+    };
+    assert_eq!(ingest == Ingest::Native, !dropped.is_empty(), "{example}: the histograms read natively: {dropped:?}");
     for record in &records {
-        data_of(prometheus, "recording rule", record, deadline).await;
+        if dropped.iter().any(|family| record.contains(&format!(":{family}_bucket:"))) {
+            let data = api(prometheus, &format!("/api/v1/query?query={}", encode_query(record))).await;
+            assert_eq!(data["result"], Value::Array(Vec::new()), "{record}: Prometheus dropped the classic buckets");
+        } else {
+            data_of(prometheus, "recording rule", record, deadline).await;
+        }
     }
 
     // Every panel's expressions return data, the variables at "All".
@@ -104,12 +130,35 @@ async fn rules_and_panels_work(example: &str, args: &[&str]) {
     }
 }
 
+/// The histograms whose panels read a native histogram when the classic buckets are missing: their
+/// quantile expressions end in an `or` over the family's own rate.
+fn native_families(dashboard: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, expr) in panel_queries(dashboard) {
+        if let Some((_, native)) = expr.split_once(") or (histogram_quantile(") {
+            let rate = native.split_once("(rate(").expect("a rate in the native quantile").1;
+            let name = rate.split(['{', '[']).next().unwrap().to_owned();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_service_rules_and_panels_work_in_prometheus() {
-    rules_and_panels_work("llm_service", &[]).await;
+    rules_and_panels_work("llm_service", &[], Ingest::Classic).await;
+}
+
+/// The latency SLO's ratios and the latency panels of llm_service (whose request latency has classic and
+/// native buckets) answer from the native histogram when Prometheus ingests it instead of the buckets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_service_rules_and_panels_work_on_native_histograms_in_prometheus() {
+    rules_and_panels_work("llm_service", &[], Ingest::Native).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kosmos_rules_and_panels_work_in_prometheus() {
-    rules_and_panels_work("kosmos", &[]).await;
+    rules_and_panels_work("kosmos", &[], Ingest::Classic).await;
 }

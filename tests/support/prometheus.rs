@@ -57,14 +57,15 @@ pub async fn start_prometheus_with(tmp: &Scratch, jobs: &str, count: usize, flag
     start(tmp, jobs, count, flags, None).await
 }
 
-/// [`start_prometheus`] with the rule file `rules` loaded (evaluated every second).
+/// [`start_prometheus_with`] `flags` and the rule file `rules` loaded (evaluated every second).
 pub async fn start_prometheus_with_rules(
     tmp: &Scratch,
     jobs: &str,
     count: usize,
+    flags: &[&str],
     rules: &std::path::Path,
 ) -> (Running, SocketAddr) {
-    start(tmp, jobs, count, &[], Some(rules)).await
+    start(tmp, jobs, count, flags, Some(rules)).await
 }
 
 async fn start(

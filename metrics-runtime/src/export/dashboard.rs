@@ -132,10 +132,23 @@ fn family_panel(family: &'static FamilySchema, id: u32, grid_pos: GridPos) -> Pa
                 by_le.push("le");
                 promql::sum_by(&by_le, &promql::selector(&promql::bucket_rate_record(family), &filters))
             };
+            // With native buckets too, a Prometheus that ingests the native histogram has no `_bucket`
+            // series: the quantile is then read from the native histogram's rate.
+            let native = (family.native().is_some() && !promql::native_only(family)).then(|| {
+                promql::sum_by(
+                    &by,
+                    &promql::rate(&promql::selector(family.name(), &filters), promql::PANEL_WINDOW_SECS),
+                )
+            });
             let targets = QUANTILES
                 .iter()
                 .map(|&(q, percentile, ref_id)| {
-                    target(ref_id, promql::histogram_quantile(q, &buckets), legend(percentile))
+                    let classic = promql::histogram_quantile(q, &buckets);
+                    let expr = match &native {
+                        Some(native) => format!("({classic}) or ({})", promql::histogram_quantile(q, native)),
+                        None => classic,
+                    };
+                    target(ref_id, expr, legend(percentile))
                 })
                 .collect();
             (format!("{} (p50, p90, p99)", family.name()), value_unit(family.unit()), targets)

@@ -185,13 +185,26 @@ impl Slo {
         let name = self.family.name();
         let by = [JOB];
         match &self.bad {
-            BadEvents::Slow { le, .. } => {
+            BadEvents::Slow { le, threshold, .. } => {
                 let good = promql::selector(&format!("{name}_bucket"), &[format!("le={}", promql::string_literal(le))]);
-                format!(
+                let classic = format!(
                     "1 - ({} / {})",
                     promql::sum_by(&by, &promql::rate(&good, window_secs)),
                     promql::sum_by(&by, &promql::rate(&format!("{name}_count"), window_secs)),
-                )
+                );
+                if self.family.native().is_none() {
+                    return classic;
+                }
+                // With native buckets too, a Prometheus that ingests the native histogram (2.42 with
+                // `native-histograms` keeps only it) has no `_bucket` series: the share above the
+                // threshold is then read from the native histogram, interpolated within the bucket the
+                // threshold falls in.
+                let native = format!(
+                    "1 - histogram_fraction(-Inf, {}, {})",
+                    promql::number(*threshold),
+                    promql::sum_by(&by, &promql::rate(name, window_secs)),
+                );
+                format!("({classic}) or ({native})")
             }
             BadEvents::Labelled { label, values, .. } => {
                 let total = self.family.sample_name();
@@ -296,6 +309,19 @@ mod tests {
             r#"1 - (sum by (job) (rate(shop_latency_seconds_bucket{le="30.0"}[5m])) / sum by (job) (rate(shop_latency_seconds_count[5m])))"#
         );
         assert_eq!(slo.bad_events_text(), "observations above 30.0 seconds");
+    }
+
+    #[test]
+    fn latency_ratio_with_native_buckets_falls_back_to_the_native_histogram() {
+        static BOTH: FamilySchema = FamilySchema::new("shop_latency_seconds", MetricType::Histogram, "Latency.")
+            .with_buckets(&[0.1, 30.0])
+            .with_native(crate::NativeSchema::new(3))
+            .with_slo(SloSchema::new(SloIndicator::Latency { threshold: 30.0 }, 0.99));
+        let slo = Slo::resolve(&BOTH).unwrap().unwrap();
+        assert_eq!(
+            slo.sli_expr(300),
+            r#"(1 - (sum by (job) (rate(shop_latency_seconds_bucket{le="30.0"}[5m])) / sum by (job) (rate(shop_latency_seconds_count[5m])))) or (1 - histogram_fraction(-Inf, 30, sum by (job) (rate(shop_latency_seconds[5m]))))"#
+        );
     }
 
     #[test]

@@ -261,3 +261,21 @@ fn native_only_histograms_are_queried_as_native_histograms() {
     assert_eq!(rule["record"].as_str(), Some("job_model:gc_cycle_seconds:rate5m"));
     assert_eq!(rule["expr"].as_str(), Some("sum by (job, model) (rate(gc_cycle_seconds[5m]))"));
 }
+
+static BOTH: [FamilySchema; 1] = [FamilySchema::new("gc_pause_seconds", MetricType::Histogram, "GC pauses.")
+    .with_unit("seconds")
+    .with_labels(&[MODEL])
+    .with_buckets(&[0.01, 0.1])
+    .with_native(crate::NativeSchema::new(3))];
+
+#[test]
+fn classic_and_native_histograms_are_queried_by_their_buckets_then_as_native_histograms() {
+    let files = Observability::new("GC", "gc").group("GC", &BOTH);
+    let dashboard: Value = serde_json::from_str(&files.dashboard_json().unwrap()).unwrap();
+    let expr = dashboard["panels"][1]["targets"][0]["expr"].as_str().unwrap();
+    assert_eq!(
+        expr,
+        r#"(histogram_quantile(0.5, sum by (model, le) (job_model_le:gc_pause_seconds_bucket:rate5m{job=~"$job", model=~"$model"}))) or (histogram_quantile(0.5, sum by (model) (rate(gc_pause_seconds{job=~"$job", model=~"$model"}[5m]))))"#,
+        "the classic buckets where Prometheus keeps them, else the native histogram"
+    );
+}
