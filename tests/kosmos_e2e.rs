@@ -8,12 +8,11 @@
 //! test takes seconds rather than minutes; tests/seed_kosmos.rs holds the file itself to the guide.
 
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use suite::http::get;
-use suite::programs::{Scratch, build_example, encode_query, free_port, poll, require_program, start_serving};
+use suite::programs::{Scratch, build_example, encode_query, poll, require_program, start_serving};
+use suite::prometheus::{api, start_prometheus_with_rules};
 
 /// The guide's "Common PromQL Queries", each under its comment, exactly as the guide writes them (the three
 /// lines of "LLM latency distribution" are three queries, their trailing comments kept).
@@ -80,15 +79,6 @@ const COMMON_QUERIES: [(&str, &str); 19] = [
 / 0.001 * 720  # 720 = 30 days in hours"#,
     ),
 ];
-
-/// GETs a Prometheus API path and returns its `data`.
-async fn api(prometheus: SocketAddr, path_and_query: &str) -> Value {
-    let reply = get(prometheus, path_and_query, &[]).await;
-    assert_eq!(reply.status, 200, "{path_and_query}: {}", reply.text());
-    let json: Value = serde_json::from_slice(&reply.body).expect("JSON");
-    assert_eq!(json["status"], "success", "{json}");
-    json["data"].clone()
-}
 
 /// The result vector of an instant query, optionally at `time`.
 async fn query(prometheus: SocketAddr, promql: &str, time: Option<f64>) -> Vec<Value> {
@@ -176,43 +166,11 @@ async fn prometheus_answers_the_guides_queries_and_records_its_rules() {
     let records = recording_rules(&written);
     assert_eq!(records.len(), 10, "the guide's ten recording rules: {records:?}");
 
-    let prometheus: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let config = tmp.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-             rule_files: ['{}']\n\
-             scrape_configs:\n  - job_name: kosmos-agents\n    static_configs: [{{ targets: ['{kosmos}'] }}]\n",
-            rules.display()
-        ),
-    )
-    .unwrap();
-    let log = std::fs::File::create(tmp.join("prometheus.log")).unwrap();
-    let _prometheus = suite::programs::Running {
-        child: Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", tmp.join("data").display()))
-            .arg(format!("--web.listen-address={prometheus}"))
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("start prometheus"),
-    };
-
-    // The target is up and scraped without error, under the guide's job name.
-    let target = poll("the kosmos-agents target up", Duration::from_secs(30), || async {
-        let connected = tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(prometheus)).await;
-        if !matches!(connected, Ok(Ok(_))) {
-            return None;
-        }
-        let data = api(prometheus, "/api/v1/targets?state=active").await;
-        let target = data["activeTargets"].as_array()?.first()?.clone();
-        (target["health"] == "up").then_some(target)
-    })
-    .await;
-    assert_eq!(target["lastError"], "", "{target}");
-    assert_eq!(target["labels"]["job"], "kosmos-agents", "{target}");
+    // Started on the guide's job name; up and scraped without error.
+    let jobs = format!("  - job_name: kosmos-agents\n    static_configs: [{{ targets: ['{kosmos}'] }}]\n");
+    let (_prometheus, prometheus) = start_prometheus_with_rules(&tmp, &jobs, 1, &[], &rules).await;
+    let targets = api(prometheus, "/api/v1/targets?state=active").await;
+    assert_eq!(targets["activeTargets"][0]["labels"]["job"], "kosmos-agents", "{targets}");
 
     // Every query of the guide returns data.
     let deadline = Instant::now() + Duration::from_secs(30);
