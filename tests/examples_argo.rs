@@ -12,8 +12,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use argo_support::{
-    CONTROLLER_CONFIG, Event, WORKFLOWS, events, labels, no_cache_config, run_to_end, scrape, scrape_at, series,
-    start_logged, wait_for_workflows,
+    ArgoArgs, CONTROLLER_CONFIG, Event, WORKFLOWS, events, labels, no_cache_config, run_to_end, scrape, scrape_at,
+    series, start_logged, wait_for_workflows,
 };
 use promstruct_testing::FamilyType;
 use suite::http::{PROMETHEUS_2_ACCEPT, get, raw};
@@ -33,23 +33,9 @@ async fn the_documents_examples_emit_their_metrics_after_simulated_runs() {
     let tmp = Scratch::new("argo-examples");
     let events_path = tmp.join("events.jsonl");
     let serving = no_cache_config(&tmp);
-    let runs = RUNS.to_string();
     let (_argo, addr) = start_serving(
         &binary,
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--config",
-            serving.to_str().unwrap(),
-            "--workflows",
-            WORKFLOWS,
-            "--runs",
-            &runs,
-            "--interval",
-            "20",
-            "--events",
-            events_path.to_str().unwrap(),
-        ],
+        &ArgoArgs::new(WORKFLOWS).listen().config(&serving).runs(RUNS).interval(20).events(&events_path).args(),
     );
     let ev = wait_for_workflows(&events_path, 5 * RUNS, Duration::from_secs(60)).await;
     let e = scrape(addr).await;
@@ -168,18 +154,7 @@ async fn real_time_gauges_are_read_while_they_run_and_frozen_after() {
     let serving = no_cache_config(&tmp);
     let (_argo, addr) = start_serving(
         &binary,
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--config",
-            serving.to_str().unwrap(),
-            "--workflows",
-            workflows.to_str().unwrap(),
-            "--runs",
-            "1",
-            "--events",
-            events_path.to_str().unwrap(),
-        ],
+        &ArgoArgs::new(&workflows).listen().config(&serving).runs(1).events(&events_path).args(),
     );
     let step = labels(&[("step", "slow")]);
     let first = poll("the step started", Duration::from_secs(20), || async {
@@ -274,21 +249,8 @@ async fn argo_variables_resolve_in_every_field() {
     let workflows = tmp.join("vars.yml");
     std::fs::write(&workflows, VARIABLES).unwrap();
     let events_path = tmp.join("events.jsonl");
-    let (_argo, addr) = start_serving(
-        &binary,
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--workflows",
-            workflows.to_str().unwrap(),
-            "--runs",
-            "4",
-            "--interval",
-            "20",
-            "--events",
-            events_path.to_str().unwrap(),
-        ],
-    );
+    let (_argo, addr) =
+        start_serving(&binary, &ArgoArgs::new(&workflows).listen().runs(4).interval(20).events(&events_path).args());
     let ev = wait_for_workflows(&events_path, 4, Duration::from_secs(30)).await;
     let e = poll("the last run's metrics", Duration::from_secs(5), || async {
         let e = scrape(addr).await;
@@ -494,20 +456,7 @@ async fn with_ignore_errors_a_bad_metric_is_logged_and_skipped() {
     let (log, events_path) = (tmp.join("stderr.log"), tmp.join("events.jsonl"));
     let (_argo, addr) = start_logged(
         &binary,
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--controller-config",
-            config.to_str().unwrap(),
-            "--workflows",
-            workflows.to_str().unwrap(),
-            "--runs",
-            "2",
-            "--interval",
-            "20",
-            "--events",
-            events_path.to_str().unwrap(),
-        ],
+        &ArgoArgs::new(&workflows).listen().controller(&config).runs(2).interval(20).events(&events_path).args(),
         &log,
     );
     let ev = wait_for_workflows(&events_path, 2, Duration::from_secs(30)).await;
@@ -537,10 +486,8 @@ async fn secure_metrics_are_served_over_https_with_a_self_signed_certificate() {
     for (i, map) in [own_key.as_str(), whole].iter().enumerate() {
         let path = tmp.join(&format!("secure-{i}.yml"));
         std::fs::write(&path, map).unwrap();
-        let args = ["--listen", "127.0.0.1:0", "--config", serving.to_str().unwrap(), "--controller-config"];
-        let mut args = args.to_vec();
-        args.extend([path.to_str().unwrap(), "--workflows", WORKFLOWS, "--runs", "1", "--interval", "20"]);
-        let (mut argo, lines) = spawn_reading_lines(&binary, &args, std::process::Stdio::inherit());
+        let args = ArgoArgs::new(WORKFLOWS).listen().config(&serving).controller(&path).runs(1).interval(20);
+        let (mut argo, lines) = spawn_reading_lines(&binary, &args.args(), std::process::Stdio::inherit());
         let first = lines.recv_timeout(Duration::from_secs(30)).expect("a first line on stdout");
         assert!(first.starts_with("argo: serving https://") && first.ends_with("/metrics"), "{first}");
         let addr: std::net::SocketAddr =
@@ -596,18 +543,7 @@ async fn the_configmap_sets_the_path_the_port_and_the_ttl_of_custom_metrics() {
     let serving = no_cache_config(&tmp);
     let (_argo, addr) = start_serving(
         &binary,
-        &[
-            "--config",
-            serving.to_str().unwrap(),
-            "--controller-config",
-            config.to_str().unwrap(),
-            "--workflows",
-            workflows.to_str().unwrap(),
-            "--runs",
-            "1",
-            "--events",
-            events_path.to_str().unwrap(),
-        ],
+        &ArgoArgs::new(&workflows).config(&serving).controller(&config).runs(1).events(&events_path).args(),
     );
     assert_eq!(addr.port(), port);
     assert_eq!(get(addr, "/metrics", &[]).await.status, 404, "metrics are at the ConfigMap's path only");
@@ -666,18 +602,7 @@ async fn with_metrics_disabled_the_controller_runs_without_serving() {
         move || {
             run_to_end(
                 &binary,
-                &[
-                    "--controller-config",
-                    config.to_str().unwrap(),
-                    "--workflows",
-                    workflows.to_str().unwrap(),
-                    "--runs",
-                    "2",
-                    "--interval",
-                    "20",
-                    "--events",
-                    events_path.to_str().unwrap(),
-                ],
+                &ArgoArgs::new(&workflows).controller(&config).runs(2).interval(20).events(&events_path).args(),
             )
         }
     });

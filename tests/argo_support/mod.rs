@@ -61,6 +61,58 @@ pub(crate) async fn wait_for_workflows(path: &Path, n: usize, timeout: Duration)
     .await
 }
 
+/// The command line of one run of the example, option by option: the manifests to run, and what the
+/// test sets of the rest.
+#[derive(Debug, Clone)]
+pub(crate) struct ArgoArgs(Vec<String>);
+
+impl ArgoArgs {
+    /// `--workflows FILE`.
+    pub(crate) fn new(workflows: impl AsRef<Path>) -> Self {
+        ArgoArgs(Vec::new()).flag("--workflows", workflows.as_ref().display())
+    }
+
+    fn flag(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+        self.0.extend([name.to_owned(), value.to_string()]);
+        self
+    }
+
+    /// `--listen 127.0.0.1:0`: serve on a port of the system's choosing.
+    pub(crate) fn listen(self) -> Self {
+        self.flag("--listen", "127.0.0.1:0")
+    }
+
+    /// `--config FILE`: this library's configuration.
+    pub(crate) fn config(self, path: &Path) -> Self {
+        self.flag("--config", path.display())
+    }
+
+    /// `--controller-config FILE`: the workflow-controller ConfigMap.
+    pub(crate) fn controller(self, path: &Path) -> Self {
+        self.flag("--controller-config", path.display())
+    }
+
+    /// `--runs N`: how many times each manifest runs.
+    pub(crate) fn runs(self, n: usize) -> Self {
+        self.flag("--runs", n)
+    }
+
+    /// `--interval MS`: the pause between runs.
+    pub(crate) fn interval(self, ms: u64) -> Self {
+        self.flag("--interval", ms)
+    }
+
+    /// `--events FILE`: where the completed nodes and workflows are written.
+    pub(crate) fn events(self, path: &Path) -> Self {
+        self.flag("--events", path.display())
+    }
+
+    /// The arguments, for the example's command line.
+    pub(crate) fn args(&self) -> Vec<&str> {
+        self.0.iter().map(String::as_str).collect()
+    }
+}
+
 /// A config file of this library that turns the scrape cache off, so each scrape reads the values again.
 pub(crate) fn no_cache_config(tmp: &Scratch) -> PathBuf {
     let config = tmp.join("serving.yaml");
