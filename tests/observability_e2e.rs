@@ -3,11 +3,12 @@
 //! every recording rule and alert is healthy once evaluated, every recording rule returns data, and every
 //! expression of every panel of the generated `dashboard.json`, its variables set to "All", returns data;
 //! also where Prometheus ingests native histograms and drops the classic buckets of a histogram with both.
+//! Every query of the generated runbooks is valid PromQL to that Prometheus.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use promstruct::export::{DASHBOARD_FILE, RULES_FILE};
+use promstruct::export::{DASHBOARD_FILE, RULES_FILE, RUNBOOKS_DIR};
 use serde_json::Value;
 use suite::programs::{Scratch, build_example, encode_query, poll, require_program, start_serving};
 use suite::prometheus::{api, start_prometheus_with_rules};
@@ -119,6 +120,20 @@ async fn rules_and_panels_work(example: &str, args: &[&str], ingest: Ingest) {
             assert_eq!(data["result"], Value::Array(Vec::new()), "{record}: Prometheus dropped the classic buckets");
         } else {
             data_of(prometheus, "recording rule", record, deadline).await;
+        }
+    }
+
+    // Every query of the runbooks is one Prometheus accepts (`api` asserts a successful answer); the
+    // breakdowns of the bad events return data.
+    let runbooks = observability.join(RUNBOOKS_DIR);
+    for page in std::fs::read_dir(&runbooks).into_iter().flatten() {
+        let text = std::fs::read_to_string(page.unwrap().path()).unwrap();
+        for block in text.split("```promql\n").skip(1) {
+            let promql = block.split_once("\n```").expect("a closed block").0;
+            api(prometheus, &format!("/api/v1/query?query={}", encode_query(promql))).await;
+            if promql.starts_with("sort_desc(") {
+                data_of(prometheus, "runbook breakdown", promql, deadline).await;
+            }
         }
     }
 

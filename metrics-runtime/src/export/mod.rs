@@ -75,11 +75,12 @@ mod grafana;
 mod promql;
 mod rule_tests;
 mod rules;
+mod runbooks;
 mod slo;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use error::ExportError;
 
@@ -93,6 +94,9 @@ pub const DASHBOARD_FILE: &str = "dashboard.json";
 pub const RULES_FILE: &str = "rules.yml";
 /// The rule tests' file name in [`Observability::write_to`]'s directory.
 pub const RULE_TESTS_FILE: &str = "rules.test.yml";
+/// The folder [`Observability::write_to`] writes the runbook pages into, one `<alert name in lower
+/// case>.md` per objective.
+pub const RUNBOOKS_DIR: &str = runbooks::RUNBOOKS_DIR;
 
 /// The longest dashboard uid Grafana accepts.
 const MAX_UID_LEN: usize = 40;
@@ -148,7 +152,9 @@ impl Observability {
         self
     }
 
-    /// Links each alert to a runbook: `runbook_url` is `<url>/<alert name in lower case>`. Without it the
+    /// Links each alert to its runbook: `runbook_url` is `<url>/<alert name in lower case>.md`, the page
+    /// [`write_to`](Self::write_to) writes under [`RUNBOOKS_DIR`], so that a `url` pointing at that folder
+    /// (in the repository the files are committed to, say) links each alert to its page. Without it the
     /// alerts have no `runbook_url`.
     pub fn runbook_base(mut self, url: impl Into<String>) -> Self {
         self.runbook_base = Some(url.into());
@@ -178,18 +184,31 @@ impl Observability {
         Ok(rule_tests::render(&self.checked()?, rules_file))
     }
 
-    /// Writes [`DASHBOARD_FILE`], [`RULES_FILE`] and [`RULE_TESTS_FILE`] (which reads `rules.yml`
-    /// beside it) into `dir`, created if missing. Nothing is written when a check fails.
+    /// The runbook pages, one per objective: `(file name, Markdown)`, the file name the alert's name in
+    /// lower case with `.md`. A page states the objective, the window pairs and bad ratios that fire the
+    /// page and the ticket, and the PromQL to confirm the burn, see the budget left, find the label
+    /// values the bad events come from, and when the alert clears.
+    pub fn runbooks(&self) -> Result<Vec<(String, String)>, ExportError> {
+        Ok(runbooks::render(&self.checked()?))
+    }
+
+    /// Writes [`DASHBOARD_FILE`], [`RULES_FILE`], [`RULE_TESTS_FILE`] (which reads `rules.yml` beside it)
+    /// and, with objectives, their [`runbooks`](Self::runbooks) under [`RUNBOOKS_DIR`] into `dir`, created
+    /// if missing. Nothing is written when a check fails; pages of objectives no longer declared are left
+    /// where they are.
     pub fn write_to(&self, dir: &Path) -> Result<(), ExportError> {
         let checked = self.checked()?;
-        let files = [
-            (DASHBOARD_FILE, dashboard::render(&checked)),
-            (RULES_FILE, rules::render(&checked)?),
-            (RULE_TESTS_FILE, rule_tests::render(&checked, RULES_FILE)),
+        let mut files = vec![
+            (PathBuf::from(DASHBOARD_FILE), dashboard::render(&checked)),
+            (PathBuf::from(RULES_FILE), rules::render(&checked)?),
+            (PathBuf::from(RULE_TESTS_FILE), rule_tests::render(&checked, RULES_FILE)),
         ];
-        fs::create_dir_all(dir).map_err(|source| ExportError::Io { path: dir.to_owned(), source })?;
+        let pages = runbooks::render(&checked);
+        files.extend(pages.into_iter().map(|(name, page)| (Path::new(RUNBOOKS_DIR).join(name), page)));
         for (name, content) in files {
             let path = dir.join(name);
+            let parent = path.parent().unwrap_or(dir);
+            fs::create_dir_all(parent).map_err(|source| ExportError::Io { path: parent.to_owned(), source })?;
             fs::write(&path, content).map_err(|source| ExportError::Io { path, source })?;
         }
         Ok(())

@@ -170,7 +170,7 @@ pub(super) fn annotations(
     ]);
     if let Some(base) = runbook_base {
         annotations
-            .insert("runbook_url", format!("{}/{}", base.trim_end_matches('/'), slo.alert_name().to_ascii_lowercase()));
+            .insert("runbook_url", format!("{}/{}", base.trim_end_matches('/'), super::runbooks::file_name(slo)));
     }
     annotations
 }
@@ -225,7 +225,7 @@ mod tests {
              error budget goes in 1h (burn rate 14.4x over 1h and 5m) or 5% of the error budget goes in 6h \
              (burn rate 6x over 6h and 30m)."
         );
-        assert_eq!(page["runbook_url"], "https://runbooks.example/slo/appcallserrorbudgetburn");
+        assert_eq!(page["runbook_url"], "https://runbooks.example/slo/appcallserrorbudgetburn.md");
         let ticket = annotations(&slo, Severity::Ticket, "{{ $labels.job }}", None);
         assert_eq!(ticket["summary"], "app_calls is spending its error budget steadily in job {{ $labels.job }}");
         assert!(!ticket.contains_key("runbook_url"));

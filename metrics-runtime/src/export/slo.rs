@@ -182,15 +182,19 @@ impl Slo {
 
     /// The bad ratio over `window_secs`, by job.
     pub(super) fn sli_expr(&self, window_secs: u64) -> String {
+        self.sli_expr_by(&[JOB], window_secs)
+    }
+
+    /// The bad ratio over `window_secs`, by the labels `by`.
+    pub(super) fn sli_expr_by(&self, by: &[&str], window_secs: u64) -> String {
         let name = self.family.name();
-        let by = [JOB];
         match &self.bad {
             BadEvents::Slow { le, threshold, .. } => {
                 let good = promql::selector(&format!("{name}_bucket"), &[format!("le={}", promql::string_literal(le))]);
                 let classic = format!(
                     "1 - ({} / {})",
-                    promql::sum_by(&by, &promql::rate(&good, window_secs)),
-                    promql::sum_by(&by, &promql::rate(&format!("{name}_count"), window_secs)),
+                    promql::sum_by(by, &promql::rate(&good, window_secs)),
+                    promql::sum_by(by, &promql::rate(&format!("{name}_count"), window_secs)),
                 );
                 if self.family.native().is_none() {
                     return classic;
@@ -202,7 +206,7 @@ impl Slo {
                 let native = format!(
                     "1 - histogram_fraction(-Inf, {}, {})",
                     promql::number(*threshold),
-                    promql::sum_by(&by, &promql::rate(name, window_secs)),
+                    promql::sum_by(by, &promql::rate(name, window_secs)),
                 );
                 format!("({classic}) or ({native})")
             }
@@ -211,8 +215,8 @@ impl Slo {
                 let bad = promql::selector(&total, &[promql::matcher_any(label, values)]);
                 format!(
                     "{} / {}",
-                    promql::sum_by(&by, &promql::rate(&bad, window_secs)),
-                    promql::sum_by(&by, &promql::rate(&total, window_secs)),
+                    promql::sum_by(by, &promql::rate(&bad, window_secs)),
+                    promql::sum_by(by, &promql::rate(&total, window_secs)),
                 )
             }
         }
