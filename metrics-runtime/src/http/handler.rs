@@ -216,8 +216,8 @@ impl Handler {
             return response;
         }
         let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
-        let format = match negotiate_format(text(ACCEPT)) {
-            Negotiated::Format(format) => format,
+        let exposition = match negotiate_format(text(ACCEPT)) {
+            Negotiated::Serve(exposition) => exposition,
             Negotiated::NotAcceptable => {
                 return plain(
                     StatusCode::NOT_ACCEPTABLE,
@@ -230,17 +230,19 @@ impl Handler {
                 );
             }
         };
+        let format = exposition.format();
         let gzip = accepts_gzip(text(ACCEPT_ENCODING));
         let span = tracing::info_span!(
             "scrape",
             format = format_name(format),
+            escaping = exposition.escaping().as_str(),
             gzip = tracing::field::Empty,
             series = tracing::field::Empty,
             bytes = tracing::field::Empty,
             cached = tracing::field::Empty,
         );
         let cache = Arc::clone(&inner.cache);
-        let result = async move { cache.get(format, gzip).await }.instrument(span.clone()).await;
+        let result = async move { cache.get(exposition, gzip).await }.instrument(span.clone()).await;
         match result {
             Ok((body, cached)) => {
                 span.record("gzip", body.gzip);
@@ -251,7 +253,7 @@ impl Handler {
                 inner.stats.scraped(format, body.gzip);
                 let mut response = Response::new(Full::new(body.bytes));
                 let h = response.headers_mut();
-                h.insert(CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+                h.insert(CONTENT_TYPE, HeaderValue::from_static(exposition.content_type()));
                 h.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
                 h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
                 if body.gzip {
