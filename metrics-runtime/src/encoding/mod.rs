@@ -28,6 +28,8 @@ mod number;
 mod openmetrics;
 mod protobuf;
 mod text;
+#[cfg(test)]
+mod utf8_tests;
 mod wire;
 
 use crate::Descriptor;
