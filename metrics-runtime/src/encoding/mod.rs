@@ -39,7 +39,7 @@ pub use exposition::Exposition;
 pub use family::{FamilyEncoder, HistogramSnapshot};
 pub use labels::{EncodeLabels, LabelWriter};
 pub use number::{Number, canonical_float};
-pub use promstruct_naming::Escaping;
+pub use promstruct_naming::{Escaping, escape_name, exposed_name, unescape_name};
 
 /// An exposition format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
