@@ -22,6 +22,7 @@ use super::negotiate::{Negotiated, accepts_gzip, negotiate_format};
 use super::rate_limit::{RateLimiter, retry_after_secs};
 use super::stats::{HttpStats, Rejection};
 use crate::config::{Config, SCOPE_METRICS_READ};
+use crate::encoding::Exposition;
 use crate::{Format, Registry};
 
 /// The response type of the handler: a complete body, which hyper, axum and tower all send as is.
@@ -224,7 +225,7 @@ impl Handler {
                     format!(
                         "serves {}, {} or {}\n",
                         Format::Text.content_type(),
-                        Format::OpenMetrics.content_type(),
+                        Exposition::new(Format::OpenMetrics).content_type(),
                         Format::Protobuf.content_type()
                     ),
                 );
