@@ -228,7 +228,7 @@ impl TextWriter {
 
     fn family(&mut self, f: &FamilyMsg<'_>, message: usize, at: usize, report: &mut Report) {
         let origin = Origin { message, at, help: false };
-        if !is_metric_name(f.name) && !(self.utf8 && is_utf8_name(f.name)) {
+        if !(is_metric_name(f.name) || self.utf8 && is_utf8_name(f.name)) {
             let what = if f.name.is_empty() { "no name".to_owned() } else { format!("the name {:?}", f.name) };
             report.at_offset(
                 message,
@@ -283,7 +283,7 @@ impl TextWriter {
         };
         for m in &f.metrics {
             let utf8 = self.utf8;
-            if let Some((bad, _)) = m.labels.iter().find(|(n, _)| !is_label_name(n) && !(utf8 && is_utf8_name(n))) {
+            if let Some((bad, _)) = m.labels.iter().find(|(n, _)| !(is_label_name(n) || utf8 && is_utf8_name(n))) {
                 report.at_offset(
                     message,
                     m.at,
