@@ -69,7 +69,11 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let registry = Registry::new();
+    fixture_in(Registry::new())
+}
+
+/// The fixture's families, in `registry`.
+fn fixture_in(registry: Registry) -> Fixture {
     let desc = |name: &'static str, kind, labels: &[&str]| {
         Descriptor::builder(name, kind, HELP).labels(labels.iter().copied())
     };
@@ -212,16 +216,21 @@ fn text_format_passes_promtool_and_reads_back_exactly() {
 
 #[test]
 fn openmetrics_passes_the_strict_parser_and_reads_back_exactly() {
-    let f = fixture();
-    let body = encode(&f.registry, Format::OpenMetrics);
-    let families = match python_parse(&body, true) {
-        Ok(families) => families,
-        Err(e) => panic!("{e}\n{}", String::from_utf8_lossy(&body)),
-    };
-    check_values(&families, true);
-    let created = families.iter().flat_map(|f| &f.samples).filter(|s| s.name.ends_with("_created")).count();
-    // 2 + 2 counters, 2 + 1 histograms, 15 awkward counters, 0 for the registry's own counters.
-    assert_eq!(created, 22);
+    // Without `_created` lines (the default) and with them (`openmetrics_created`): both strict.
+    for (registry, expected_created) in
+        [(Registry::new(), 0), (Registry::builder().openmetrics_created(true).build(), 22)]
+    {
+        let f = fixture_in(registry);
+        let body = encode(&f.registry, Format::OpenMetrics);
+        let families = match python_parse(&body, true) {
+            Ok(families) => families,
+            Err(e) => panic!("{e}\n{}", String::from_utf8_lossy(&body)),
+        };
+        check_values(&families, true);
+        let created = families.iter().flat_map(|f| &f.samples).filter(|s| s.name.ends_with("_created")).count();
+        // 2 + 2 counters, 2 + 1 histograms, 15 awkward counters, 0 for the registry's own counters.
+        assert_eq!(created, expected_created);
+    }
 }
 
 #[test]

@@ -7,8 +7,8 @@ use promstruct::dynamic::{DynamicMetrics, MetricSpec, SpecKind};
 use promstruct::{Format, Registry};
 use promstruct_testing::{assert_valid, assert_valid_body};
 use suite::http::{
-    OPENMETRICS, PROMETHEUS_2_ACCEPT, PROMETHEUS_3_ACCEPT, PROMETHEUS_3_NATIVE_ACCEPT, PROMETHEUS_NATIVE_ACCEPT,
-    PROTOBUF, TEXT, TestServer, get, gunzip, raw, request,
+    OPENMETRICS, OPENMETRICS_UTF8, PROMETHEUS_2_ACCEPT, PROMETHEUS_3_ACCEPT, PROMETHEUS_3_NATIVE_ACCEPT,
+    PROMETHEUS_NATIVE_ACCEPT, PROTOBUF, TEXT, TEXT_1_0_0_UTF8, TestServer, get, gunzip, raw, request,
 };
 
 /// A registry with `workers` series in one counter family (about 60 bytes each in the text format).
@@ -26,8 +26,8 @@ fn registry(workers: usize) -> Registry {
 /// The format a content type names.
 fn format_of(content_type: &str) -> Format {
     match content_type {
-        OPENMETRICS => Format::OpenMetrics,
-        TEXT => Format::Text,
+        OPENMETRICS | OPENMETRICS_UTF8 => Format::OpenMetrics,
+        TEXT | TEXT_1_0_0_UTF8 => Format::Text,
         PROTOBUF => Format::Protobuf,
         other => panic!("unexpected Content-Type {other:?}"),
     }
@@ -39,7 +39,7 @@ async fn each_accept_header_gets_its_format_with_the_exact_content_type() {
     let cases: &[(Option<&str>, &str)] = &[
         // What scrapers send.
         (Some(PROMETHEUS_2_ACCEPT), OPENMETRICS),
-        (Some(PROMETHEUS_3_ACCEPT), OPENMETRICS),
+        (Some(PROMETHEUS_3_ACCEPT), OPENMETRICS_UTF8),
         // Prometheus 2 with native histograms, 3 with `scrape_native_histograms`: protobuf first.
         (Some(PROMETHEUS_NATIVE_ACCEPT), PROTOBUF),
         (Some(PROMETHEUS_3_NATIVE_ACCEPT), PROTOBUF),
@@ -66,7 +66,7 @@ async fn each_accept_header_gets_its_format_with_the_exact_content_type() {
         (Some("text/plain"), TEXT),
         (Some("text/plain;version=0.0.4"), TEXT),
         (Some("text/plain; version=0.0.4; charset=utf-8"), TEXT),
-        (Some("text/plain;version=1.0.0;escaping=allow-utf-8"), TEXT),
+        (Some("text/plain;version=1.0.0;escaping=allow-utf-8"), TEXT_1_0_0_UTF8),
         (Some("text/*"), TEXT),
         // q-values decide, whatever the order.
         (Some("text/plain;q=0.5,application/openmetrics-text;q=0.6"), OPENMETRICS),

@@ -118,6 +118,16 @@ pub enum RuleError {
         /// The label name.
         name: String,
     },
+    /// A UTF-8 label name that an escaping scheme turns into an earlier label's name, or into a name
+    /// Prometheus reserves (`__` prefix, `le`, `quantile`).
+    EscapedLabel {
+        /// The label name.
+        name: String,
+        /// The earlier label it clashes with, or `None` when its escaped form is reserved.
+        other: Option<String>,
+        /// The scheme (`underscores`, `dots`, `values`).
+        scheme: &'static str,
+    },
     /// A label value that a closed set (an enum) cannot take.
     InvalidLabelValue {
         /// The value.
@@ -277,6 +287,16 @@ impl fmt::Display for RuleError {
             RuleError::DuplicateLabel { name } => {
                 write!(f, "label `{name}` is declared twice on this family; remove one or rename it")
             }
+            RuleError::EscapedLabel { name, other: Some(other), scheme } => write!(
+                f,
+                "label `{name}` is written like label `{other}` when a scraper asks for `escaping={scheme}`; \
+                 rename one"
+            ),
+            RuleError::EscapedLabel { name, other: None, scheme } => write!(
+                f,
+                "label `{name}` is written as a reserved name when a scraper asks for `escaping={scheme}`; \
+                 rename it"
+            ),
             RuleError::InvalidLabelValue { value, reason } if value.is_empty() => {
                 write!(f, "empty label value: {reason}")
             }

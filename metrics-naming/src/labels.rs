@@ -1,6 +1,6 @@
 //! The label set of one family: names and the values of closed (enum) labels.
 
-use crate::{MetricType, OVERFLOW_VALUE, Policy, RuleError, check_label_name_with};
+use crate::{Escaping, MetricType, OVERFLOW_VALUE, Policy, RuleError, check_label_name_with, exposed_name};
 
 /// Checks the label names of one family, in order: each a valid label name for `kind`, none given twice.
 ///
@@ -15,6 +15,27 @@ pub fn check_label_names_with(names: &[&str], kind: MetricType, policy: Policy) 
         check_label_name_with(name, kind, policy).map_err(|e| (i, e))?;
         if names[..i].contains(name) {
             return Err((i, RuleError::DuplicateLabel { name: (*name).to_owned() }));
+        }
+        if policy.allows_utf8_names() {
+            check_escaped_label(names, i)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks that UTF-8 label name `names[i]`, escaped by each scheme, is neither an earlier name escaped by
+/// the same scheme (`a.b` and `a_b` are both `a_b` under `underscores`) nor a reserved name: a scraper
+/// that asks for the scheme would read one label twice, or one Prometheus keeps for itself.
+fn check_escaped_label(names: &[&str], i: usize) -> Result<(), (usize, RuleError)> {
+    let name = names[i];
+    for scheme in [Escaping::Underscores, Escaping::Dots, Escaping::Values] {
+        let escaped = exposed_name(name, scheme);
+        if escaped != name && (escaped.starts_with("__") || escaped == "le" || escaped == "quantile") {
+            return Err((i, RuleError::EscapedLabel { name: name.to_owned(), other: None, scheme: scheme.as_str() }));
+        }
+        if let Some(other) = names[..i].iter().find(|other| exposed_name(other, scheme) == escaped) {
+            let other = Some((*other).to_owned());
+            return Err((i, RuleError::EscapedLabel { name: name.to_owned(), other, scheme: scheme.as_str() }));
         }
     }
     Ok(())

@@ -10,6 +10,7 @@
 
 mod buckets;
 mod error;
+mod escaping;
 mod labels;
 mod limits;
 mod metric_type;
@@ -21,6 +22,7 @@ mod tests;
 
 pub use buckets::{check_buckets, exponential_buckets, linear_buckets};
 pub use error::{BucketParam, RuleError};
+pub use escaping::{Escaping, escape_name, exposed_name, is_legacy_label_name, is_legacy_metric_name, unescape_name};
 pub use labels::{check_label_names, check_label_names_with, check_label_value, check_label_values};
 pub use limits::*;
 pub use metric_type::MetricType;

@@ -26,7 +26,8 @@ pub(crate) fn to_snake_case(name: &str) -> String {
 }
 
 /// Checks one name against `[a-z_][a-z0-9_]*` with no `__` prefix; `policy` may allow uppercase letters
-/// and, outside label names, colons (Prometheus' data model: `[a-zA-Z_:][a-zA-Z0-9_:]*`).
+/// and, outside label names, colons (Prometheus' data model: `[a-zA-Z_:][a-zA-Z0-9_:]*`), and any other
+/// character but `"`, `\` and control characters when it allows UTF-8 names.
 fn check_identifier(what: &'static str, name: &str, policy: Policy) -> Result<(), RuleError> {
     if name.is_empty() {
         return Err(RuleError::Empty { what });
@@ -34,7 +35,15 @@ fn check_identifier(what: &'static str, name: &str, policy: Policy) -> Result<()
     for (at, ch) in name.char_indices() {
         let ok = ch.is_ascii_lowercase() || ch == '_' || (at > 0 && ch.is_ascii_digit());
         if !ok {
-            policy.judge(RuleError::InvalidChar { what, name: name.to_owned(), ch, at })?;
+            let error = RuleError::InvalidChar { what, name: name.to_owned(), ch, at };
+            // A UTF-8 name may hold what the legacy set refuses, but not what quoting would have to escape,
+            // nor, in a label name, a colon (escaping keeps colons, which no label name may hold).
+            let utf8 = policy.allows_utf8_names() && error.convention().is_none();
+            let kept_refused = ch.is_control() || ch == '"' || ch == '\\' || (ch == ':' && what == "label");
+            if utf8 && !kept_refused {
+                continue;
+            }
+            policy.judge(error)?;
         }
     }
     if name.starts_with("__") {

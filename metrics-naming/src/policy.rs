@@ -105,32 +105,51 @@ impl fmt::Display for Convention {
     }
 }
 
-/// The conventions a family may break; the invalid rules apply whatever the policy.
+/// The conventions a family may break; the invalid rules apply whatever the policy, except that
+/// [`Policy::utf8_names`] admits metric and label names outside the legacy character set.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Policy {
     allowed: u8,
+    utf8: bool,
 }
 
 impl Policy {
     /// Every convention enforced: what `#[metrics]` applies unless a field opts out, and the default.
-    pub const STRICT: Policy = Policy { allowed: 0 };
+    pub const STRICT: Policy = Policy { allowed: 0, utf8: false };
 
     /// Prometheus' data model and nothing more: metric names `[a-zA-Z_:][a-zA-Z0-9_:]*`, label names
     /// `[a-zA-Z_][a-zA-Z0-9_]*`, every convention allowed. What Argo Workflows accepts in a workflow's
     /// metric spec. A unit given with this policy is not appended to the name (see
     /// [`Convention::UnitSuffix`]).
-    pub const PERMISSIVE: Policy = Policy { allowed: (1 << Convention::ALL.len()) - 1 };
+    pub const PERMISSIVE: Policy = Policy { allowed: (1 << Convention::ALL.len()) - 1, utf8: false };
 
     /// This policy with `convention` allowed too.
     #[must_use]
     pub const fn allow(self, convention: Convention) -> Policy {
-        Policy { allowed: self.allowed | convention.bit() }
+        Policy { allowed: self.allowed | convention.bit(), ..self }
     }
 
     /// This policy with `convention` enforced again.
     #[must_use]
     pub const fn deny(self, convention: Convention) -> Policy {
-        Policy { allowed: self.allowed & !convention.bit() }
+        Policy { allowed: self.allowed & !convention.bit(), ..self }
+    }
+
+    /// This policy with names outside the legacy character set allowed: Prometheus 3's UTF-8 metric and
+    /// label names (`http.server.duration`, `service.name`), for metrics defined at run time only (the
+    /// `#[metrics]` macro refuses them). Such a name is exposed quoted to a scraper that asks for
+    /// `escaping=allow-utf-8`, and escaped by the scheme it asks for otherwise (`underscores` by default;
+    /// see [`Escaping`](crate::Escaping)). The other rules still apply: not empty, no `__` prefix, `le`
+    /// and `quantile` reserved, and the conventions this policy does not allow (an ASCII uppercase letter
+    /// needs [`Convention::Uppercase`]). A name holding `"`, `\` or a control character is refused even so.
+    #[must_use]
+    pub const fn utf8_names(self) -> Policy {
+        Policy { utf8: true, ..self }
+    }
+
+    /// Whether this policy admits names outside the legacy character set (see [`Policy::utf8_names`]).
+    pub const fn allows_utf8_names(self) -> bool {
+        self.utf8
     }
 
     /// Whether a family under this policy may break `convention`.
@@ -154,7 +173,8 @@ impl Policy {
 
 impl fmt::Debug for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.allowed().map(Convention::name)).finish()
+        let utf8 = self.utf8.then_some("utf8_names");
+        f.debug_set().entries(self.allowed().map(Convention::name).chain(utf8)).finish()
     }
 }
 
@@ -269,6 +289,49 @@ mod tests {
         }
         assert!(check_label_name_with("modelName", MetricType::Counter, Policy::PERMISSIVE).is_ok());
         assert!(check_label_name_with("modelName", MetricType::Counter, Policy::STRICT).is_err());
+    }
+
+    #[test]
+    fn utf8_names_only_when_opted_in() {
+        let utf8 = Policy::STRICT.utf8_names();
+        for name in ["http.server.duration", "naïve", "a-b", "9lives", "请求"] {
+            assert!(check_family_name_with(name, MetricType::Gauge, None, Policy::PERMISSIVE).is_err(), "{name}");
+            assert!(check_family_name_with(name, MetricType::Gauge, None, utf8).is_ok(), "{name}");
+        }
+        for label in ["service.name", "k8s-pod", "名前"] {
+            assert!(check_label_name_with(label, MetricType::Counter, Policy::PERMISSIVE).is_err(), "{label}");
+            assert!(check_label_name_with(label, MetricType::Counter, utf8).is_ok(), "{label}");
+        }
+        // Still refused: the reserved prefix, reserved labels, what quoting escapes, colons in labels, and
+        // the conventions the policy does not allow.
+        for name in ["__a.b", "a\"b", "a\\b", "a\nb", ""] {
+            assert!(check_family_name_with(name, MetricType::Gauge, None, utf8).is_err(), "{name:?}");
+        }
+        for label in ["le", "quantile", "a:b", "__x.y", "a\tb"] {
+            assert!(check_label_name_with(label, MetricType::Histogram, utf8).is_err(), "{label:?}");
+        }
+        let err = check_family_name_with("Http.requests", MetricType::Gauge, None, utf8).unwrap_err();
+        assert_eq!(err.convention(), Some(Convention::Uppercase));
+        assert!(
+            check_family_name_with("Http.requests", MetricType::Gauge, None, Policy::PERMISSIVE.utf8_names()).is_ok()
+        );
+        assert_eq!(format!("{utf8:?}"), "{\"utf8_names\"}");
+        assert!(!Policy::PERMISSIVE.allows_utf8_names() && utf8.allows_utf8_names());
+        assert!(utf8.allow(Convention::Colon).allows_utf8_names(), "allow keeps the flag");
+    }
+
+    #[test]
+    fn utf8_labels_that_escape_alike_are_refused() {
+        let utf8 = Policy::STRICT.utf8_names();
+        let clash = crate::check_label_names_with(&["a_b", "a.b"], MetricType::Counter, utf8).unwrap_err();
+        assert_eq!(clash.0, 1);
+        assert!(
+            matches!(&clash.1, RuleError::EscapedLabel { other: Some(o), scheme: "underscores", .. } if o == "a_b")
+        );
+        assert!(clash.1.to_string().contains("escaping=underscores"), "{}", clash.1);
+        let reserved = crate::check_label_names_with(&["_.x"], MetricType::Counter, utf8).unwrap_err();
+        assert!(matches!(reserved.1, RuleError::EscapedLabel { other: None, .. }), "{:?}", reserved.1);
+        assert!(crate::check_label_names_with(&["a.b", "a.c", "a_d"], MetricType::Counter, utf8).is_ok());
     }
 
     #[test]

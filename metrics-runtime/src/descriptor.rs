@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crate::{FamilySchema, MetricType};
-use promstruct_naming::{Policy, RuleError};
+use promstruct_naming::{Escaping, Policy, RuleError};
 
 /// The metadata of one metric family: name, type, help, unit and label names.
 ///
@@ -36,6 +36,22 @@ pub struct Descriptor {
     unit: Option<Cow<'static, str>>,
     kind: MetricType,
     labels: Labels,
+    /// How the names are exposed when some is outside the legacy character set; `None` (every name
+    /// legacy, as always for a schema's) writes them as they are under every escaping scheme.
+    utf8: Option<Box<Utf8Names>>,
+}
+
+/// The exposed names of a descriptor with a name outside the legacy set, computed once when it is built:
+/// a scrape picks its scheme's names, and writes nothing per sample to decide.
+#[derive(Debug, Clone, PartialEq)]
+struct Utf8Names {
+    /// Whether the family name is outside the legacy set (quoted under `allow-utf-8`).
+    quoted_name: bool,
+    /// Bit `i`: label `i` is outside the legacy set.
+    quoted_labels: u16,
+    /// By scheme (`underscores`, `dots`, `values`): the family name, then each label name, escaped (the
+    /// legacy ones as they are).
+    escaped: [Box<[String]>; 3],
 }
 
 /// The label names: a schema's, or owned ones.
@@ -84,6 +100,7 @@ impl Descriptor {
             },
             kind: schema.kind(),
             labels: Labels::Schema(schema),
+            utf8: None,
         }
     }
 
@@ -134,6 +151,45 @@ impl Descriptor {
     /// The label names in order.
     pub fn label_names(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.label_count()).map(|i| self.label_name(i))
+    }
+
+    /// Whether every name (the family's and its labels') is in the legacy character set, as every name the
+    /// `#[metrics]` macro accepts is: then every escaping scheme writes the family alike. Only a descriptor
+    /// built under [`Policy::utf8_names`] may hold others.
+    pub fn has_legacy_names(&self) -> bool {
+        self.utf8.is_none()
+    }
+
+    /// The family name as an exposition escaped by `escaping` writes it: the name itself when it is legacy
+    /// or the scheme is `allow-utf-8` (quoted there when it is not legacy; see [`Descriptor::quotes_name`]).
+    pub fn exposed_name(&self, escaping: Escaping) -> &str {
+        match (&self.utf8, escaped_index(escaping)) {
+            (Some(utf8), Some(at)) => &utf8.escaped[at][0],
+            _ => &self.name,
+        }
+    }
+
+    /// The name of label `i` as an exposition escaped by `escaping` writes it (see
+    /// [`Descriptor::exposed_name`]).
+    ///
+    /// # Panics
+    /// If `i >= self.label_count()`.
+    pub fn exposed_label_name(&self, i: usize, escaping: Escaping) -> &str {
+        match (&self.utf8, escaped_index(escaping)) {
+            (Some(utf8), Some(at)) => &utf8.escaped[at][i + 1],
+            _ => self.label_name(i),
+        }
+    }
+
+    /// Whether an exposition escaped by `escaping` writes the family name quoted, inside the braces:
+    /// under `allow-utf-8`, when the name is not legacy.
+    pub fn quotes_name(&self, escaping: Escaping) -> bool {
+        escaping == Escaping::AllowUtf8 && self.utf8.as_ref().is_some_and(|u| u.quoted_name)
+    }
+
+    /// Whether some label name is outside the legacy set: label writers then rewrite names.
+    pub(crate) fn has_utf8_label_names(&self) -> bool {
+        self.utf8.as_ref().is_some_and(|u| u.quoted_labels != 0)
     }
 
     /// The static schema this descriptor was derived from, for a family `#[metrics]` declared.
@@ -212,7 +268,41 @@ impl DescriptorBuilder {
         promstruct_naming::check_label_names_with(&names, kind, policy).map_err(|(_, e)| e)?;
         // Keep a borrowed name borrowed when the rules left it as it was.
         let name = if full == *name { name } else { Cow::Owned(full) };
-        Ok(Descriptor { name, help, unit, kind, labels: Labels::Owned(labels.into_boxed_slice()) })
+        let utf8 = Utf8Names::of(&name, &labels).map(Box::new);
+        Ok(Descriptor { name, help, unit, kind, labels: Labels::Owned(labels.into_boxed_slice()), utf8 })
+    }
+}
+
+/// Where [`Utf8Names::escaped`] keeps a scheme's names; `None` for `allow-utf-8`, which keeps names.
+fn escaped_index(escaping: Escaping) -> Option<usize> {
+    match escaping {
+        Escaping::AllowUtf8 => None,
+        Escaping::Underscores => Some(0),
+        Escaping::Dots => Some(1),
+        Escaping::Values => Some(2),
+    }
+}
+
+impl Utf8Names {
+    /// The exposed names of a family named `name` with `labels`, or `None` when every name is legacy.
+    fn of(name: &str, labels: &[String]) -> Option<Utf8Names> {
+        use promstruct_naming::{exposed_name, is_legacy_label_name, is_legacy_metric_name};
+        let quoted_name = !is_legacy_metric_name(name);
+        let quoted_labels = labels
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !is_legacy_label_name(l))
+            .fold(0u16, |bits, (i, _)| bits | 1 << i);
+        if !quoted_name && quoted_labels == 0 {
+            return None;
+        }
+        let escaped = [Escaping::Underscores, Escaping::Dots, Escaping::Values].map(|scheme| {
+            std::iter::once(name)
+                .chain(labels.iter().map(String::as_str))
+                .map(|n| exposed_name(n, scheme).into_owned())
+                .collect()
+        });
+        Some(Utf8Names { quoted_name, quoted_labels, escaped })
     }
 }
 

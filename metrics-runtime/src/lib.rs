@@ -131,7 +131,7 @@ pub use encoding::{Encoder, Format};
 pub use family::{DenseFamily, OpenFamily, OpenOptions, SeriesBudget, SeriesRef};
 pub use label::{LabelEnum, LabelSet};
 pub use promstruct_macros::{LabelEnum, metrics};
-pub use promstruct_naming::{Convention, MetricType, Policy, RuleError};
+pub use promstruct_naming::{Convention, Escaping, MetricType, Policy, RuleError};
 pub use registry::{Collect, EncodeError, Registry, RegistryBuilder, RegistryError};
 pub use schema::{DEFAULT_SLO_WINDOW, FamilySchema, LabelSchema, NativeSchema, SloIndicator, SloSchema};
 

@@ -5,8 +5,14 @@
 //! between tokens, comments, a trailing comma in label braces; what the specification allows but no
 //! encoder of ours writes is reported as a warning. The number grammars are `number.rs`.
 //!
+//! With UTF-8 names on (the text format 1.0.0 and OpenMetrics as Prometheus 3 reads them with
+//! `escaping=allow-utf-8`), a metric or label name may also be a quoted string, escaped like a label value,
+//! and a sample's metric name may be the first quoted string inside its braces: `{"a.b",c="d"} 1`.
+//!
 //! Over 500 lines for one reason: the `Lexer` is one cursor over one line, and its token readers (names,
 //! labels, escapes, values, timestamps, exemplars) advance it and report into the same `Report`.
+
+use std::borrow::Cow;
 
 use smallvec::SmallVec;
 
@@ -71,12 +77,12 @@ pub(crate) enum Line<'a> {
     Comment,
     /// `# EOF` (OpenMetrics only).
     Eof,
-    /// `# HELP`, `# TYPE` or `# UNIT` with its name and the raw rest of the line.
-    Metadata { meta: Meta, name: &'a str, name_at: usize, payload: &'a str, payload_at: usize },
+    /// `# HELP`, `# TYPE` or `# UNIT` with its name (unquoted) and the raw rest of the line.
+    Metadata { meta: Meta, name: Cow<'a, str>, name_at: usize, payload: &'a str, payload_at: usize },
     /// A sample.
     Sample(RawSample),
     /// A line that breaks the grammar (reported); its metric name if one could be read.
-    Invalid { name: Option<&'a str> },
+    Invalid { name: Option<Cow<'a, str>> },
 }
 
 /// Reads one line (without its `\n`), reporting what breaks the grammar.
@@ -86,11 +92,49 @@ pub(crate) struct Lexer<'r, 'a> {
     line: usize,
     text: &'a str,
     b: &'a [u8],
+    /// Whether names may be quoted UTF-8 strings.
+    utf8: bool,
 }
 
 impl<'r, 'a> Lexer<'r, 'a> {
     pub(crate) fn new(report: &'r mut Report, format: Format, line: usize, text: &'a str) -> Self {
-        Lexer { report, format, line, text, b: text.as_bytes() }
+        Lexer { report, format, line, text, b: text.as_bytes(), utf8: false }
+    }
+
+    /// This lexer with quoted UTF-8 names allowed, or not.
+    pub(crate) fn utf8_names(mut self, on: bool) -> Self {
+        self.utf8 = on;
+        self
+    }
+
+    /// A metric name at `i`: a quoted one when UTF-8 names are on and `i` holds a `"`, else
+    /// [`Lexer::metric_name`]'s; with where it ends.
+    fn name_token(&mut self, i: usize, context: &str) -> Option<(Cow<'a, str>, usize)> {
+        if self.utf8 && self.b.get(i) == Some(&b'"') {
+            return self.quoted_name(i, "metric");
+        }
+        let end = self.metric_name(i, context)?;
+        Some((Cow::Borrowed(&self.text[i..end]), end))
+    }
+
+    /// The quoted name at `i` (a `"`), unescaped, and the offset after it; `None` (reported) when it is
+    /// not closed or is empty.
+    fn quoted_name(&mut self, i: usize, what: &str) -> Option<(Cow<'a, str>, usize)> {
+        let Some((name, end)) = self.quoted(i) else {
+            self.err(i, Rule::LabelSyntax, format!("the quoted {what} name has no closing quote"));
+            return None;
+        };
+        if name.is_empty() {
+            self.err(
+                i,
+                if what == "metric" { Rule::MetricName } else { Rule::LabelName },
+                format!("empty {what} name"),
+            );
+            return None;
+        }
+        // Borrow the text when the name held no escape.
+        let name = if end - i - 2 == name.len() { Cow::Borrowed(&self.text[i + 1..end - 1]) } else { Cow::Owned(name) };
+        Some((name, end))
     }
 
     fn om(&self) -> bool {
@@ -250,10 +294,9 @@ impl<'r, 'a> Lexer<'r, 'a> {
     /// `name text` after `# HELP ` (OpenMetrics) from byte `at`.
     fn metadata_rest(&mut self, meta: Meta, at: usize) -> Line<'a> {
         let keyword = meta.keyword();
-        let Some(end) = self.metric_name(at, &format!("after `{keyword}`")) else {
+        let Some((name, end)) = self.name_token(at, &format!("after `{keyword}`")) else {
             return Line::Invalid { name: None };
         };
-        let name = &self.text[at..end];
         match self.b.get(end) {
             Some(b' ') => {}
             None => {
@@ -302,10 +345,9 @@ impl<'r, 'a> Lexer<'r, 'a> {
             return Line::Invalid { name: None };
         }
         let name_at = self.skip_blanks(end, &format!("after `# {keyword}`"));
-        let Some(name_end) = self.metric_name(name_at, &format!("after `# {keyword}`")) else {
+        let Some((name, name_end)) = self.name_token(name_at, &format!("after `# {keyword}`")) else {
             return Line::Invalid { name: None };
         };
-        let name = &self.text[name_at..name_end];
         if name_end == self.b.len() {
             if meta == Meta::Help {
                 return Line::Metadata { meta, name, name_at, payload: "", payload_at: name_end };
@@ -339,16 +381,19 @@ impl<'r, 'a> Lexer<'r, 'a> {
     }
 
     fn sample(&mut self, start: usize) -> Line<'a> {
+        if self.utf8 && self.b.get(start) == Some(&b'{') {
+            return self.braced_sample(start);
+        }
         let Some(name_end) = self.metric_name(start, "at the start of a sample line") else {
             return Line::Invalid { name: None };
         };
-        let name = &self.text[start..name_end];
-        let invalid = Line::Invalid { name: Some(name) };
+        let name = Cow::Borrowed(&self.text[start..name_end]);
+        let invalid = Line::Invalid { name: Some(name.clone()) };
         let mut i = name_end;
         let (labels, label_at) = match self.b.get(i) {
-            Some(b'{') => match self.labels(&mut i) {
-                Some(labels) => labels,
-                None => return invalid,
+            Some(b'{') => match self.labels(&mut i, false) {
+                Some((labels, None)) => labels,
+                _ => return invalid,
             },
             Some(&c) if self.is_sep(c) => (Vec::new(), SmallVec::new()),
             None => {
@@ -362,6 +407,31 @@ impl<'r, 'a> Lexer<'r, 'a> {
             }
         };
 
+        self.sample_value(i, name, labels, label_at)
+    }
+
+    /// A sample whose metric name is the first, quoted, string inside its braces: `{"a.b",c="d"} 1`.
+    fn braced_sample(&mut self, start: usize) -> Line<'a> {
+        let mut i = start;
+        let Some(((labels, label_at), name)) = self.labels(&mut i, true) else {
+            return Line::Invalid { name: None };
+        };
+        let Some(name) = name else {
+            self.err(start, Rule::MetricName, "a sample line needs a metric name, before or inside its braces".into());
+            return Line::Invalid { name: None };
+        };
+        self.sample_value(i, Cow::Owned(name), labels, label_at)
+    }
+
+    /// The rest of a sample line from `i`, after its name and labels: the value and what follows it.
+    fn sample_value(
+        &mut self,
+        mut i: usize,
+        name: Cow<'a, str>,
+        labels: Vec<(String, String)>,
+        label_at: SmallVec<[u32; 4]>,
+    ) -> Line<'a> {
+        let invalid = Line::Invalid { name: Some(name.clone()) };
         // The value, after one space.
         let sep = i;
         if self.om() {
@@ -393,7 +463,7 @@ impl<'r, 'a> Lexer<'r, 'a> {
             return invalid;
         };
         let sample = RawSample {
-            name: name.to_owned(),
+            name: name.clone().into_owned(),
             labels,
             label_at,
             value,
@@ -410,7 +480,7 @@ impl<'r, 'a> Lexer<'r, 'a> {
     }
 
     /// What follows an OpenMetrics value at `i` (a space): a timestamp, an exemplar, both.
-    fn om_tail(&mut self, mut i: usize, mut sample: RawSample, name: &'a str) -> Line<'a> {
+    fn om_tail(&mut self, mut i: usize, mut sample: RawSample, name: Cow<'a, str>) -> Line<'a> {
         i += 1;
         if i == self.b.len() {
             self.err(i - 1, Rule::Whitespace, "trailing space after the value".into());
@@ -462,7 +532,7 @@ impl<'r, 'a> Lexer<'r, 'a> {
         }
         let at = i;
         i += 2;
-        let (labels, _) = self.labels(&mut i)?;
+        let ((labels, _), _) = self.labels(&mut i, false)?;
         if self.b.get(i) != Some(&b' ') {
             self.err(i, Rule::Exemplar, format!("{shape}: expected a space after the labels"));
             return None;
@@ -498,7 +568,7 @@ impl<'r, 'a> Lexer<'r, 'a> {
     }
 
     /// What follows a 0.0.4 value at `i` (a blank): a timestamp in milliseconds.
-    fn text_tail(&mut self, i: usize, mut sample: RawSample, name: &'a str) -> Line<'a> {
+    fn text_tail(&mut self, i: usize, mut sample: RawSample, name: Cow<'a, str>) -> Line<'a> {
         let at = self.skip_blanks(i, "before the timestamp");
         if at == self.b.len() {
             self.err(i, Rule::Whitespace, "trailing whitespace after the value".into());
@@ -530,14 +600,37 @@ impl<'r, 'a> Lexer<'r, 'a> {
         Line::Sample(sample)
     }
 
-    /// `{name="value",...}` from `*i` (at the `{`); leaves `*i` after the `}`.
-    fn labels(&mut self, i: &mut usize) -> Option<Labels> {
+    /// `{name="value",...}` from `*i` (at the `{`); leaves `*i` after the `}`. With `metric_name`, the first
+    /// element may be a quoted metric name, returned beside the labels.
+    fn labels(&mut self, i: &mut usize, metric_name: bool) -> Option<(Labels, Option<String>)> {
         let mut labels: Vec<(String, String)> = Vec::new();
         let mut at: SmallVec<[u32; 4]> = SmallVec::new();
         let mut ok = true;
         let mut after_comma = false;
-        let mut seen: Option<foldhash::HashSet<&'a str>> = None;
+        let mut seen: Option<foldhash::HashSet<Cow<'a, str>>> = None;
+        let mut inner_name = None;
         let mut j = *i + 1;
+        if metric_name && self.b.get(j) == Some(&b'"') {
+            let (name, end) = self.quoted_name(j, "metric")?;
+            inner_name = Some(name.into_owned());
+            j = self.skip_label_blanks(end);
+            match self.b.get(j) {
+                Some(b',') => j += 1,
+                Some(b'}') => {
+                    *i = j + 1;
+                    return Some(((labels, at), inner_name));
+                }
+                _ => {
+                    let found = self.char_at(j);
+                    self.err(
+                        j,
+                        Rule::LabelSyntax,
+                        format!("expected `,` or `}}` after the quoted metric name, found {found}"),
+                    );
+                    return None;
+                }
+            }
+        }
         loop {
             j = self.skip_label_blanks(j);
             match self.b.get(j) {
@@ -556,20 +649,34 @@ impl<'r, 'a> Lexer<'r, 'a> {
                 Some(_) => {}
             }
             let name_at = j;
-            let name_end = scan(self.b, j, is_label_name_byte);
-            if name_end == j {
-                let found = self.char_at(j);
-                let message = if self.b[j] == b'"' {
-                    format!("expected a label name, found {found}: quoted label names are not in this format")
-                } else {
-                    format!("expected a label name, found {found}")
-                };
-                self.err(j, Rule::LabelSyntax, message);
+            let (name, name_end) = if self.utf8 && self.b[j] == b'"' {
+                let (name, end) = self.quoted_name(j, "label")?;
+                if name.starts_with("__") {
+                    self.check_label_name(name_at, &name);
+                }
+                (name, end)
+            } else {
+                let name_end = scan(self.b, j, is_label_name_byte);
+                if name_end == j {
+                    let found = self.char_at(j);
+                    let message = if self.b[j] == b'"' {
+                        format!("expected a label name, found {found}: quoted label names are not in this format")
+                    } else {
+                        format!("expected a label name, found {found}")
+                    };
+                    self.err(j, Rule::LabelSyntax, message);
+                    return None;
+                }
+                let name = &self.text[name_at..name_end];
+                self.check_label_name(name_at, name);
+                (Cow::Borrowed(name), name_end)
+            };
+            j = self.skip_label_blanks(name_end);
+            if self.b.get(j) != Some(&b'=') && metric_name && self.b[name_at] == b'"' {
+                let message = format!("quoted name `{name}` without a value: a sample's metric name comes first");
+                self.err(name_at, Rule::MetricName, message);
                 return None;
             }
-            let name = &self.text[name_at..name_end];
-            self.check_label_name(name_at, name);
-            j = self.skip_label_blanks(name_end);
             if self.b.get(j) != Some(&b'=') {
                 let found = self.char_at(j);
                 self.err(j, Rule::LabelSyntax, format!("expected `=` after label name `{name}`, found {found}"));
@@ -590,20 +697,17 @@ impl<'r, 'a> Lexer<'r, 'a> {
                 return None;
             };
             let repeated = if labels.len() < 8 {
-                labels.iter().any(|(n, _)| n == name)
+                labels.iter().any(|(n, _)| *n == name)
             } else {
                 // Past a few labels a set keeps a line with thousands of them linear.
-                let text: &'a str = self.text;
-                let seen = seen.get_or_insert_with(|| {
-                    labels.iter().zip(&at).map(|((n, _), &a)| &text[a as usize..a as usize + n.len()]).collect()
-                });
-                !seen.insert(&text[name_at..name_end])
+                let seen = seen.get_or_insert_with(|| labels.iter().map(|(n, _)| Cow::Owned(n.clone())).collect());
+                !seen.insert(name.clone())
             };
             if repeated {
                 self.err(name_at, Rule::DuplicateLabel, format!("label `{name}` appears twice"));
                 ok = false;
             }
-            labels.push((name.to_owned(), value));
+            labels.push((name.to_string(), value));
             at.push(name_at as u32);
             j = self.skip_label_blanks(end);
             match self.b.get(j) {
@@ -631,7 +735,7 @@ impl<'r, 'a> Lexer<'r, 'a> {
             }
         }
         *i = j;
-        ok.then_some((labels, at))
+        ok.then_some(((labels, at), inner_name))
     }
 
     fn check_label_name(&mut self, at: usize, name: &str) {

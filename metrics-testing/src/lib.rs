@@ -73,6 +73,8 @@ mod violation;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod utf8_tests;
 
 pub use assert::{
     assert_exposition_eq, assert_scrape_eq, assert_valid, assert_valid_body, assert_value, scrape, value,
@@ -107,6 +109,50 @@ pub fn parse(text: &str, format: Format) -> Result<Exposition, Violations> {
         return Err(Violations(report.into_sorted()));
     }
     Ok(Exposition::new(format, families, report.into_sorted()))
+}
+
+/// Parses `text` as an exposition in `format` whose names may be UTF-8: the text format 1.0.0 (with
+/// [`Format::Text`]) or OpenMetrics as Prometheus 3 reads them under `escaping=allow-utf-8`, where a
+/// metric or label name outside the legacy set is a quoted string and a sample's quoted metric name comes
+/// first inside its braces. Every other rule is [`parse`]'s; a legacy exposition parses the same by both.
+///
+/// ```
+/// use promstruct::Format;
+/// use promstruct_testing::{parse, parse_utf8};
+///
+/// let text = "# TYPE \"http.requests\" counter\n{\"http.requests_total\",\"service.name\"=\"api\"} 3\n# EOF\n";
+/// let exposition = parse_utf8(text, Format::OpenMetrics).unwrap();
+/// assert_eq!(exposition.families()[0].name, "http.requests");
+/// assert_eq!(exposition.value("http.requests_total", &[("service.name", "api")]), Some(3.0));
+/// assert!(parse(text, Format::OpenMetrics).is_err(), "OpenMetrics 1.0 itself has no quoted names");
+/// ```
+pub fn parse_utf8(text: &str, format: Format) -> Result<Exposition, Violations> {
+    if format == Format::Protobuf {
+        return parse_protobuf_utf8(text.as_bytes());
+    }
+    let (families, report) = parser::run_with(text, format, true);
+    if report.has_errors() {
+        return Err(Violations(report.into_sorted()));
+    }
+    Ok(Exposition::new(format, families, report.into_sorted()))
+}
+
+/// [`parse_protobuf`] with names outside the legacy set allowed, as protobuf carries them (every other
+/// rule applies as the text format 1.0.0 has it).
+pub fn parse_protobuf_utf8(body: &[u8]) -> Result<Exposition, Violations> {
+    let (families, report) = protobuf::run_with(body, true);
+    if report.has_errors() {
+        return Err(Violations(report.into_sorted()));
+    }
+    Ok(Exposition::new(Format::Protobuf, families, report.into_sorted()))
+}
+
+/// Every violation in `text` read as [`parse_utf8`] reads it; empty when the text is clean.
+pub fn validate_utf8(text: &str, format: Format) -> Vec<Violation> {
+    if format == Format::Protobuf {
+        return protobuf::run_with(text.as_bytes(), true).1.into_sorted();
+    }
+    parser::run_with(text, format, true).1.into_sorted()
 }
 
 /// Parses a body in the Prometheus protobuf format: `MetricFamily` messages, each prefixed by its length

@@ -21,7 +21,13 @@ use crate::violation::{Report, Rule, Severity};
 
 /// Parses `text`, returning the families read and every violation found.
 pub(crate) fn run(text: &str, format: Format) -> (Vec<ParsedFamily>, Report) {
+    run_with(text, format, false)
+}
+
+/// [`run`], with metric and label names that may be quoted UTF-8 strings when `utf8` is set.
+pub(crate) fn run_with(text: &str, format: Format, utf8: bool) -> (Vec<ParsedFamily>, Report) {
     let mut engine = Engine::new(format);
+    engine.utf8 = utf8;
     let mut body = text;
     if let Some(rest) = text.strip_prefix('\u{feff}') {
         engine.report.line(1, Rule::Encoding, Severity::Error, "the text starts with a byte order mark".into());
@@ -100,6 +106,8 @@ struct FamilyState {
 
 struct Engine {
     format: Format,
+    /// Whether names may be quoted UTF-8 strings (text 1.0.0 and OpenMetrics with `allow-utf-8`).
+    utf8: bool,
     report: Report,
     families: Vec<ParsedFamily>,
     states: Vec<FamilyState>,
@@ -116,6 +124,7 @@ impl Engine {
     fn new(format: Format) -> Self {
         Engine {
             format,
+            utf8: false,
             report: Report::new(),
             families: Vec::new(),
             states: Vec::new(),
@@ -169,7 +178,7 @@ impl Engine {
             );
             text = stripped;
         }
-        match Lexer::new(&mut self.report, self.format, number, text).lex() {
+        match Lexer::new(&mut self.report, self.format, number, text).utf8_names(self.utf8).lex() {
             Line::Blank | Line::Comment => {}
             Line::Eof => {
                 self.eof = Some(number);
@@ -186,11 +195,11 @@ impl Engine {
             }
             Line::Invalid { name } => {
                 if let Some(name) = name {
-                    self.mark_broken(name);
+                    self.mark_broken(&name);
                 }
             }
             Line::Metadata { meta, name, name_at, payload, payload_at } => {
-                self.metadata(number, text, meta, name, name_at, payload, payload_at)
+                self.metadata(number, text, meta, &name, name_at, payload, payload_at)
             }
             Line::Sample(sample) => self.sample(number, text, sample),
         }

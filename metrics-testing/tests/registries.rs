@@ -60,7 +60,11 @@ const AWKWARD: &[&str] = &[
 const HELP: &str = "Help with \"quotes\", back\\slash, new\nline and ünïcödé.";
 
 fn registry() -> Registry {
-    let registry = Registry::new();
+    registry_with(Registry::new())
+}
+
+/// The families of [`registry`], in `registry`.
+fn registry_with(registry: Registry) -> Registry {
     let desc = |name: &'static str, kind, labels: &[&str]| {
         Descriptor::builder(name, kind, HELP).labels(labels.iter().copied())
     };
@@ -155,7 +159,11 @@ fn our_encoders_write_clean_expositions() {
     let om = scrape(&registry, OM);
     check_values(&om);
     assert_eq!(om.value("t_offset_seconds_count", &[]), None);
-    assert!(om.value("t_requests_created", &[("model", "gpt-4o")]).unwrap() > 1.7e9);
+    assert_eq!(om.value("t_requests_created", &[("model", "gpt-4o")]), None, "no `_created` by default");
+    let with_created = scrape(&registry_with(Registry::builder().openmetrics_created(true).build()), OM);
+    check_values(&with_created);
+    assert!(with_created.value("t_requests_created", &[("model", "gpt-4o")]).unwrap() > 1.7e9);
+    assert_eq!(with_created.warnings(), []);
     let kinds: Vec<FamilyType> = om.families().iter().take(8).map(|f| f.kind).collect();
     assert_eq!(kinds, [Counter, Counter, Gauge, Gauge, Histogram, Histogram, Info, Counter]);
     assert_eq!(om.family("t_cost_dollars").unwrap().unit.as_deref(), Some("dollars"));

@@ -27,8 +27,13 @@ pub const PROMETHEUS_3_ACCEPT: &str = "application/openmetrics-text;version=1.0.
 /// The Accept header of Prometheus 2.42 with `--enable-feature=native-histograms`.
 pub const PROMETHEUS_NATIVE_ACCEPT: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
-/// The `Content-Type` of an OpenMetrics 1.0 response.
-pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The `Content-Type` of an OpenMetrics 1.0 response to a scraper that names no escaping scheme
+/// (Prometheus 2): `underscores`, which OpenMetrics 1.0.0 must name.
+pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores";
+/// The `Content-Type` of an OpenMetrics 1.0 response with UTF-8 names allowed (Prometheus 3).
+pub const OPENMETRICS_UTF8: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8";
+/// The `Content-Type` of a text format 1.0.0 response with UTF-8 names allowed.
+pub const TEXT_1_0_0_UTF8: &str = "text/plain; version=1.0.0; charset=utf-8; escaping=allow-utf-8";
 /// The `Content-Type` of a text format 0.0.4 response.
 pub const TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// The `Content-Type` of a protobuf response.

@@ -98,6 +98,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// Whether OpenMetrics scrapes carry `_created` lines (`exposition.openmetrics_created`, default false).
+    pub fn openmetrics_created(mut self, on: bool) -> Self {
+        self.config.exposition.openmetrics_created = on;
+        self
+    }
+
     /// gzip responses of at least `min_size_bytes` when the request accepts it.
     pub fn compression(mut self, min_size_bytes: usize) -> Self {
         self.config.compression = CompressionConfig { enabled: true, min_size_bytes };

@@ -11,8 +11,8 @@ use super::{Config, ConfigError, ROOT_KEY};
 pub const ENV_PREFIX: &str = "PROMETHEUS_METRICS_";
 
 /// The sections of the schema, as environment variables name them (`PROMETHEUS_METRICS_<SECTION>_<KEY>`).
-const SECTIONS: [&str; 8] =
-    ["endpoint", "cache", "cardinality", "compression", "collectors", "auth", "rate_limit", "limits"];
+const SECTIONS: [&str; 9] =
+    ["endpoint", "cache", "cardinality", "compression", "exposition", "collectors", "auth", "rate_limit", "limits"];
 
 /// The sections within sections, as `(section, subsection)`: `PROMETHEUS_METRICS_ENDPOINT_TLS_CERT_FILE`
 /// is `endpoint.tls.cert_file`.
@@ -175,6 +175,33 @@ mod tests {
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn openmetrics_created_is_off_unless_set() {
+        assert!(!Config::default().exposition.openmetrics_created);
+        let yaml = "prometheus_metrics:\n  exposition: { openmetrics_created: true }\n";
+        let c = Config::from_sources(Some(("file.yaml", yaml)), env(&[])).unwrap();
+        assert!(c.exposition.openmetrics_created);
+        let vars = env(&[("PROMETHEUS_METRICS_EXPOSITION_OPENMETRICS_CREATED", "false")]);
+        assert!(!Config::from_sources(Some(("file.yaml", yaml)), vars).unwrap().exposition.openmetrics_created);
+        let vars = env(&[("PROMETHEUS_METRICS_EXPOSITION_OPENMETRICS_CREATED", "sometimes")]);
+        let err = Config::from_sources(None, vars).unwrap_err();
+        assert!(err.to_string().contains("PROMETHEUS_METRICS_EXPOSITION_OPENMETRICS_CREATED"), "{err}");
+        let err = Config::from_yaml_str("prometheus_metrics:\n  exposition: { created: true }\n").unwrap_err();
+        assert!(err.to_string().contains("created"), "{err}");
+        // The registry the configuration builds follows it.
+        let mut buf = Vec::new();
+        let registry = c.registry();
+        let family = std::sync::Arc::new(crate::OpenFamily::<crate::Counter>::new(
+            crate::Descriptor::new("jobs", crate::MetricType::Counter, "Jobs.").unwrap(),
+            (),
+            crate::OpenOptions::new(),
+        ));
+        registry.register(family.clone()).unwrap();
+        family.get(&[]).inc();
+        registry.encode(crate::Format::OpenMetrics, &mut buf).unwrap();
+        assert!(String::from_utf8(buf).unwrap().contains("\njobs_created "));
     }
 
     #[test]

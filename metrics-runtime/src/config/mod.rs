@@ -23,6 +23,7 @@
 //!   cache: { enabled: true, ttl_ms: 1000 }
 //!   cardinality: { max_per_metric: 1000, total_limit: 10000 }
 //!   compression: { enabled: true, min_size_bytes: 1024 }
+//!   exposition: { openmetrics_created: false }  # true: OpenMetrics `_created` lines (a series each)
 //!   collectors: { llm: true, agent: true, process: true, runtime: true }
 //!   auth:
 //!     enabled: true
@@ -69,5 +70,5 @@ pub use error::ConfigError;
 pub use load::ENV_PREFIX;
 pub use schema::{
     AuthConfig, CacheConfig, CardinalityConfig, CollectorsConfig, CompressionConfig, Config, EndpointConfig,
-    LimitsConfig, ROOT_KEY, RateLimitConfig, SCOPE_METRICS_READ, TlsConfig, TokenConfig,
+    ExpositionConfig, LimitsConfig, ROOT_KEY, RateLimitConfig, SCOPE_METRICS_READ, TlsConfig, TokenConfig,
 };

@@ -35,6 +35,8 @@ pub struct Config {
     pub cardinality: CardinalityConfig,
     /// gzip compression of scrape responses.
     pub compression: CompressionConfig,
+    /// What scrapes carry beyond the samples.
+    pub exposition: ExpositionConfig,
     /// Which ready-made collectors an application registers.
     pub collectors: CollectorsConfig,
     /// Bearer-token authentication of the scrape path.
@@ -166,6 +168,17 @@ pub struct CompressionConfig {
     pub min_size_bytes: usize,
 }
 
+/// What scrapes carry beyond the samples: `exposition`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "config", derive(Deserialize), serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct ExpositionConfig {
+    /// Whether OpenMetrics scrapes carry a `_created` line per counter and histogram series (default
+    /// false, as in client_golang; Prometheus stores each as a series of its own). Protobuf always sends
+    /// `created_timestamp`. See [`RegistryBuilder::openmetrics_created`](crate::RegistryBuilder::openmetrics_created).
+    pub openmetrics_created: bool,
+}
+
 /// Ready-made collectors: `collectors`. The endpoint does not read these; an application registers the
 /// collectors they switch on with [`Config::registry_with_collectors`] or [`Config::register_collectors`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,6 +273,7 @@ impl Default for Config {
             cache: CacheConfig::default(),
             cardinality: CardinalityConfig::default(),
             compression: CompressionConfig::default(),
+            exposition: ExpositionConfig::default(),
             collectors: CollectorsConfig::default(),
             auth: AuthConfig::default(),
             rate_limit: RateLimitConfig::default(),
@@ -337,12 +351,14 @@ impl Config {
         self.cache.enabled.then(|| Duration::from_millis(self.cache.ttl_ms))
     }
 
-    /// A registry whose total series limit is `cardinality.total_limit`, with no collector registered: see
+    /// A registry whose total series limit is `cardinality.total_limit`, with OpenMetrics `_created` lines
+    /// as `exposition.openmetrics_created` says and no collector registered: see
     /// [`Config::registry_with_collectors`] for one holding the collectors the configuration switches on.
     pub fn registry(&self) -> Registry {
         Registry::builder()
             .total_series_limit(self.cardinality.total_limit)
             .max_series_per_family(self.cardinality.max_per_metric)
+            .openmetrics_created(self.exposition.openmetrics_created)
             .build()
     }
 }

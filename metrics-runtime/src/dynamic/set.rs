@@ -73,6 +73,7 @@ impl DynamicMetrics {
             options = options.ttl(ttl);
         }
         options.check().map_err(invalid)?;
+        let legacy = desc.has_legacy_names();
         let family = match &spec.kind {
             SpecKind::Counter => DynamicFamily::Counter(Arc::new(OpenFamily::new(desc, (), options))),
             SpecKind::Gauge => DynamicFamily::Gauge(Arc::new(OpenFamily::new(desc, (), options))),
@@ -94,7 +95,7 @@ impl DynamicMetrics {
             }
         };
         let registry = Registry::upgrade(&self.registry).ok_or(DefineError::RegistryDropped)?;
-        registry.claim(&name, kind).map_err(DefineError::Registry)?;
+        registry.claim(&name, kind, legacy).map_err(DefineError::Registry)?;
         if let Some(budget) = self.budget.get() {
             family.as_collect().bind(budget);
         }

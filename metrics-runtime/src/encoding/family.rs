@@ -4,9 +4,10 @@
 
 use std::ops::Range;
 
-use super::labels::labels_in_braces;
+use super::labels::{labels_in_braces, quoted_name_in_braces};
+use super::names::SampleName;
 use super::number::{write_number, write_timestamp};
-use super::{EncodeLabels, Encoder, Format, Number, protobuf};
+use super::{EncodeLabels, Encoder, Escaping, Format, Number, protobuf};
 use crate::Descriptor;
 use crate::cell::Buckets;
 
@@ -28,7 +29,7 @@ pub struct FamilyEncoder<'e, 'a> {
     pub(super) desc: &'e Descriptor,
 }
 
-impl FamilyEncoder<'_, '_> {
+impl<'e> FamilyEncoder<'e, '_> {
     /// The family's descriptor.
     pub fn descriptor(&self) -> &Descriptor {
         self.desc
@@ -39,17 +40,32 @@ impl FamilyEncoder<'_, '_> {
         self.enc.format
     }
 
+    /// The family's sample name in this scrape, and the scheme label writers rewrite UTF-8 label names
+    /// with (`None` when every label name is legacy).
+    #[inline]
+    fn names(&self) -> (SampleName<'e>, Option<Escaping>) {
+        let escaping = self.enc.options.escaping;
+        let labels = self.desc.has_utf8_label_names().then_some(escaping);
+        (SampleName::of(self.desc, escaping), labels)
+    }
+
+    /// Whether `_created` lines are written: OpenMetrics, with [`EncodeOptions::created_lines`](super::EncodeOptions).
+    #[inline]
+    fn created_lines(&self) -> bool {
+        self.enc.format == Format::OpenMetrics && self.enc.options.created_lines
+    }
+
     /// A counter series: `_total`, and in OpenMetrics `_created` (seconds since the epoch) when given; in
     /// protobuf a `Counter` with its `created_timestamp`.
     pub fn counter(&mut self, labels: &dyn EncodeLabels, value: Number, created: Option<f64>) {
         if self.enc.format == Format::Protobuf {
             return self.protobuf(|buf, guess| protobuf::counter(buf, labels, value, created, guess));
         }
-        let Encoder { buf, format, series, .. } = &mut *self.enc;
+        let ((name, names), created_lines) = (self.names(), self.created_lines());
+        let Encoder { buf, series, .. } = &mut *self.enc;
         *series += 1;
-        let name = self.desc.name();
-        let labels = first_sample(buf, name, "_total", labels, value);
-        if let (Format::OpenMetrics, Some(ts)) = (*format, created) {
+        let labels = first_sample(buf, name, "_total", labels, value, names);
+        if let (true, Some(ts)) = (created_lines, created) {
             sample_head(buf, name, "_created", labels.clone(), None);
             end_timestamp(buf, ts);
         }
@@ -60,9 +76,10 @@ impl FamilyEncoder<'_, '_> {
         if self.enc.format == Format::Protobuf {
             return self.protobuf(|buf, guess| protobuf::gauge(buf, labels, value, guess));
         }
+        let (name, names) = self.names();
         let Encoder { buf, series, .. } = &mut *self.enc;
         *series += 1;
-        first_sample(buf, self.desc.name(), "", labels, value);
+        first_sample(buf, name, "", labels, value, names);
     }
 
     /// An info series: `<name>_info{labels} 1` (a gauge in the text format, and in protobuf a `Gauge` of
@@ -71,9 +88,10 @@ impl FamilyEncoder<'_, '_> {
         if self.enc.format == Format::Protobuf {
             return self.protobuf(|buf, guess| protobuf::gauge(buf, labels, Number::U64(1), guess));
         }
+        let (name, names) = self.names();
         let Encoder { buf, series, .. } = &mut *self.enc;
         *series += 1;
-        first_sample(buf, self.desc.name(), "_info", labels, Number::U64(1));
+        first_sample(buf, name, "_info", labels, Number::U64(1), names);
     }
 
     /// A histogram series from a snapshot: every bucket, `_sum`, `_count`, and in OpenMetrics `_created`.
@@ -86,17 +104,15 @@ impl FamilyEncoder<'_, '_> {
         if self.enc.format == Format::Protobuf {
             return self.protobuf(|buf, guess| protobuf::histogram(buf, labels, snapshot, created, guess));
         }
+        let ((name, names), created_lines) = (self.names(), self.created_lines());
         let Encoder { buf, format, series, .. } = &mut *self.enc;
         *series += 1;
-        let name = self.desc.name();
         // The labels are rendered into the first bucket's line and copied from there into the others.
         let mut les = buckets.le_texts().iter().map(|s| &**s).chain(["+Inf"]).zip(cumulative);
         let count = cumulative.last().copied().unwrap_or(0);
         let with_sum = *format == Format::Text || !buckets.has_negative();
         let (le, first) = les.next().expect("a histogram has the +Inf bucket");
-        buf.extend_from_slice(name.as_bytes());
-        buf.extend_from_slice(b"_bucket");
-        let labels = labels_in_braces(buf, labels, Some(("le", le)));
+        let labels = head(buf, name, "_bucket", labels, Some(("le", le)), names);
         end_sample(buf, Number::U64(*first));
         for (le, count) in les {
             sample_head(buf, name, "_bucket", labels.clone(), Some(("le", le)));
@@ -108,7 +124,7 @@ impl FamilyEncoder<'_, '_> {
             sample_head(buf, name, "_count", labels.clone(), None);
             end_sample(buf, Number::U64(count));
         }
-        if let (Format::OpenMetrics, Some(ts)) = (*format, created) {
+        if let (true, Some(ts)) = (created_lines, created) {
             sample_head(buf, name, "_created", labels, None);
             end_timestamp(buf, ts);
         }
@@ -171,19 +187,53 @@ impl FamilyEncoder<'_, '_> {
 /// Writes the first sample line of a series, `name<suffix>{labels} value`, rendering `labels` into it;
 /// returns where the labels' text is in `buf`, for the series' other lines to copy.
 #[inline]
-fn first_sample(buf: &mut Vec<u8>, name: &str, suffix: &str, labels: &dyn EncodeLabels, value: Number) -> Range<usize> {
-    buf.reserve(name.len() + suffix.len() + 48);
-    buf.extend_from_slice(name.as_bytes());
-    buf.extend_from_slice(suffix.as_bytes());
-    let labels = labels_in_braces(buf, labels, None);
+fn first_sample(
+    buf: &mut Vec<u8>,
+    name: SampleName<'_>,
+    suffix: &str,
+    labels: &dyn EncodeLabels,
+    value: Number,
+    names: Option<Escaping>,
+) -> Range<usize> {
+    buf.reserve(name.text.len() + suffix.len() + 48);
+    let labels = head(buf, name, suffix, labels, None, names);
     end_sample(buf, value);
     labels
+}
+
+/// Writes `name<suffix>{labels[,extra]}`, rendering `labels` (`{"name<suffix>",labels[,extra]}` for a
+/// quoted name); returns where the labels' text is in `buf`.
+#[inline]
+fn head(
+    buf: &mut Vec<u8>,
+    name: SampleName<'_>,
+    suffix: &str,
+    labels: &dyn EncodeLabels,
+    extra: Option<(&str, &str)>,
+    names: Option<Escaping>,
+) -> Range<usize> {
+    if name.quoted {
+        return quoted_name_in_braces(buf, (name.text, suffix), labels, extra, names);
+    }
+    buf.extend_from_slice(name.text.as_bytes());
+    buf.extend_from_slice(suffix.as_bytes());
+    labels_in_braces(buf, labels, extra, names)
 }
 
 /// Writes `name<suffix>{labels[,extra]}` for a series' later lines, copying the labels' text from
 /// `labels`, a range of `buf` written by its first line.
 #[inline]
-fn sample_head(buf: &mut Vec<u8>, name: &str, suffix: &str, labels: Range<usize>, extra: Option<(&str, &str)>) {
+fn sample_head(
+    buf: &mut Vec<u8>,
+    name: SampleName<'_>,
+    suffix: &str,
+    labels: Range<usize>,
+    extra: Option<(&str, &str)>,
+) {
+    if name.quoted {
+        return quoted_sample_head(buf, name.text, suffix, labels, extra);
+    }
+    let name = name.text;
     buf.reserve(name.len() + suffix.len() + labels.len() + 48);
     buf.extend_from_slice(name.as_bytes());
     buf.extend_from_slice(suffix.as_bytes());
@@ -195,13 +245,35 @@ fn sample_head(buf: &mut Vec<u8>, name: &str, suffix: &str, labels: Range<usize>
             if has_labels {
                 buf.push(b',');
             }
-            buf.extend_from_slice(name.as_bytes());
-            buf.extend_from_slice(b"=\"");
-            buf.extend_from_slice(value.as_bytes());
-            buf.push(b'"');
+            write_extra(buf, name, value);
         }
         buf.push(b'}');
     }
+}
+
+/// [`sample_head`] for a quoted name: `{"name<suffix>"[,labels][,extra]}`.
+#[cold]
+fn quoted_sample_head(buf: &mut Vec<u8>, name: &str, suffix: &str, labels: Range<usize>, extra: Option<(&str, &str)>) {
+    buf.push(b'{');
+    super::names::write_name(buf, name, suffix, true);
+    if !labels.is_empty() {
+        buf.push(b',');
+        buf.extend_from_within(labels);
+    }
+    if let Some((name, value)) = extra {
+        buf.push(b',');
+        write_extra(buf, name, value);
+    }
+    buf.push(b'}');
+}
+
+/// Writes `name="value"` for a label whose value needs no escaping (`le`).
+#[inline]
+fn write_extra(buf: &mut Vec<u8>, name: &str, value: &str) {
+    buf.extend_from_slice(name.as_bytes());
+    buf.extend_from_slice(b"=\"");
+    buf.extend_from_slice(value.as_bytes());
+    buf.push(b'"');
 }
 
 /// Ends a sample line: ` value` and the newline.

@@ -2,8 +2,10 @@
 
 use std::ops::Range;
 
+use super::names::write_label_name;
 use super::write_escaped_label_value;
 use crate::MetricType;
+use promstruct_naming::Escaping;
 
 /// Writes the labels of one series.
 ///
@@ -48,21 +50,25 @@ pub struct LabelWriter<'b> {
     start: usize,
     /// Whether the labels are `LabelPair` messages (the protobuf format) rather than text.
     protobuf: bool,
+    /// For a family with label names outside the legacy set, in a text format: the scheme that writes
+    /// them (quoted or escaped). `None` writes every name as it is.
+    names: Option<Escaping>,
 }
 
 impl<'b> LabelWriter<'b> {
     /// A writer of `LabelPair` messages into the `Metric` being written at the end of `buf`.
     pub(super) fn protobuf(buf: &'b mut Vec<u8>) -> Self {
         let start = buf.len();
-        LabelWriter { buf, start, protobuf: true }
+        LabelWriter { buf, start, protobuf: true, names: None }
     }
 }
 
 impl LabelWriter<'_> {
-    /// Whether the format wants each label's raw value through [`LabelWriter::label`] (protobuf), so that
-    /// a series keeping its label text escaped must read its values back instead of passing the text.
+    /// Whether the writer wants each label's raw value through [`LabelWriter::label`] (protobuf; and a text
+    /// format rewriting UTF-8 label names), so that a series keeping its label text rendered must read its
+    /// values back instead of passing the text.
     pub(crate) fn wants_raw_values(&self) -> bool {
-        self.protobuf
+        self.protobuf || self.names.is_some()
     }
 
     fn separate(&mut self) {
@@ -84,47 +90,85 @@ impl LabelWriter<'_> {
     }
 
     /// Appends one label whose value is UTF-8 bytes, raw: the protobuf format's path for values a series
-    /// keeps as bytes. In the text formats it must not be used (the value would not be escaped).
+    /// keeps as bytes, and a text format's for a family whose label names it rewrites.
     #[inline]
     pub(crate) fn label_bytes(&mut self, name: &str, value: &[u8]) {
-        debug_assert!(self.protobuf, "raw label bytes in a text format");
+        if !self.protobuf {
+            return self.label(name, std::str::from_utf8(value).expect("label values are UTF-8"));
+        }
         debug_assert!(std::str::from_utf8(value).is_ok(), "label value not UTF-8");
         super::protobuf::put_label(self.buf, name.as_bytes(), value);
     }
 
     /// Appends one label.
     pub fn label(&mut self, name: &str, value: &str) {
-        debug_assert!(promstruct_naming::check_label_name(name, MetricType::Gauge).is_ok(), "bad label name {name:?}");
+        debug_assert!(
+            promstruct_naming::check_label_name_with(name, MetricType::Gauge, crate::Policy::PERMISSIVE.utf8_names())
+                .is_ok(),
+            "bad label name {name:?}"
+        );
         if self.protobuf {
             super::protobuf::put_label(self.buf, name.as_bytes(), value.as_bytes());
             return;
         }
         self.separate();
-        self.buf.extend_from_slice(name.as_bytes());
+        match self.names {
+            None => self.buf.extend_from_slice(name.as_bytes()),
+            Some(escaping) => write_label_name(self.buf, name, escaping),
+        }
         self.buf.extend_from_slice(b"=\"");
         write_escaped_label_value(self.buf, value);
         self.buf.push(b'"');
     }
 }
 
-/// Writes `{labels[,extra]}` (nothing when both are empty); returns where `labels`' text landed.
+/// Writes `{labels[,extra]}` (nothing when both are empty); returns where `labels`' text landed. `names`
+/// is the scheme that rewrites UTF-8 label names (see [`LabelWriter`]), `None` for legacy ones.
 #[inline]
 pub(super) fn labels_in_braces(
     buf: &mut Vec<u8>,
     labels: &dyn EncodeLabels,
     extra: Option<(&str, &str)>,
+    names: Option<Escaping>,
 ) -> Range<usize> {
     let brace = buf.len();
     buf.push(b'{');
-    labels.encode_labels(&mut LabelWriter { buf, start: brace + 1, protobuf: false });
+    labels.encode_labels(&mut LabelWriter { buf, start: brace + 1, protobuf: false, names });
     let rendered = brace + 1..buf.len();
     if let Some((name, value)) = extra {
-        LabelWriter { buf, start: brace + 1, protobuf: false }.escaped_label(name, value.as_bytes());
+        LabelWriter { buf, start: brace + 1, protobuf: false, names: None }.escaped_label(name, value.as_bytes());
     }
     if buf.len() == brace + 1 {
         buf.truncate(brace);
     } else {
         buf.push(b'}');
     }
+    rendered
+}
+
+/// Writes `{"name<suffix>"[,labels][,extra]}`, the quoted name first inside the braces as text 1.0.0 and
+/// OpenMetrics write a UTF-8 metric name; returns where `labels`' text landed. Out of line: legacy names
+/// never come here.
+#[cold]
+pub(super) fn quoted_name_in_braces(
+    buf: &mut Vec<u8>,
+    (name, suffix): (&str, &str),
+    labels: &dyn EncodeLabels,
+    extra: Option<(&str, &str)>,
+    names: Option<Escaping>,
+) -> Range<usize> {
+    buf.push(b'{');
+    super::names::write_name(buf, name, suffix, true);
+    let start = buf.len() + 1;
+    buf.push(b',');
+    labels.encode_labels(&mut LabelWriter { buf, start, protobuf: false, names });
+    let rendered = start..buf.len();
+    if let Some((name, value)) = extra {
+        LabelWriter { buf, start, protobuf: false, names: None }.escaped_label(name, value.as_bytes());
+    }
+    if buf.len() == start {
+        buf.pop();
+    }
+    buf.push(b'}');
     rendered
 }

@@ -7,26 +7,39 @@
 //! series is rendered once and copied into each of its sample lines. The protobuf format is written into
 //! the same buffer by hand, varint by varint, with no allocation per sample either.
 //!
-//! This module holds the [`Format`] and the [`Encoder`]; a family's sample lines are `family`, the label
-//! text of a series `labels`, numbers and timestamps `number`, escaping `escape`, the metadata lines of
-//! each text format `text` and `openmetrics`, the protobuf messages `protobuf` over the wire primitives of
-//! `wire`.
+//! This module holds the [`Format`] and the [`Encoder`]; what a response is beyond its format (the text
+//! version, the escaping of names, its `Content-Type`) is an [`Exposition`] (`exposition`); a family's
+//! sample lines are `family`, the label text of a series `labels`, numbers and timestamps `number`,
+//! escaping of values and help `escape`, of names `names`, the metadata lines of each text format `text`
+//! and `openmetrics`, the protobuf messages `protobuf` over the wire primitives of `wire`.
+//!
+//! Names outside the legacy character set (families defined at run time under
+//! [`Policy::utf8_names`](crate::Policy::utf8_names)) are written in the text formats as the
+//! [`Escaping`] of the encoder asks: quoted (`{"a.b","c.d"="v"}`) with `allow-utf-8`, escaped otherwise;
+//! a family whose names are all legacy writes the same bytes under every scheme, by the same code as
+//! before. Protobuf carries every name as it is.
 
 mod escape;
+mod exposition;
 mod family;
 mod labels;
+mod names;
 mod number;
 mod openmetrics;
 mod protobuf;
 mod text;
+#[cfg(test)]
+mod utf8_tests;
 mod wire;
 
 use crate::Descriptor;
 
 pub(crate) use escape::write_escaped_label_value;
+pub use exposition::Exposition;
 pub use family::{FamilyEncoder, HistogramSnapshot};
 pub use labels::{EncodeLabels, LabelWriter};
 pub use number::{Number, canonical_float};
+pub use promstruct_naming::{Escaping, escape_name, exposed_name, unescape_name};
 
 /// An exposition format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,7 +57,8 @@ impl Format {
     /// Every format, in the order negotiation prefers them when a request ranks them equally.
     pub const ALL: [Format; 3] = [Format::Text, Format::OpenMetrics, Format::Protobuf];
 
-    /// The exact `Content-Type` of a response in this format.
+    /// The exact `Content-Type` of a response in this format with names escaped by `underscores`, the
+    /// default (see [`Exposition::content_type`] for the others).
     pub const fn content_type(self) -> &'static str {
         match self {
             Format::Text => "text/plain; version=0.0.4; charset=utf-8",
@@ -111,11 +125,46 @@ impl Scratch {
     }
 }
 
+/// What an [`Encoder`] writes beyond its format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub struct EncodeOptions {
+    /// How the text formats write names outside the legacy character set (default `underscores`);
+    /// protobuf writes every name as it is.
+    pub escaping: Escaping,
+    /// Whether OpenMetrics writes a `_created` line for each counter and histogram series (default
+    /// false, as client_golang: Prometheus stores each as a series of its own). Protobuf always sends
+    /// `created_timestamp`; text 0.0.4 never has `_created`.
+    pub created_lines: bool,
+}
+
+impl EncodeOptions {
+    /// The defaults: `underscores`, no `_created` lines.
+    pub const fn new() -> Self {
+        EncodeOptions { escaping: Escaping::Underscores, created_lines: false }
+    }
+
+    /// With names escaped by `escaping`.
+    #[must_use]
+    pub const fn escaping(mut self, escaping: Escaping) -> Self {
+        self.escaping = escaping;
+        self
+    }
+
+    /// With or without OpenMetrics `_created` lines.
+    #[must_use]
+    pub const fn created_lines(mut self, on: bool) -> Self {
+        self.created_lines = on;
+        self
+    }
+}
+
 /// Writes metric families in one format into a caller's buffer.
 #[derive(Debug)]
 pub struct Encoder<'a> {
     buf: &'a mut Vec<u8>,
     format: Format,
+    options: EncodeOptions,
     scratch: &'a mut Scratch,
     series: usize,
     /// Protobuf: the family being written, its frame and the series count when it began; closed by the
@@ -128,14 +177,29 @@ pub struct Encoder<'a> {
 }
 
 impl<'a> Encoder<'a> {
-    /// An encoder appending to `buf`, reusing `scratch`.
+    /// An encoder appending to `buf`, reusing `scratch`, with the default [`EncodeOptions`].
     pub fn new(format: Format, buf: &'a mut Vec<u8>, scratch: &'a mut Scratch) -> Self {
-        Encoder { buf, format, scratch, series: 0, open: None, families: 0, metric_width: 1 }
+        Self::with_options(format, EncodeOptions::new(), buf, scratch)
+    }
+
+    /// An encoder appending to `buf`, reusing `scratch`, writing as `options` say.
+    pub fn with_options(
+        format: Format,
+        options: EncodeOptions,
+        buf: &'a mut Vec<u8>,
+        scratch: &'a mut Scratch,
+    ) -> Self {
+        Encoder { buf, format, options, scratch, series: 0, open: None, families: 0, metric_width: 1 }
     }
 
     /// The format being written.
     pub fn format(&self) -> Format {
         self.format
+    }
+
+    /// What the encoder writes beyond its format.
+    pub fn options(&self) -> EncodeOptions {
+        self.options
     }
 
     /// The number of series written so far.
@@ -150,9 +214,10 @@ impl<'a> Encoder<'a> {
     /// begins or the exposition finishes; a family without series writes no message, as client_golang
     /// does.
     pub fn family<'e>(&'e mut self, desc: &'e Descriptor) -> FamilyEncoder<'e, 'a> {
+        let escaping = self.options.escaping;
         match self.format {
-            Format::Text => text::write_metadata(self.buf, desc),
-            Format::OpenMetrics => openmetrics::write_metadata(self.buf, desc),
+            Format::Text => text::write_metadata(self.buf, desc, escaping),
+            Format::OpenMetrics => openmetrics::write_metadata(self.buf, desc, escaping),
             Format::Protobuf => self.begin_protobuf_family(desc),
         }
         FamilyEncoder { enc: self, desc }

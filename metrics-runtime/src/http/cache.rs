@@ -1,4 +1,9 @@
-//! The serialized scrape, cached per format and content encoding for a TTL.
+//! The serialized scrape, cached per format, escaping scheme and content encoding for a TTL.
+//!
+//! While every name in the registry is legacy ([`Registry::has_utf8_names`]), every scheme writes the
+//! same bytes, so all of them share the format's slot; after that a text format keeps one slot per
+//! scheme. The text format 0.0.4 and 1.0.0 share their bodies (they differ only in quoting, which the
+//! negotiated scheme already says), as do all schemes of protobuf, which writes names as they are.
 //!
 //! A fresh entry is read under a short read lock. A stale one is refilled under a per-entry async mutex,
 //! and whoever waited on that mutex finds the new entry: concurrent scrapes of a stale cache encode the
@@ -16,6 +21,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 
 use super::stats::HttpStats;
+use crate::encoding::{Escaping, Exposition};
 use crate::{EncodeError, Format, Registry};
 
 /// One serialized scrape.
@@ -76,8 +82,8 @@ pub(crate) struct ScrapeCache {
     /// The smallest body worth compressing; `None` when compression is off.
     gzip_min: Option<usize>,
     epoch: AtomicU64,
-    /// By format (in the order of `Format::ALL`), then identity/gzip.
-    slots: [[Slot; 2]; Format::ALL.len()],
+    /// By format (in the order of `Format::ALL`) and scheme (`Escaping::ALL`), then identity/gzip.
+    slots: [[[Slot; 2]; Escaping::ALL.len()]; Format::ALL.len()],
     /// The size of the last body of each format, to size the next buffer.
     size_hint: [AtomicUsize; Format::ALL.len()],
     stats: Arc<HttpStats>,
@@ -118,20 +124,27 @@ impl ScrapeCache {
         self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// The body of a scrape in `format`, gzipped if `gzip` is wanted, allowed and the body is large enough;
-    /// and whether it came from the cache.
-    pub(crate) async fn get(self: &Arc<Self>, format: Format, gzip: bool) -> Result<(Body, bool), ScrapeError> {
+    /// The body of a scrape as `exposition` says, gzipped if `gzip` is wanted, allowed and the body is
+    /// large enough; and whether it came from the cache.
+    pub(crate) async fn get(self: &Arc<Self>, exposition: Exposition, gzip: bool) -> Result<(Body, bool), ScrapeError> {
         let gzip = gzip && self.gzip_min.is_some();
         let min = self.gzip_min.unwrap_or(usize::MAX);
+        let format = exposition.format();
+        // The scheme the body is written with: one slot for all while the bytes do not depend on it.
+        let escaping = if format.is_text() && self.registry.has_utf8_names() {
+            exposition.escaping()
+        } else {
+            Escaping::Underscores
+        };
         let Some(ttl) = self.ttl else {
-            let plain = self.encode(format).await?;
+            let plain = self.encode(format, escaping).await?;
             if gzip && plain.bytes.len() >= min {
                 return Ok((compress(plain).await?, false));
             }
             return Ok((plain, false));
         };
-        let [plain_slot, gzip_slot] = &self.slots[index(format)];
-        let (plain, hit) = self.cached(plain_slot, ttl, || self.encode(format)).await?;
+        let [plain_slot, gzip_slot] = &self.slots[index(format)][escaping.index()];
+        let (plain, hit) = self.cached(plain_slot, ttl, || self.encode(format, escaping)).await?;
         if !gzip || plain.bytes.len() < min {
             return Ok((plain, hit));
         }
@@ -156,7 +169,7 @@ impl ScrapeCache {
     }
 
     /// Encodes the registry on the blocking pool.
-    async fn encode(self: &Arc<Self>, format: Format) -> Result<Body, ScrapeError> {
+    async fn encode(self: &Arc<Self>, format: Format, escaping: Escaping) -> Result<Body, ScrapeError> {
         let this = Arc::clone(self);
         let epoch = self.epoch.load(Ordering::Acquire);
         let at = Instant::now();
@@ -164,7 +177,7 @@ impl ScrapeCache {
         let (bytes, series) = tokio::task::spawn_blocking(move || {
             let hint = this.size_hint[index(format)].load(Ordering::Relaxed);
             let mut buf = Vec::with_capacity(hint + hint / 8);
-            let series = this.registry.encode(format, &mut buf)?;
+            let series = this.registry.encode_with(format, escaping, &mut buf)?;
             this.size_hint[index(format)].store(buf.len(), Ordering::Relaxed);
             Ok::<_, EncodeError>((Bytes::from(buf), series))
         })

@@ -22,6 +22,7 @@ use super::negotiate::{Negotiated, accepts_gzip, negotiate_format};
 use super::rate_limit::{RateLimiter, retry_after_secs};
 use super::stats::{HttpStats, Rejection};
 use crate::config::{Config, SCOPE_METRICS_READ};
+use crate::encoding::Exposition;
 use crate::{Format, Registry};
 
 /// The response type of the handler: a complete body, which hyper, axum and tower all send as is.
@@ -216,31 +217,33 @@ impl Handler {
             return response;
         }
         let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
-        let format = match negotiate_format(text(ACCEPT)) {
-            Negotiated::Format(format) => format,
+        let exposition = match negotiate_format(text(ACCEPT)) {
+            Negotiated::Serve(exposition) => exposition,
             Negotiated::NotAcceptable => {
                 return plain(
                     StatusCode::NOT_ACCEPTABLE,
                     format!(
                         "serves {}, {} or {}\n",
                         Format::Text.content_type(),
-                        Format::OpenMetrics.content_type(),
+                        Exposition::new(Format::OpenMetrics).content_type(),
                         Format::Protobuf.content_type()
                     ),
                 );
             }
         };
+        let format = exposition.format();
         let gzip = accepts_gzip(text(ACCEPT_ENCODING));
         let span = tracing::info_span!(
             "scrape",
             format = format_name(format),
+            escaping = exposition.escaping().as_str(),
             gzip = tracing::field::Empty,
             series = tracing::field::Empty,
             bytes = tracing::field::Empty,
             cached = tracing::field::Empty,
         );
         let cache = Arc::clone(&inner.cache);
-        let result = async move { cache.get(format, gzip).await }.instrument(span.clone()).await;
+        let result = async move { cache.get(exposition, gzip).await }.instrument(span.clone()).await;
         match result {
             Ok((body, cached)) => {
                 span.record("gzip", body.gzip);
@@ -251,7 +254,7 @@ impl Handler {
                 inner.stats.scraped(format, body.gzip);
                 let mut response = Response::new(Full::new(body.bytes));
                 let h = response.headers_mut();
-                h.insert(CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+                h.insert(CONTENT_TYPE, HeaderValue::from_static(exposition.content_type()));
                 h.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
                 h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
                 if body.gzip {

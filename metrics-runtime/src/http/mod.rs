@@ -2,11 +2,14 @@
 //! tokio.
 //!
 //! - **Negotiation**: the format follows the request's `Accept` header with its q-values (OpenMetrics
-//!   1.0.0 for Prometheus 2.x and 3.x, the text format 0.0.4 by default); see [`negotiate_format`].
+//!   1.0.0 for Prometheus 2.x and 3.x, the text format 0.0.4 by default, 1.0.0 when asked), and the
+//!   escaping of UTF-8 names its `escaping=` parameter (`underscores` by default), which the
+//!   `Content-Type` of text 1.0.0 and OpenMetrics names; see [`negotiate_format`].
 //! - **Compression**: gzip when `Accept-Encoding` allows it and the body is at least
 //!   `compression.min_size_bytes`, with `Vary: Accept, Accept-Encoding`.
-//! - **Cache**: the serialized body of each format and encoding is reused for `cache.ttl_ms`; concurrent
-//!   scrapes of a stale cache encode once; [`Handler::invalidate`] drops it.
+//! - **Cache**: the serialized body of each format and encoding (and escaping scheme, once a name needs
+//!   one) is reused for `cache.ttl_ms`; concurrent scrapes of a stale cache encode once;
+//!   [`Handler::invalidate`] drops it.
 //! - **Authentication**: bearer tokens with scopes; the scrape path needs `metrics:read`. 401 with
 //!   `WWW-Authenticate` for a missing or unknown token, 403 for a token without the scope.
 //! - **Rate limit**: 429 with `Retry-After` past `rate_limit.requests_per_second`.
@@ -19,7 +22,8 @@
 //! - **Limits**: header size (431), header and request timeouts, a connection limit; a slow or malformed
 //!   client holds only its own connection, and not for long; [`Server::connections`] counts the open ones.
 //!   A client that closes its side after sending a request is still answered.
-//! - **Tracing**: a `scrape` span per scrape, with the format, gzip, series, body bytes and cache use.
+//! - **Tracing**: a `scrape` span per scrape, with the format, escaping scheme, gzip, series, body bytes
+//!   and cache use.
 //! - **Shutdown**: [`serve`] stops on SIGTERM or Ctrl-C and finishes in-flight scrapes.
 //!
 //! [`serve`] is the whole server; [`Server`] splits it in bind and run; [`Handler`] mounts in an existing

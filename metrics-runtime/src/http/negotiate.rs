@@ -9,14 +9,21 @@
 //! request with no `Accept`, with `*/*`, or with only types we do not serve gets the text format 0.0.4,
 //! and one that refuses one text format with `q=0` and names no other gets the other: a scraper always
 //! gets a body with a `Content-Type` it can read. The protobuf format, binary, is never such a fallback.
+//!
+//! Prometheus 3 asks for `text/plain;version=1.0.0` and OpenMetrics with `escaping=allow-utf-8`: the
+//! range that picked the format gives the [`Escaping`] of names (`underscores` when it names none, or one
+//! we do not know, as client_golang ignores it), and the text format's version (1.0.0 when it says so,
+//! else 0.0.4, which cannot quote names). The answer's `Content-Type` says both
+//! ([`Exposition::content_type`]).
 
 use crate::Format;
+use crate::encoding::{Escaping, Exposition};
 
 /// What a request's `Accept` header asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Negotiated {
-    /// Serve this format.
-    Format(Format),
+    /// Serve this exposition: a format, its text version and the escaping of names.
+    Serve(Exposition),
     /// Both text formats were refused with `q=0`, and protobuf was not asked for: answer 406.
     NotAcceptable,
 }
@@ -35,6 +42,22 @@ struct Match {
     specificity: Specificity,
     q: u16,
     position: usize,
+    /// The range's `escaping`, when it names a scheme we know.
+    escaping: Option<Escaping>,
+    /// Whether the range asks for version 1.0.0 of the text format.
+    text_1_0_0: bool,
+}
+
+impl Match {
+    /// The exposition of `format` this match asks for.
+    fn exposition(self, format: Format) -> Exposition {
+        let escaping = self.escaping.unwrap_or_default();
+        if format == Format::Text && self.text_1_0_0 {
+            Exposition::text_1_0_0(escaping)
+        } else {
+            Exposition::new(format).with_escaping(escaping)
+        }
+    }
 }
 
 impl Match {
@@ -50,9 +73,10 @@ impl Match {
     }
 }
 
-/// Picks the exposition format for an `Accept` header value (`None` when the request has none).
+/// Picks the exposition for an `Accept` header value (`None` when the request has none).
 pub fn negotiate_format(accept: Option<&str>) -> Negotiated {
-    let Some(accept) = accept else { return Negotiated::Format(Format::Text) };
+    let text = Negotiated::Serve(Exposition::new(Format::Text));
+    let Some(accept) = accept else { return text };
     // By the index of the format in `Format::ALL`.
     let mut best: [Option<Match>; Format::ALL.len()] = [None; Format::ALL.len()];
     'ranges: for (position, range) in accept.split(',').enumerate() {
@@ -61,6 +85,7 @@ pub fn negotiate_format(accept: Option<&str>) -> Negotiated {
         let (ty, subtype) = (ty.trim(), subtype.trim());
         let mut q = 1000;
         let mut version = None;
+        let mut escaping = None;
         for (name, value) in parameters(params) {
             if name.eq_ignore_ascii_case("q") {
                 // A malformed quality makes the range unreadable: ignore it rather than read a refusal
@@ -71,11 +96,14 @@ pub fn negotiate_format(accept: Option<&str>) -> Negotiated {
                 }
             } else if name.eq_ignore_ascii_case("version") {
                 version = Some(value);
+            } else if name.eq_ignore_ascii_case("escaping") {
+                escaping = Escaping::from_param(value);
             }
         }
         for (slot, format) in best.iter_mut().zip(Format::ALL) {
             let Some(specificity) = matches(format, ty, subtype, version, params) else { continue };
-            let candidate = Match { specificity, q, position };
+            let text_1_0_0 = specificity == Specificity::Exact && version == Some("1.0.0");
+            let candidate = Match { specificity, q, position, escaping, text_1_0_0 };
             match *slot {
                 Some(m) if m.specificity > specificity => {}
                 Some(m) if m.specificity == specificity && m.q >= q => {}
@@ -90,14 +118,14 @@ pub fn negotiate_format(accept: Option<&str>) -> Negotiated {
             chosen = Some((format, m));
         }
     }
-    if let Some((format, _)) = chosen {
-        return Negotiated::Format(format);
+    if let Some((format, m)) = chosen {
+        return Negotiated::Serve(m.exposition(format));
     }
     // Nothing acceptable: a text format the request did not refuse, else 406.
     let refused = |format: Format| best[Format::ALL.iter().position(|f| *f == format).expect("in ALL")].is_some();
     match (refused(Format::Text), refused(Format::OpenMetrics)) {
-        (false, _) => Negotiated::Format(Format::Text),
-        (true, false) => Negotiated::Format(Format::OpenMetrics),
+        (false, _) => text,
+        (true, false) => Negotiated::Serve(Exposition::new(Format::OpenMetrics)),
         (true, true) => Negotiated::NotAcceptable,
     }
 }
@@ -187,13 +215,26 @@ mod tests {
     const PROMETHEUS_3_NATIVE: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
     const PROTOBUF: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited";
 
-    fn f(accept: Option<&str>) -> Negotiated {
-        negotiate_format(accept)
+    /// The format negotiated, `None` for 406.
+    fn f(accept: Option<&str>) -> Option<Format> {
+        match negotiate_format(accept) {
+            Negotiated::Serve(exposition) => Some(exposition.format()),
+            Negotiated::NotAcceptable => None,
+        }
     }
 
-    const OM: Negotiated = Negotiated::Format(Format::OpenMetrics);
-    const TEXT: Negotiated = Negotiated::Format(Format::Text);
-    const PROTO: Negotiated = Negotiated::Format(Format::Protobuf);
+    /// The `Content-Type` negotiated.
+    fn content_type(accept: Option<&str>) -> &'static str {
+        match negotiate_format(accept) {
+            Negotiated::Serve(exposition) => exposition.content_type(),
+            Negotiated::NotAcceptable => panic!("406 for {accept:?}"),
+        }
+    }
+
+    const OM: Option<Format> = Some(Format::OpenMetrics);
+    const TEXT: Option<Format> = Some(Format::Text);
+    const PROTO: Option<Format> = Some(Format::Protobuf);
+    const NOT_ACCEPTABLE: Option<Format> = None;
 
     #[test]
     fn scrapers_get_openmetrics() {
@@ -242,7 +283,7 @@ mod tests {
         // Refused: never a fallback.
         assert_eq!(f(Some(&format!("{PROTOBUF};q=0"))), TEXT);
         assert_eq!(f(Some(&format!("{PROTOBUF};q=0,text/plain;q=0"))), OM);
-        assert_eq!(f(Some("text/plain;q=0,application/openmetrics-text;q=0")), Negotiated::NotAcceptable);
+        assert_eq!(f(Some("text/plain;q=0,application/openmetrics-text;q=0")), NOT_ACCEPTABLE);
         assert_eq!(f(Some(&format!("{PROTOBUF};q=0.1,text/plain;q=0,application/openmetrics-text;q=0"))), PROTO);
     }
 
@@ -271,11 +312,88 @@ mod tests {
         assert_eq!(f(Some("application/openmetrics-text;q=0,*/*")), TEXT);
         assert_eq!(f(Some("application/openmetrics-text;q=0")), TEXT);
         assert_eq!(f(Some("text/plain;q=0")), OM);
-        assert_eq!(f(Some("text/plain;q=0,application/openmetrics-text;q=0")), Negotiated::NotAcceptable);
+        assert_eq!(f(Some("text/plain;q=0,application/openmetrics-text;q=0")), NOT_ACCEPTABLE);
         // Equal qualities: the more specific range, then the first listed.
         assert_eq!(f(Some("application/openmetrics-text,text/plain")), OM);
         assert_eq!(f(Some("text/plain,application/openmetrics-text")), TEXT);
         assert_eq!(f(Some("application/*,*/*")), OM);
+    }
+
+    #[test]
+    fn prometheus_headers_get_their_content_types() {
+        // Prometheus 3: OpenMetrics 1.0.0 with UTF-8 names, said in the Content-Type.
+        assert_eq!(
+            content_type(Some(PROMETHEUS_3)),
+            "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8"
+        );
+        // Prometheus 2.42 names no scheme: `underscores`, which OpenMetrics 1.0.0 must still name.
+        assert_eq!(
+            content_type(Some(PROMETHEUS_2)),
+            "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores"
+        );
+        assert_eq!(
+            content_type(Some(PROMETHEUS_NATIVE)),
+            "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
+        );
+        assert_eq!(content_type(Some(PROMETHEUS_3_NATIVE)), content_type(Some(PROMETHEUS_NATIVE)));
+        // Prometheus 3 with OpenMetrics left out of `scrape_protocols`: text 1.0.0, still UTF-8.
+        let text_first = "text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+        assert_eq!(content_type(Some(text_first)), "text/plain; version=1.0.0; charset=utf-8; escaping=allow-utf-8");
+        // No Accept, `*/*`, plain 0.0.4: the Content-Type every scraper has always read.
+        for accept in [None, Some("*/*"), Some("text/plain;version=0.0.4"), Some("text/plain")] {
+            assert_eq!(content_type(accept), "text/plain; version=0.0.4; charset=utf-8", "{accept:?}");
+        }
+    }
+
+    #[test]
+    fn every_escaping_scheme() {
+        for (param, scheme) in
+            [("allow-utf-8", "allow-utf-8"), ("underscores", "underscores"), ("dots", "dots"), ("values", "values")]
+        {
+            let om = format!("application/openmetrics-text;version=1.0.0;escaping={param}");
+            assert_eq!(
+                content_type(Some(&om)),
+                format!("application/openmetrics-text; version=1.0.0; charset=utf-8; escaping={scheme}")
+            );
+            let text = format!("text/plain;version=1.0.0;escaping={param}");
+            assert_eq!(
+                content_type(Some(&text)),
+                format!("text/plain; version=1.0.0; charset=utf-8; escaping={scheme}")
+            );
+            // Quoted, spaced and upper-case parameter names are read too.
+            let spaced = format!("text/plain; version=\"1.0.0\"; Escaping=\"{param}\"");
+            assert_eq!(content_type(Some(&spaced)), content_type(Some(&text)));
+        }
+        // Text 0.0.4 cannot quote names: `allow-utf-8` there is `underscores`; the others are named.
+        assert_eq!(content_type(Some("text/plain;version=0.0.4;escaping=allow-utf-8")), Format::Text.content_type());
+        assert_eq!(
+            content_type(Some("text/plain;version=0.0.4;escaping=dots")),
+            "text/plain; version=0.0.4; charset=utf-8; escaping=dots"
+        );
+        assert_eq!(
+            content_type(Some("text/plain;version=0.0.4;escaping=values")),
+            "text/plain; version=0.0.4; charset=utf-8; escaping=values"
+        );
+        // An unknown scheme is ignored, as client_golang ignores it; text 1.0.0 names the default.
+        assert_eq!(
+            content_type(Some("text/plain;version=1.0.0;escaping=allow-utf8")),
+            "text/plain; version=1.0.0; charset=utf-8; escaping=underscores"
+        );
+        assert_eq!(
+            content_type(Some("application/openmetrics-text;escaping=bogus")),
+            "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores"
+        );
+        // The range that picks the format gives the scheme, not another one.
+        assert_eq!(
+            content_type(Some(
+                "application/openmetrics-text;escaping=dots;q=0.5,text/plain;version=1.0.0;escaping=values"
+            )),
+            "text/plain; version=1.0.0; charset=utf-8; escaping=values"
+        );
+        // Protobuf carries names as they are, whatever the request says.
+        assert_eq!(content_type(Some(&format!("{PROTOBUF};escaping=dots"))), Format::Protobuf.content_type());
+        let Negotiated::Serve(e) = negotiate_format(Some(PROMETHEUS_3)) else { panic!() };
+        assert_eq!((e.format(), e.escaping(), e.is_text_1_0_0()), (Format::OpenMetrics, Escaping::AllowUtf8, false));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The settings of a registry.
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::{Registry, RegistryInner, self_metrics::SELF_FAMILIES};
@@ -13,6 +13,7 @@ pub struct RegistryBuilder {
     total_limit: usize,
     per_family: usize,
     self_metrics: bool,
+    openmetrics_created: bool,
 }
 
 impl RegistryBuilder {
@@ -23,6 +24,7 @@ impl RegistryBuilder {
             total_limit: promstruct_naming::DEFAULT_TOTAL_LIMIT,
             per_family: promstruct_naming::DEFAULT_MAX_SERIES,
             self_metrics: true,
+            openmetrics_created: false,
         }
     }
 
@@ -48,6 +50,16 @@ impl RegistryBuilder {
         self
     }
 
+    /// Whether OpenMetrics scrapes carry a `_created` line for each counter and histogram series (default
+    /// false, as in client_golang): Prometheus stores each `_created` line as a series of its own
+    /// (prometheus/prometheus#6541), which nearly doubles a service's series. The protobuf format always
+    /// sends `created_timestamp`; the text format 0.0.4 never has `_created`. The configuration's
+    /// `exposition.openmetrics_created`.
+    pub fn openmetrics_created(mut self, on: bool) -> Self {
+        self.openmetrics_created = on;
+        self
+    }
+
     /// The registry.
     pub fn build(self) -> Registry {
         let families = if self.self_metrics {
@@ -60,6 +72,8 @@ impl RegistryBuilder {
             families: Mutex::new(families),
             budget: SeriesBudget::with_per_family(self.total_limit, self.per_family),
             self_metrics: self.self_metrics,
+            openmetrics_created: self.openmetrics_created,
+            utf8_names: AtomicBool::new(false),
             scratch: Mutex::new(Scratch::new()),
             last_scrape_nanos: AtomicU64::new(0),
             last_series: AtomicU64::new(0),

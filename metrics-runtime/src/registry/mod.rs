@@ -11,7 +11,7 @@ mod tests;
 use std::any::type_name;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
@@ -20,7 +20,7 @@ pub use collect::Collect;
 pub use error::{EncodeError, RegistryError};
 
 use crate::MetricType;
-use crate::encoding::{Encoder, Format, Scratch};
+use crate::encoding::{EncodeOptions, Encoder, Escaping, Format, Scratch};
 use crate::family::SeriesBudget;
 
 struct Registered {
@@ -33,6 +33,11 @@ pub(crate) struct RegistryInner {
     families: Mutex<Vec<(String, MetricType)>>,
     budget: SeriesBudget,
     self_metrics: bool,
+    /// Whether OpenMetrics writes `_created` lines.
+    openmetrics_created: bool,
+    /// Whether some family registered holds a name outside the legacy set: then the escaping scheme
+    /// changes the bytes of a text scrape. Set once, never cleared.
+    utf8_names: AtomicBool,
     scratch: Mutex<Scratch>,
     last_scrape_nanos: AtomicU64,
     last_series: AtomicU64,
@@ -79,8 +84,15 @@ impl Registry {
     /// name another family (registered, or its own) exposes.
     pub fn register<C: Collect + 'static>(&self, collector: C) -> Result<(), RegistryError> {
         let mut new: Vec<(String, MetricType)> = Vec::new();
-        collector.describe(&mut |d| new.push((d.name().to_owned(), d.kind())));
+        let mut legacy = true;
+        collector.describe(&mut |d| {
+            legacy &= d.has_legacy_names();
+            new.push((d.name().to_owned(), d.kind()))
+        });
         self.claim_all(new)?;
+        if !legacy {
+            self.0.utf8_names.store(true, Ordering::Release);
+        }
         collector.bind(&self.0.budget);
         let entry = Registered { collector: Box::new(collector), type_name: type_name::<C>() };
         self.0.collectors.write().unwrap_or_else(|e| e.into_inner()).push(entry);
@@ -92,10 +104,8 @@ impl Registry {
     fn claim_all(&self, new: Vec<(String, MetricType)>) -> Result<(), RegistryError> {
         let mut families = self.0.families.lock().unwrap_or_else(|e| e.into_inner());
         for (i, (name, kind)) in new.iter().enumerate() {
-            let clash = families
-                .iter()
-                .chain(&new[..i])
-                .find(|(other, other_kind)| promstruct_naming::names_collide(name, *kind, other, *other_kind));
+            let clash =
+                families.iter().chain(&new[..i]).find(|(other, other_kind)| collide(name, *kind, other, *other_kind));
             if let Some((existing, existing_kind)) = clash {
                 return Err(RegistryError::Duplicate {
                     name: name.clone(),
@@ -110,9 +120,19 @@ impl Registry {
     }
 
     /// Claims one family name for a collector already registered that defines families as it runs (see
-    /// [`DynamicMetrics`](crate::dynamic::DynamicMetrics)).
-    pub(crate) fn claim(&self, name: &str, kind: MetricType) -> Result<(), RegistryError> {
-        self.claim_all(vec![(name.to_owned(), kind)])
+    /// [`DynamicMetrics`](crate::dynamic::DynamicMetrics)); `legacy`: whether all its names are legacy.
+    pub(crate) fn claim(&self, name: &str, kind: MetricType, legacy: bool) -> Result<(), RegistryError> {
+        self.claim_all(vec![(name.to_owned(), kind)])?;
+        if !legacy {
+            self.0.utf8_names.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// Whether some family holds a name outside the legacy set, so that a text scrape's bytes depend on
+    /// its escaping scheme; while none does, every scheme writes the same bytes.
+    pub fn has_utf8_names(&self) -> bool {
+        self.0.utf8_names.load(Ordering::Acquire)
     }
 
     pub(crate) fn downgrade(&self) -> std::sync::Weak<RegistryInner> {
@@ -137,11 +157,18 @@ impl Registry {
         self.0.budget.rejected()
     }
 
-    /// Appends the exposition of every registered family to `buf`, in `format`, and returns the number
-    /// of series written.
+    /// Appends the exposition of every registered family to `buf`, in `format` with names escaped by
+    /// `underscores` (the default), and returns the number of series written.
     ///
     /// If a collector panics, `buf` is left as it was and the panic is reported as an error.
     pub fn encode(&self, format: Format, buf: &mut Vec<u8>) -> Result<usize, EncodeError> {
+        self.encode_with(format, Escaping::Underscores, buf)
+    }
+
+    /// [`Registry::encode`] with names outside the legacy set written as `escaping` says (quoted under
+    /// `allow-utf-8` in the text formats; protobuf writes them as they are whatever the scheme). OpenMetrics
+    /// `_created` lines follow [`RegistryBuilder::openmetrics_created`].
+    pub fn encode_with(&self, format: Format, escaping: Escaping, buf: &mut Vec<u8>) -> Result<usize, EncodeError> {
         let start = Instant::now();
         let mark = buf.len();
         let mut own_scratch;
@@ -153,7 +180,8 @@ impl Registry {
                 &mut own_scratch
             }
         };
-        let mut enc = Encoder::new(format, buf, scratch);
+        let options = EncodeOptions::new().escaping(escaping).created_lines(self.0.openmetrics_created);
+        let mut enc = Encoder::with_options(format, options, buf, scratch);
         let collectors = self.0.collectors.read().unwrap_or_else(|e| e.into_inner());
         for registered in collectors.iter() {
             let ok = catch_unwind(AssertUnwindSafe(|| registered.collector.collect(&mut enc))).is_ok();
@@ -172,4 +200,19 @@ impl Registry {
         self.0.last_scrape_nanos.store(nanos, Ordering::Relaxed);
         Ok(series)
     }
+}
+
+/// Whether two families' exposed names collide, under any escaping scheme: `a.b` and `a_b` are both
+/// `a_b` to a scraper that asks for `underscores`.
+fn collide(a: &str, a_kind: MetricType, b: &str, b_kind: MetricType) -> bool {
+    use promstruct_naming::{exposed_name, is_legacy_metric_name, names_collide};
+    if names_collide(a, a_kind, b, b_kind) {
+        return true;
+    }
+    if is_legacy_metric_name(a) && is_legacy_metric_name(b) {
+        return false;
+    }
+    [Escaping::Underscores, Escaping::Dots, Escaping::Values]
+        .into_iter()
+        .any(|scheme| names_collide(&exposed_name(a, scheme), a_kind, &exposed_name(b, scheme), b_kind))
 }

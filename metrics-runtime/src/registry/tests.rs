@@ -77,13 +77,22 @@ app_build_info{version=\"1.0\"} 1
     assert_eq!(text, expected_text);
 
     let om = encode(&registry, Format::OpenMetrics);
-    // `_created` values are wall-clock times: check their shape, then compare the rest exactly.
-    let (created, rest): (Vec<&str>, Vec<&str>) = om.lines().partition(|l| l.contains("_created"));
+    assert!(!om.contains("_created"), "no `_created` lines by default, as in client_golang");
+    // With them asked for: `_created` values are wall-clock times: check their shape, then compare the
+    // rest exactly, which is the exposition without them.
+    let with_created = Registry::builder().self_metrics(false).openmetrics_created(true).build();
+    for collector in [requests.clone() as Arc<dyn Collect>, latency.clone(), temp.clone(), build.clone()] {
+        with_created.register(collector).unwrap();
+    }
+    let om_created = encode(&with_created, Format::OpenMetrics);
+    let (created, rest): (Vec<&str>, Vec<&str>) = om_created.lines().partition(|l| l.contains("_created"));
     assert_eq!(created.len(), 7, "one `_created` per counter and histogram series");
     for line in &created {
         let value: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
         assert!(value > 1.7e9, "{line}");
     }
+    assert_eq!(rest.join("\n") + "\n", om);
+    assert_eq!(encode(&with_created, Format::Text), text, "text 0.0.4 never has `_created`");
     let expected_om = "\
 # TYPE app_requests counter
 # HELP app_requests Requests \\\"served\\\",\\nby model.
@@ -108,8 +117,7 @@ app_temperature_celsius{room=\"a \\\"b\\\"\\\\\\n\"} -1.5
 # HELP app_build Build.
 app_build_info{version=\"1.0\"} 1
 # EOF";
-    assert_eq!(rest.join("\n"), expected_om);
-    assert!(om.ends_with("# EOF\n"));
+    assert_eq!(om, expected_om.to_owned() + "\n");
 }
 
 #[test]

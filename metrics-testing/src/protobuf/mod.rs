@@ -56,8 +56,14 @@ struct FamilyExtras {
 
 /// Decodes and checks a delimited protobuf body.
 pub(crate) fn run(body: &[u8]) -> (Vec<ParsedFamily>, Report) {
+    run_with(body, false)
+}
+
+/// [`run`], with names outside the legacy set allowed when `utf8` is set: they are written quoted in the
+/// text the strict parser reads, as the text format 1.0.0 writes them.
+pub(crate) fn run_with(body: &[u8], utf8: bool) -> (Vec<ParsedFamily>, Report) {
     let mut report = Report::new();
-    let mut writer = TextWriter::default();
+    let mut writer = TextWriter { utf8, ..TextWriter::default() };
     let mut pos = 0;
     let mut message = 0;
     while pos < body.len() {
@@ -91,7 +97,7 @@ pub(crate) fn run(body: &[u8]) -> (Vec<ParsedFamily>, Report) {
         }
         pos = end;
     }
-    let (mut families, text_report) = crate::parser::run(&writer.text, promstruct::Format::Text);
+    let (mut families, text_report) = crate::parser::run_with(&writer.text, promstruct::Format::Text, utf8);
     for mut v in text_report.list {
         // A rule about the end of the text is the last message's.
         let origin = writer.origins.get(v.line.wrapping_sub(1)).or(writer.origins.last()).copied();
@@ -141,6 +147,49 @@ fn is_label_name(name: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// A name the text format 1.0.0 can quote: not empty, no control character.
+fn is_utf8_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(char::is_control)
+}
+
+/// `s` between double quotes, `\`, `"` and newlines escaped.
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A metric name as the text format 1.0.0 writes it: quoted when it is not legacy.
+fn text_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if is_metric_name(name) { name.into() } else { quote(name).into() }
+}
+
+/// [`series_text`] in the text format 1.0.0: a name outside the legacy set quoted, a metric name first
+/// inside the braces.
+fn quoted_series_text<'a>(name: &str, labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let labels: Vec<(String, &str)> =
+        labels.into_iter().map(|(n, v)| (if is_label_name(n) { n.to_owned() } else { quote(n) }, v)).collect();
+    let pairs = labels.iter().map(|(n, v)| (n.as_str(), *v));
+    if is_metric_name(name) {
+        return series_text(name, pairs);
+    }
+    let rest = series_text("", pairs);
+    let inner = rest.strip_prefix('{').and_then(|r| r.strip_suffix('}'));
+    match inner {
+        Some(inner) => format!("{{{},{inner}}}", quote(name)),
+        None => format!("{{{}}}", quote(name)),
+    }
+}
+
 fn seconds((secs, nanos): Timestamp) -> f64 {
     secs as f64 + f64::from(nanos) / 1e9
 }
@@ -156,6 +205,8 @@ struct TextWriter {
     text: String,
     origins: Vec<Origin>,
     families: Vec<FamilyExtras>,
+    /// Whether names may be UTF-8 (quoted in `text`).
+    utf8: bool,
 }
 
 impl TextWriter {
@@ -168,7 +219,7 @@ impl TextWriter {
     /// One sample line: `name{labels[,extra]} value [timestamp]`.
     fn sample(&mut self, origin: Origin, name: &str, m: &MetricMsg<'_>, extra: Option<(&str, &str)>, value: f64) {
         let labels = m.labels.iter().copied().chain(extra);
-        let series = series_text(name, labels);
+        let series = if self.utf8 { quoted_series_text(name, labels) } else { series_text(name, labels) };
         match m.timestamp_ms {
             Some(ts) => self.line(origin, format_args!("{series} {} {ts}", show(value))),
             None => self.line(origin, format_args!("{series} {}", show(value))),
@@ -177,7 +228,7 @@ impl TextWriter {
 
     fn family(&mut self, f: &FamilyMsg<'_>, message: usize, at: usize, report: &mut Report) {
         let origin = Origin { message, at, help: false };
-        if !is_metric_name(f.name) {
+        if !(is_metric_name(f.name) || self.utf8 && is_utf8_name(f.name)) {
             let what = if f.name.is_empty() { "no name".to_owned() } else { format!("the name {:?}", f.name) };
             report.at_offset(
                 message,
@@ -205,9 +256,10 @@ impl TextWriter {
                     c => escaped.push(c),
                 }
             }
-            self.line(Origin { help: true, ..origin }, format_args!("# HELP {} {escaped}", f.name));
+            let name = text_name(f.name);
+            self.line(Origin { help: true, ..origin }, format_args!("# HELP {name} {escaped}"));
         }
-        self.line(origin, format_args!("# TYPE {} {text_type}", f.name));
+        self.line(origin, format_args!("# TYPE {} {text_type}", text_name(f.name)));
         let unit = f.unit.filter(|u| !u.is_empty());
         if let Some(unit) = unit {
             let base =
@@ -230,7 +282,8 @@ impl TextWriter {
             natives: Vec::new(),
         };
         for m in &f.metrics {
-            if let Some((bad, _)) = m.labels.iter().find(|(n, _)| !is_label_name(n)) {
+            let utf8 = self.utf8;
+            if let Some((bad, _)) = m.labels.iter().find(|(n, _)| !(is_label_name(n) || utf8 && is_utf8_name(n))) {
                 report.at_offset(
                     message,
                     m.at,

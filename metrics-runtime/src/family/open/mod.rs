@@ -364,8 +364,8 @@ impl<C> EncodeLabels for OpenLabels<'_, C> {
     }
 }
 
-/// The labels of a series one value at a time, raw, for the protobuf format; out of line, so that the
-/// text formats' path stays as short as it was.
+/// The labels of a series one value at a time, raw, for the protobuf format and for a text format that
+/// rewrites UTF-8 label names; out of line, so that the text formats' path stays as short as it was.
 #[inline(never)]
 fn raw_labels<C>(desc: &Descriptor, entry: &Entry<C>, out: &mut LabelWriter<'_>) {
     match entry.plain_text() {
