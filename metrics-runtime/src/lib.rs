@@ -123,9 +123,12 @@ mod schema;
 pub mod __private;
 
 pub use cell::{
-    Buckets, Counter, CounterOps, CounterRef, FloatCounter, FloatGauge, Gauge, GaugeOps, Histogram, HistogramConfig,
-    HistogramOps, HistogramTimer, InflightGuard, Info, Metric, NativeConfig, NativeSnapshot,
+    Buckets, Counter, CounterOps, CounterRef, Exemplar, ExemplarError, FloatCounter, FloatGauge, Gauge, GaugeOps,
+    Histogram, HistogramConfig, HistogramOps, HistogramTimer, InflightGuard, Info, MAX_EXEMPLAR_CODE_POINTS, Metric,
+    NativeConfig, NativeSnapshot,
 };
+#[cfg(feature = "tracing")]
+pub use cell::{TraceIds, TraceIdsLayer};
 pub use descriptor::{Descriptor, DescriptorBuilder};
 pub use encoding::{Encoder, Format};
 pub use family::{DenseFamily, OpenFamily, OpenOptions, SeriesBudget, SeriesRef};

@@ -24,7 +24,7 @@ mod wire;
 use crate::Descriptor;
 
 pub(crate) use escape::write_escaped_label_value;
-pub use family::{FamilyEncoder, HistogramSnapshot};
+pub use family::{Exemplars, FamilyEncoder, HistogramSnapshot};
 pub use labels::{EncodeLabels, LabelWriter};
 pub use number::{Number, canonical_float};
 
