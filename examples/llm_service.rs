@@ -218,7 +218,8 @@ async fn llm_call(rng: &mut Rng) -> Status {
     // Never zero, which W3C trace context reserves for an invalid id.
     let trace_id = (u128::from(rng.next()) << 64 | u128::from(rng.next())) | 1;
     let span_id = rng.next() | 1;
-    let span = tracing::info_span!("request", trace_id = %format!("{trace_id:032x}"), span_id = %format!("{span_id:016x}"));
+    let span =
+        tracing::info_span!("request", trace_id = %format!("{trace_id:032x}"), span_id = %format!("{span_id:016x}"));
     traced_llm_call(rng).instrument(span).await
 }
 

@@ -15,7 +15,7 @@ use suite::protoc::{Node, decode_message, split_delimited};
 use suite::validators::{PyExemplar, find_sample, python_parse};
 
 /// A label value that needs escaping in the text and stays raw in protobuf. Without a double quote:
-/// Python's parser (prometheus_client 0.21) toggles its in-quotes state on an escaped `\"` inside an
+/// Python's parser (prometheus_client 0.26) toggles its in-quotes state on an escaped `\"` inside an
 /// exemplar and refuses the line; the runtime's unit tests check that one, with the strict parser.
 const AWKWARD: &str = "back\\slash new\nline naïve 日本 🚀";
 
@@ -37,11 +37,8 @@ fn owned(labels: &[(&str, &str)]) -> Vec<(String, String)> {
 fn registry_with_exemplars() -> Registry {
     let registry = Registry::new();
     let dense = Arc::new(DenseFamily::<(), Counter>::new(desc("app_requests", MetricType::Counter, &[]), ()));
-    let open = Arc::new(OpenFamily::<Counter>::new(
-        desc("app_jobs", MetricType::Counter, &["queue"]),
-        (),
-        OpenOptions::new(),
-    ));
+    let open =
+        Arc::new(OpenFamily::<Counter>::new(desc("app_jobs", MetricType::Counter, &["queue"]), (), OpenOptions::new()));
     let spend = Arc::new(DenseFamily::<(), FloatCounter>::new(desc("app_spend", MetricType::Counter, &[]), ()));
     let classic = Arc::new(OpenFamily::<Histogram>::new(
         desc("app_latency_seconds", MetricType::Histogram, &["route"]),
@@ -100,10 +97,22 @@ fn openmetrics_with_exemplars_passes_the_strict_parser_and_python_and_text_has_n
         ),
         ("app_jobs_total", &[("queue", "sms")], None),
         ("app_spend_total", &[], Some((vec![], 0.25))),
-        ("app_latency_seconds_bucket", &[("route", "/v1"), ("le", "0.1")], Some((owned(&[("trace_id", "t-low")]), 0.05))),
-        ("app_latency_seconds_bucket", &[("route", "/v1"), ("le", "1.0")], Some((owned(&[("trace_id", "t-mid")]), 0.5))),
+        (
+            "app_latency_seconds_bucket",
+            &[("route", "/v1"), ("le", "0.1")],
+            Some((owned(&[("trace_id", "t-low")]), 0.05)),
+        ),
+        (
+            "app_latency_seconds_bucket",
+            &[("route", "/v1"), ("le", "1.0")],
+            Some((owned(&[("trace_id", "t-mid")]), 0.5)),
+        ),
         ("app_latency_seconds_bucket", &[("route", "/v1"), ("le", "10.0")], None),
-        ("app_latency_seconds_bucket", &[("route", "/v1"), ("le", "+Inf")], Some((owned(&[("trace_id", "t-inf")]), 50.0))),
+        (
+            "app_latency_seconds_bucket",
+            &[("route", "/v1"), ("le", "+Inf")],
+            Some((owned(&[("trace_id", "t-inf")]), 50.0)),
+        ),
         ("app_both_seconds_bucket", &[("le", "5.0")], Some((owned(&[("trace_id", "t-both")]), 2.0))),
     ];
     for (name, labels, want) in &expected {
@@ -209,7 +218,10 @@ fn protobuf_with_exemplars_is_read_by_protoc_and_the_strict_decoder_alike() {
 
     // The strict decoder reads the same exemplars, with the same timestamps.
     let counter = parsed.sample("app_jobs_total", &[("queue", "mail")]).unwrap().exemplar.as_ref().unwrap();
-    assert_eq!((&counter.labels, counter.value), (&owned(&[("trace_id", AWKWARD), ("span_id", "00f067aa0ba902b7")]), 3.0));
+    assert_eq!(
+        (&counter.labels, counter.value),
+        (&owned(&[("trace_id", AWKWARD), ("span_id", "00f067aa0ba902b7")]), 3.0)
+    );
     assert_eq!(counter.timestamp, Some(from_protoc[1].3));
     let inf = parsed.sample("app_latency_seconds_bucket", &[("route", "/v1"), ("le", "+Inf")]).unwrap();
     assert_eq!(inf.exemplar.as_ref().map(|e| e.value), Some(50.0), "the +Inf bucket written for its exemplar");
@@ -251,7 +263,10 @@ fn the_limit_is_128_code_points_of_names_and_values_tested_at_127_128_and_129() 
             parse_body_strictly(&encode(&registry, Format::Protobuf), Format::Protobuf);
         }
         let over = value_of(129);
-        assert_eq!(counter.get(()).inc_with_exemplar(&[("t", &over)]), Err(ExemplarError::TooLong { code_points: 129 }));
+        assert_eq!(
+            counter.get(()).inc_with_exemplar(&[("t", &over)]),
+            Err(ExemplarError::TooLong { code_points: 129 })
+        );
         assert_eq!(
             CounterOps::inc_with_exemplar(&counter.get(()), &[("t", &over)]),
             Err(ExemplarError::TooLong { code_points: 129 })

@@ -29,12 +29,8 @@ fn logged_trace_ids(log: &std::path::Path) -> BTreeSet<String> {
 /// The `trace_id` of every exemplar Prometheus holds for `selector` over the last minute.
 async fn stored_trace_ids(prometheus: std::net::SocketAddr, selector: &str) -> Vec<String> {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
-    let path = format!(
-        "/api/v1/query_exemplars?query={}&start={}&end={}",
-        encode_query(selector),
-        now - 60.0,
-        now + 5.0
-    );
+    let path =
+        format!("/api/v1/query_exemplars?query={}&start={}&end={}", encode_query(selector), now - 60.0, now + 5.0);
     let data = api(prometheus, &path).await;
     let mut ids = Vec::new();
     for series in data.as_array().expect("a list of series") {
@@ -75,8 +71,7 @@ async fn prometheus_stores_the_trace_ids_the_example_logged() {
     assert_eq!(reply.header("content-type"), suite::http::OPENMETRICS);
 
     let jobs = format!("  - job_name: llm\n    static_configs: [{{ targets: ['{addr}'] }}]\n");
-    let (_prometheus, prometheus) =
-        start_prometheus_with(&tmp, &jobs, 1, &["--enable-feature=exemplar-storage"]).await;
+    let (_prometheus, prometheus) = start_prometheus_with(&tmp, &jobs, 1, &["--enable-feature=exemplar-storage"]).await;
 
     for selector in ["llmdevops_llm_requests_total", "llmdevops_llm_request_duration_seconds_bucket"] {
         let stored = poll(&format!("exemplars of {selector}"), Duration::from_secs(30), || async {

@@ -18,7 +18,9 @@ pub const TRACE_IDS: usize = 64;
 
 /// The trace ids, 32 lowercase hex digits each.
 pub fn trace_ids() -> Vec<String> {
-    (0..TRACE_IDS as u128).map(|i| format!("{:032x}", (i + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835))).collect()
+    (0..TRACE_IDS as u128)
+        .map(|i| format!("{:032x}", (i + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)))
+        .collect()
 }
 
 /// This project's cells: a dense family's counter and histogram, unlabelled.
@@ -30,10 +32,8 @@ pub struct Ours {
 
 impl Default for Ours {
     fn default() -> Self {
-        let counter = DenseFamily::new(
-            Descriptor::new("requests", MetricType::Counter, "Requests.").expect("a valid name"),
-            (),
-        );
+        let counter =
+            DenseFamily::new(Descriptor::new("requests", MetricType::Counter, "Requests.").expect("a valid name"), ());
         let buckets = promstruct::Buckets::new(BUCKETS).expect("sorted bounds");
         let histogram = DenseFamily::new(
             Descriptor::new("latency_seconds", MetricType::Histogram, "Latency.").expect("a valid name"),

@@ -107,7 +107,8 @@ impl Histogram {
         if let Some(native) = config.native_config() {
             let classic = if buckets.is_empty() { 0 } else { buckets.len() + 1 };
             let native = Some(Box::new(Native::new(*native, classic)));
-            let (lines, stride, rejections, exemplars) = (Box::new([]), 0, Rejections::new(), HistogramExemplars::new());
+            let (lines, stride, rejections, exemplars) =
+                (Box::new([]), 0, Rejections::new(), HistogramExemplars::new());
             return Histogram { buckets, native, lines, stride, owned, rejections, exemplars };
         }
         // The bucket counts, `+Inf` among them, and the sum.

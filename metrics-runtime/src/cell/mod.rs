@@ -18,9 +18,9 @@ use std::fmt;
 
 pub use buckets::Buckets;
 pub use counter::{Counter, FloatCounter};
+pub use exemplar::{Exemplar, ExemplarError, MAX_EXEMPLAR_CODE_POINTS};
 #[cfg(feature = "tracing")]
 pub use exemplar::{TraceIds, TraceIdsLayer};
-pub use exemplar::{Exemplar, ExemplarError, MAX_EXEMPLAR_CODE_POINTS};
 pub use gauge::{FloatGauge, Gauge, InflightGuard};
 pub use histogram::{Histogram, HistogramTimer};
 pub use histogram_config::HistogramConfig;

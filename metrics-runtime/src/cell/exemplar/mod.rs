@@ -11,10 +11,10 @@
 //! exemplar.
 
 mod slot;
-#[cfg(feature = "tracing")]
-mod trace;
 #[cfg(test)]
 mod tests;
+#[cfg(feature = "tracing")]
+mod trace;
 
 use std::fmt;
 

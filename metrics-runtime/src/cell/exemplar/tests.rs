@@ -150,7 +150,8 @@ fn concurrent_replaces_while_scraping_never_tear_an_exemplar() {
     // Each writer's exemplar names its value twice, in two labels; a reader that saw the labels of one
     // with the value of another, or half of each, would find them disagreeing.
     let counter = Counter::new();
-    let hist = Histogram::new(HistogramConfig::classic(Buckets::new([1.0, 1e9]).unwrap()).with_native(NativeConfig::new()));
+    let hist =
+        Histogram::new(HistogramConfig::classic(Buckets::new([1.0, 1e9]).unwrap()).with_native(NativeConfig::new()));
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {
         for w in 0..3u64 {
