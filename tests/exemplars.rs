@@ -16,7 +16,8 @@ use suite::validators::{PyExemplar, find_sample, python_parse};
 
 /// A label value that needs escaping in the text and stays raw in protobuf. Without a double quote:
 /// Python's parser (prometheus_client 0.26) toggles its in-quotes state on an escaped `\"` inside an
-/// exemplar and refuses the line; the runtime's unit tests check that one, with the strict parser.
+/// exemplar and refuses the line; `a_double_quote_in_an_exemplar_is_escaped` checks that one with the
+/// strict parser.
 const AWKWARD: &str = "back\\slash new\nline naïve 日本 🚀";
 
 fn encode(registry: &Registry, format: Format) -> Vec<u8> {
@@ -28,6 +29,18 @@ fn encode(registry: &Registry, format: Format) -> Vec<u8> {
 fn desc(name: &'static str, kind: MetricType, labels: &[&'static str]) -> Descriptor {
     Descriptor::builder(name, kind, "Help.").labels(labels.iter().copied()).build().unwrap()
 }
+
+/// Label pairs, owned.
+type Labels = Vec<(String, String)>;
+
+/// An exemplar as the tests compare it: labels and value.
+type Seen = Option<(Labels, f64)>;
+
+/// A sample by name and labels, and the exemplar it should carry.
+type Expected<'a> = (&'a str, &'a [(&'a str, &'a str)], Seen);
+
+/// An exemplar as protoc shows it: where it is, its labels, value and timestamp in seconds.
+type ProtocExemplar = (String, Labels, f64, f64);
 
 fn owned(labels: &[(&str, &str)]) -> Vec<(String, String)> {
     labels.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
@@ -77,7 +90,7 @@ fn registry_with_exemplars() -> Registry {
 }
 
 /// The exemplar of sample `name{labels}` in an exposition, as labels and value.
-fn exemplar_of(exposition: &Exposition, name: &str, labels: &[(&str, &str)]) -> Option<(Vec<(String, String)>, f64)> {
+fn exemplar_of(exposition: &Exposition, name: &str, labels: &[(&str, &str)]) -> Seen {
     let sample = exposition.sample(name, labels).unwrap_or_else(|| panic!("no sample {name}{labels:?}"));
     sample.exemplar.as_ref().map(|e| (e.labels.clone(), e.value))
 }
@@ -88,7 +101,7 @@ fn openmetrics_with_exemplars_passes_the_strict_parser_and_python_and_text_has_n
     let body = encode(&registry, Format::OpenMetrics);
     let text = String::from_utf8(body.clone()).unwrap();
     let parsed = parse_strictly(&text, Format::OpenMetrics);
-    let expected: [(&str, &[(&str, &str)], Option<(Vec<(String, String)>, f64)>); 9] = [
+    let expected: [Expected<'_>; 9] = [
         ("app_requests_total", &[], Some((owned(&[("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736")]), 1.0))),
         (
             "app_jobs_total",
@@ -152,8 +165,8 @@ fn openmetrics_with_exemplars_passes_the_strict_parser_and_python_and_text_has_n
 }
 
 /// Every `exemplar` and `exemplars` message protoc shows, as (field path, labels, value, timestamp).
-fn protoc_exemplars(body: &[u8]) -> Vec<(String, Vec<(String, String)>, f64, f64)> {
-    fn exemplar(path: String, e: &Node) -> (String, Vec<(String, String)>, f64, f64) {
+fn protoc_exemplars(body: &[u8]) -> Vec<ProtocExemplar> {
+    fn exemplar(path: String, e: &Node) -> ProtocExemplar {
         let labels = e
             .all("label")
             .map(|l| (l.text("name").unwrap_or("").to_owned(), l.text("value").unwrap_or("").to_owned()))
@@ -286,4 +299,19 @@ fn the_limit_is_128_code_points_of_names_and_values_tested_at_127_128_and_129() 
         assert!(python_parse(forged.as_bytes(), true).is_err(), "Python takes 129 code points of {ch}");
         assert!(promstruct_testing::parse(&forged, Format::OpenMetrics).is_err(), "the strict parser takes 129");
     }
+}
+
+#[test]
+fn a_double_quote_in_an_exemplar_is_escaped() {
+    let registry = Registry::builder().self_metrics(false).build();
+    let jobs = Arc::new(DenseFamily::<(), Counter>::new(desc("app_requests", MetricType::Counter, &[]), ()));
+    registry.register(jobs.clone()).unwrap();
+    let value = "say \"hi\" \\ bye";
+    jobs.get(()).inc_with_exemplar(&[("note", value)]).unwrap();
+    let text = String::from_utf8(encode(&registry, Format::OpenMetrics)).unwrap();
+    assert!(text.contains(r#"# {note="say \"hi\" \\ bye"} 1.0 "#), "{text}");
+    let parsed = parse_strictly(&text, Format::OpenMetrics);
+    assert_eq!(exemplar_of(&parsed, "app_requests_total", &[]), Some((owned(&[("note", value)]), 1.0)));
+    let protobuf = parse_body_strictly(&encode(&registry, Format::Protobuf), Format::Protobuf);
+    assert_eq!(exemplar_of(&protobuf, "app_requests_total", &[]), Some((owned(&[("note", value)]), 1.0)));
 }
