@@ -116,6 +116,7 @@
 //! | `push` | yes | [`push`]: the Pushgateway client | hyper (client), hyper-util, http, http-body-util, bytes, tokio |
 //! | `tls` | no | HTTPS for [`http`] (`endpoint.tls`): TLS 1.2 and 1.3, client certificates, certificates re-read when their files change, self-signed ones; implies `http`; needs Rust 1.88 | rustls (ring), tokio-rustls, rcgen, time |
 //! | `tracing` | no | exemplars from the current `tracing` span: `TraceIds`, `TraceIdsLayer` (a layer keeping the `trace_id` and `span_id` fields of spans) and the `*_with_current_trace` methods of [`CounterOps`] and [`HistogramOps`] | tracing-subscriber (registry) |
+//! | `opentelemetry` | no | with `tracing`: `TraceIds::current` reads the current span's OpenTelemetry span context first (tracing-opentelemetry's layer), then the fields `TraceIdsLayer` keeps | opentelemetry (API only, no SDK), tracing-opentelemetry |
 //! | `export` | no | [`export`]: a Grafana dashboard, recording rules, burn-rate alerts and their `promtool` tests, generated from the families' schemas | serde, serde_json, serde_norway |
 //!
 //! The strict parser and assertion helpers of the tests are the crate `promstruct-testing`, a dev-dependency.

@@ -5,7 +5,8 @@
 //! created or later (`span.record("trace_id", ...)`): `info_span!("request", trace_id = %id, span_id = %sid)`.
 //! The layer, added to a subscriber built on tracing-subscriber's `Registry`, parses them once and keeps
 //! them in the span's extensions; [`TraceIds::current`] reads them from the current span or the nearest
-//! parent that has them, and is `None` with any other subscriber.
+//! parent that has them, and is `None` with any other subscriber. With the feature `opentelemetry`, the
+//! span's OpenTelemetry context (tracing-opentelemetry's layer) comes first.
 
 use std::fmt::{self, Write as _};
 
@@ -84,6 +85,10 @@ impl TraceIds {
     /// assert_eq!(TraceIds::current(), None);
     /// ```
     pub fn current() -> Option<TraceIds> {
+        #[cfg(feature = "opentelemetry")]
+        if let Some(ids) = Self::from_opentelemetry(&Span::current()) {
+            return Some(ids);
+        }
         Span::current()
             .with_subscriber(|(id, dispatch)| {
                 let registry = dispatch.downcast_ref::<Registry>()?;
@@ -91,6 +96,44 @@ impl TraceIds {
                 span.scope().find_map(|s| s.extensions().get::<TraceIds>().copied())
             })
             .flatten()
+    }
+}
+
+#[cfg(feature = "opentelemetry")]
+impl TraceIds {
+    /// The ids of `span`'s OpenTelemetry span context (feature `opentelemetry`), as tracing-opentelemetry's
+    /// layer keeps it; `None` when it is not valid (no layer, or no context).
+    ///
+    /// ```
+    /// use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+    /// use promstruct::TraceIds;
+    /// use tracing_opentelemetry::OpenTelemetrySpanExt;
+    /// use tracing_subscriber::layer::SubscriberExt;
+    ///
+    /// let subscriber = tracing_subscriber::registry().with(tracing_opentelemetry::layer());
+    /// tracing::subscriber::with_default(subscriber, || {
+    ///     let trace_id = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
+    ///     let remote = SpanContext::new(trace_id, SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+    ///         TraceFlags::SAMPLED, true, TraceState::default());
+    ///     let span = tracing::info_span!("request");
+    ///     span.set_parent(opentelemetry::Context::new().with_remote_span_context(remote)).unwrap();
+    ///     let _entered = span.enter();
+    ///     assert_eq!(TraceIds::current().unwrap().trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    /// });
+    /// ```
+    pub fn from_opentelemetry(span: &Span) -> Option<TraceIds> {
+        use opentelemetry::trace::TraceContextExt as _;
+        use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+        let cx = span.context();
+        let otel = cx.span();
+        let context = otel.span_context();
+        if !context.is_valid() {
+            return None;
+        }
+        TraceIds::new(
+            u128::from_be_bytes(context.trace_id().to_bytes()),
+            u64::from_be_bytes(context.span_id().to_bytes()),
+        )
     }
 }
 
