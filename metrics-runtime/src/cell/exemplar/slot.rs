@@ -68,11 +68,11 @@ impl LazyExemplars {
 
     /// Replaces the exemplar of series `index` of `len`, allocating the table if this is the first.
     pub(crate) fn store(&self, index: usize, len: usize, exemplar: Exemplar) {
-        let table = match self.0.load_full() {
-            Some(table) => table,
-            None => install(&self.0, || (0..len).map(|_| ExemplarSlot::new()).collect()),
-        };
-        table[index].store(Arc::new(exemplar));
+        // A borrowed load: no reference count of the table to contend on between writers.
+        if let Some(table) = &*self.0.load() {
+            return table[index].store(Arc::new(exemplar));
+        }
+        install(&self.0, || (0..len).map(|_| ExemplarSlot::new()).collect())[index].store(Arc::new(exemplar));
     }
 
     /// The exemplar of series `index`, if any.
@@ -123,13 +123,19 @@ impl HistogramExemplars {
     /// Keeps `exemplar` as the one of classic bucket `bucket` (of `buckets`, `+Inf` counted) if given,
     /// and among the recent ones if the histogram has native buckets (`native`).
     pub(crate) fn store(&self, exemplar: Exemplar, bucket: Option<usize>, buckets: usize, native: bool) {
-        let slots = match self.0.load_full() {
+        // A borrowed load: no reference count of the table to contend on between writers.
+        let guard = self.0.load();
+        let installed;
+        let slots = match &*guard {
             Some(slots) => slots,
-            None => install(&self.0, || HistogramSlots {
-                buckets: (0..buckets).map(|_| ExemplarSlot::new()).collect(),
-                recent: (0..if native { NATIVE_EXEMPLARS } else { 0 }).map(|_| ExemplarSlot::new()).collect(),
-                next: AtomicUsize::new(0),
-            }),
+            None => {
+                installed = install(&self.0, || HistogramSlots {
+                    buckets: (0..buckets).map(|_| ExemplarSlot::new()).collect(),
+                    recent: (0..if native { NATIVE_EXEMPLARS } else { 0 }).map(|_| ExemplarSlot::new()).collect(),
+                    next: AtomicUsize::new(0),
+                });
+                &installed
+            }
         };
         let exemplar = Arc::new(exemplar);
         if let Some(slot) = bucket.and_then(|b| slots.buckets.get(b)) {
