@@ -25,6 +25,12 @@
 //! progress (`llmdevops_agent_active_runs`), and the process and tokio runtime collectors. A background task
 //! plays requests to the three models and runs of four agents, every label value among them.
 //!
+//! Each simulated request runs in a `tracing` span, `request`, with a 32-hex-digit `trace_id` and a
+//! 16-hex-digit `span_id`; the request counter and the request-duration histogram take them as their
+//! exemplar (`inc_with_current_trace`, `observe_with_current_trace`, through `promstruct::TraceIdsLayer`),
+//! and a log line on stderr, `request done`, names the request's trace id, so that a trace found from a
+//! latency bucket in Grafana is found in the logs too.
+//!
 //! `--config FILE` reads the `prometheus_metrics` schema (environment variables `PROMETHEUS_METRICS_*`
 //! override it; `collectors.llm` and `collectors.agent` switch the two groups) and `--listen ADDR`
 //! overrides its address; port 0 picks a free one. The first line on stdout is `listening on http://ADDR`
@@ -35,6 +41,7 @@
 mod common;
 
 use std::error::Error;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +52,10 @@ use promstruct::config::Config;
 use promstruct::export::Observability;
 use promstruct::http::Server;
 use promstruct::prelude::*;
+use tracing::Instrument;
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// The outcome of an LLM request or an agent execution: both collectors' `status` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, LabelEnum)]
@@ -202,8 +213,19 @@ impl Rng {
     }
 }
 
-/// One simulated LLM call: tokens, cost, latency (scaled down 100 times), outcome, which it returns.
+/// One simulated LLM call in a span of its own with a fresh trace id, as a traced service's handler runs.
 async fn llm_call(rng: &mut Rng) -> Status {
+    // Never zero, which W3C trace context reserves for an invalid id.
+    let trace_id = (u128::from(rng.next()) << 64 | u128::from(rng.next())) | 1;
+    let span_id = rng.next() | 1;
+    let span =
+        tracing::info_span!("request", trace_id = %format!("{trace_id:032x}"), span_id = %format!("{span_id:016x}"));
+    traced_llm_call(rng).instrument(span).await
+}
+
+/// The call itself: tokens, cost, latency (scaled down 100 times), outcome, which it returns. The request
+/// counter and the duration histogram keep the current span's trace id as their exemplar.
+async fn traced_llm_call(rng: &mut Rng) -> Status {
     let i = rng.below(3) as usize;
     let model = MODELS[i];
     let _inflight = LLM.llm_inflight().track_inflight();
@@ -216,11 +238,13 @@ async fn llm_call(rng: &mut Rng) -> Status {
         3..=7 => Status::Error,
         _ => Status::Ok,
     };
-    LLM.llm_requests(model, status).inc();
+    // The exemplars hold 62 code points of the 128 allowed: they are never refused.
+    let _ = LLM.llm_requests(model, status).inc_with_current_trace();
     LLM.llm_tokens(model, TokenType::Input).inc_by(input);
     let output = if status == Status::Ok { output } else { 0 };
     LLM.llm_tokens(model, TokenType::Output).inc_by(output);
-    LLM.llm_request_duration(model).observe(latency);
+    let _ = LLM.llm_request_duration(model).observe_with_current_trace(latency);
+    tracing::info!(model = model.as_str(), status = ?status, latency, "request done");
     LLM.llm_cost(model).inc_by((input + output) as f64 / 1000.0 * PRICE_PER_1K[i]);
     status
 }
@@ -297,9 +321,16 @@ fn observability() -> Observability {
 
 async fn run() -> Result<(), Box<dyn Error>> {
     common::export_if_asked("llm_service", observability);
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
+    // `RUST_LOG` filters the log lines only: the `request` spans, and so the exemplars, exist whatever it says.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_filter(filter),
+        )
+        .with(promstruct::TraceIdsLayer::new())
         .init();
     let args = parse_args()?;
     let mut config = Config::load(args.config.as_deref(), std::env::vars())?;

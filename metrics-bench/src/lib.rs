@@ -11,6 +11,7 @@
 //! prints the tables of `BENCHMARKS.md`.
 
 pub mod baseline;
+pub mod exemplar;
 pub mod http;
 pub mod labels;
 pub mod measured;

@@ -78,6 +78,34 @@
 //! ([`FloatCounter::rejected_updates`], [`Histogram::rejected_updates`]; a dense family's float counters
 //! together, [`CounterRef::rejected_updates`]). Only the refusal path pays for this.
 //!
+//! # Exemplars
+//!
+//! A counter increment or an observation can carry an exemplar, label pairs such as the trace id of the
+//! request it came from: `inc_with_exemplar`, `inc_by_with_exemplar` and `observe_with_exemplar` on every
+//! handle ([`CounterOps`], [`HistogramOps`]). A counter keeps its latest, a histogram the latest of each
+//! classic bucket and, with native buckets, its ten most recent; a scrape writes them in OpenMetrics
+//! (`# {trace_id="..."} value timestamp` on `_total` and `_bucket` lines) and protobuf, never in the text
+//! format 0.0.4. Labels over [`MAX_EXEMPLAR_CODE_POINTS`] code points, or with invalid or repeated names,
+//! are refused ([`ExemplarError`]), never truncated, and counted per registry as
+//! `promstruct_exemplars_rejected_total` ([`Registry::rejected_exemplars`]); the update is applied all the
+//! same. With the feature `tracing`, `inc_with_current_trace` and `observe_with_current_trace` take the
+//! trace and span ids of the current span (see `TraceIds` and `TraceIdsLayer`).
+//!
+//! ```
+//! use promstruct::{Buckets, Counter, Histogram};
+//!
+//! let requests = Counter::new();
+//! let latency = Histogram::new(Buckets::new([0.1, 0.5, 1.0]).unwrap());
+//! let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+//! requests.inc_with_exemplar(&[("trace_id", trace_id)]).unwrap();
+//! latency.observe_with_exemplar(0.27, &[("trace_id", trace_id)]).unwrap();
+//! assert_eq!(latency.exemplars()[1].as_ref().unwrap().value(), 0.27);
+//! ```
+//!
+//! Updates without one never read an exemplar slot; a slot is one word, null until the first exemplar,
+//! and a dense family's counters (16 bytes a series) and a histogram's buckets get their slots in a table
+//! allocated at their first exemplar.
+//!
 //! # Features
 //!
 //! | Feature | Default | What it adds | Dependencies |
@@ -87,6 +115,8 @@
 //! | `tokio` | yes | [`collectors::RuntimeCollector`], the tokio runtime's metrics | tokio |
 //! | `push` | yes | [`push`]: the Pushgateway client | hyper (client), hyper-util, http, http-body-util, bytes, tokio |
 //! | `tls` | no | HTTPS for [`http`] (`endpoint.tls`): TLS 1.2 and 1.3, client certificates, certificates re-read when their files change, self-signed ones; implies `http`; needs Rust 1.88 | rustls (ring), tokio-rustls, rcgen, time |
+//! | `tracing` | no | exemplars from the current `tracing` span: `TraceIds`, `TraceIdsLayer` (a layer keeping the `trace_id` and `span_id` fields of spans) and the `*_with_current_trace` methods of [`CounterOps`] and [`HistogramOps`] | tracing-subscriber (registry) |
+//! | `opentelemetry` | no | with `tracing`: `TraceIds::current` reads the current span's OpenTelemetry span context first (tracing-opentelemetry's layer), then the fields `TraceIdsLayer` keeps | opentelemetry (API only, no SDK), tracing-opentelemetry |
 //! | `export` | no | [`export`]: a Grafana dashboard, recording rules, burn-rate alerts and their `promtool` tests, generated from the families' schemas | serde, serde_json, serde_norway |
 //!
 //! The strict parser and assertion helpers of the tests are the crate `promstruct-testing`, a dev-dependency.
@@ -123,9 +153,12 @@ mod schema;
 pub mod __private;
 
 pub use cell::{
-    Buckets, Counter, CounterOps, CounterRef, FloatCounter, FloatGauge, Gauge, GaugeOps, Histogram, HistogramConfig,
-    HistogramOps, HistogramTimer, InflightGuard, Info, Metric, NativeConfig, NativeSnapshot,
+    Buckets, Counter, CounterOps, CounterRef, Exemplar, ExemplarError, FloatCounter, FloatGauge, Gauge, GaugeOps,
+    Histogram, HistogramConfig, HistogramOps, HistogramTimer, InflightGuard, Info, MAX_EXEMPLAR_CODE_POINTS, Metric,
+    NativeConfig, NativeSnapshot,
 };
+#[cfg(feature = "tracing")]
+pub use cell::{TraceIds, TraceIdsLayer};
 pub use descriptor::{Descriptor, DescriptorBuilder};
 pub use encoding::{Encoder, Format};
 pub use family::{DenseFamily, OpenFamily, OpenOptions, SeriesBudget, SeriesRef};

@@ -16,7 +16,9 @@
 //! A family with the name and type of one of the sidecar's own is left out without a refusal: a promstruct
 //! application has the endpoint counters the sidecar has (`promstruct_http_scrapes_total`, counting the
 //! sidecar's collections there), and the sidecar's own are the ones served. An `unknown` (OpenMetrics) or
-//! `untyped` (0.0.4) family is re-exposed as a gauge, the way Prometheus reads it. Sample timestamps and exemplars are dropped: the runtime's encoders write neither.
+//! `untyped` (0.0.4) family is re-exposed as a gauge, the way Prometheus reads it. Sample timestamps are
+//! dropped (the runtime's encoders write none), and so are exemplars: the sidecar re-exposes values only,
+//! an application's exemplars reach Prometheus when it scrapes the application itself.
 
 use std::collections::HashMap;
 

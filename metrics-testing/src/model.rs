@@ -241,6 +241,8 @@ pub struct NativeHistogram {
     pub negative: Vec<(i32, f64)>,
     /// The time the series was created, in seconds since the epoch, if given.
     pub created: Option<f64>,
+    /// The exemplars of the native buckets (`Histogram.exemplars`), in the order written.
+    pub exemplars: Vec<Exemplar>,
 }
 
 impl NativeHistogram {

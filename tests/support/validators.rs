@@ -73,6 +73,19 @@ pub struct PySample {
     pub labels: Vec<(String, String)>,
     /// The value.
     pub value: f64,
+    /// Its exemplar (OpenMetrics only), if any.
+    pub exemplar: Option<PyExemplar>,
+}
+
+/// An exemplar as a Python parser read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PyExemplar {
+    /// The labels, sorted by name.
+    pub labels: Vec<(String, String)>,
+    /// The value.
+    pub value: f64,
+    /// The timestamp in seconds, if written.
+    pub timestamp: Option<f64>,
 }
 
 /// One family as a Python parser read it.
@@ -104,6 +117,11 @@ for f in parse(data):
     for s in f.samples:
         labels = "\t".join("%s=%s" % (esc(k), esc(v)) for k, v in sorted(s.labels.items()))
         out.append("S\t%s\t%r\t%s" % (esc(s.name), float(s.value), labels))
+        e = getattr(s, "exemplar", None)
+        if e is not None:
+            elabels = "\t".join("%s=%s" % (esc(k), esc(v)) for k, v in sorted(e.labels.items()))
+            ts = "" if e.timestamp is None else repr(float(e.timestamp))
+            out.append("E\t%r\t%s\t%s" % (float(e.value), ts, elabels))
 sys.stdout.write("\n".join(out) + "\n")
 "#;
 
@@ -177,6 +195,23 @@ pub fn python_parse(body: &[u8], openmetrics: bool) -> Result<Vec<PyFamily>, Str
                     name: unescape_py(fields[1]),
                     labels,
                     value,
+                    exemplar: None,
+                });
+            }
+            "E" => {
+                let labels = fields[3..]
+                    .iter()
+                    .filter(|f| !f.is_empty())
+                    .map(|f| {
+                        let (k, v) = f.split_once('=').expect("label k=v");
+                        (unescape_py(k), unescape_py(v))
+                    })
+                    .collect();
+                let sample = families.last_mut().and_then(|f| f.samples.last_mut()).expect("a sample first");
+                sample.exemplar = Some(PyExemplar {
+                    labels,
+                    value: fields[1].parse().expect("float"),
+                    timestamp: (!fields[2].is_empty()).then(|| fields[2].parse().expect("float")),
                 });
             }
             _ => return Err(format!("unexpected dump line {line:?}")),

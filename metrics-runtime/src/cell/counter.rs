@@ -1,12 +1,14 @@
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use atomic_float::AtomicF64;
 
+use super::exemplar::{self, Exemplar, ExemplarError, ExemplarSlot};
 use super::striped_counters::StripedCounters;
 use super::{Metric, Rejections};
 use crate::MetricType;
 use crate::encoding::{EncodeLabels, FamilyEncoder, Number};
-use crate::family::SeriesBudget;
+use crate::family::{BoundBudget, SeriesBudget};
 
 /// A monotonically increasing integer: requests, tokens, errors.
 ///
@@ -15,15 +17,54 @@ use crate::family::SeriesBudget;
 /// [`DenseFamily`](crate::DenseFamily) of counters are striped and reached through a
 /// [`CounterRef`](super::CounterRef), with the same methods. Every counter handle implements
 /// [`CounterOps`](super::CounterOps).
+///
+/// It keeps the exemplar of its latest [`inc_with_exemplar`](Self::inc_with_exemplar) in a slot of one
+/// word, null until then, which [`inc`](Self::inc) never reads; with the registry it reports refused
+/// exemplars to, 24 bytes.
 #[derive(Debug, Default)]
 pub struct Counter {
     value: AtomicU64,
+    exemplar: ExemplarSlot,
+    registry: BoundBudget,
 }
 
 impl Counter {
     /// A counter at zero.
     pub const fn new() -> Self {
-        Counter { value: AtomicU64::new(0) }
+        Counter { value: AtomicU64::new(0), exemplar: ExemplarSlot::new(), registry: BoundBudget::new() }
+    }
+
+    /// Adds one and keeps `labels` (a trace id, say) as the counter's exemplar, replacing the previous one.
+    ///
+    /// The increment is applied whatever the labels; an exemplar whose names are invalid or repeated, or
+    /// whose names and values hold more than 128 code points, is refused (the previous one stays) and
+    /// counted in the registry's [`rejected_exemplars`](crate::Registry::rejected_exemplars).
+    ///
+    /// ```
+    /// use promstruct::Counter;
+    ///
+    /// let requests = Counter::new();
+    /// requests.inc_with_exemplar(&[("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736")]).unwrap();
+    /// assert!(requests.inc_with_exemplar(&[("trace id", "x")]).is_err(), "not a label name");
+    /// assert_eq!(requests.get(), 2);
+    /// assert_eq!(requests.exemplar().unwrap().labels().next(), Some(("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736")));
+    /// ```
+    pub fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        self.inc_by_with_exemplar(1, labels)
+    }
+
+    /// Adds `n` and keeps `labels` as the counter's exemplar, of value `n`; see
+    /// [`inc_with_exemplar`](Self::inc_with_exemplar).
+    pub fn inc_by_with_exemplar(&self, n: u64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        self.inc_by(n);
+        let exemplar = exemplar::checked(labels, n as f64, || self.registry.count_rejected_exemplar())?;
+        self.exemplar.store(Arc::new(exemplar));
+        Ok(())
+    }
+
+    /// The exemplar of the latest increment that carried one.
+    pub fn exemplar(&self) -> Option<Arc<Exemplar>> {
+        self.exemplar.load()
     }
 
     /// Adds one.
@@ -55,7 +96,12 @@ impl Metric for Counter {
     }
 
     fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>) {
-        family.counter(labels, Number::U64(self.get()), created);
+        let exemplar = self.exemplar.load();
+        family.counter_with_exemplar(labels, Number::U64(self.get()), created, exemplar.as_deref());
+    }
+
+    fn bind(&self, budget: &SeriesBudget) {
+        self.registry.bind(budget);
     }
 }
 
@@ -71,12 +117,37 @@ impl Metric for Counter {
 pub struct FloatCounter {
     value: AtomicF64,
     rejections: Rejections,
+    exemplar: ExemplarSlot,
 }
 
 impl FloatCounter {
     /// A counter at zero.
     pub const fn new() -> Self {
-        FloatCounter { value: AtomicF64::new(0.0), rejections: Rejections::new() }
+        FloatCounter { value: AtomicF64::new(0.0), rejections: Rejections::new(), exemplar: ExemplarSlot::new() }
+    }
+
+    /// Adds one and keeps `labels` as the counter's exemplar; see
+    /// [`Counter::inc_with_exemplar`](crate::Counter::inc_with_exemplar).
+    pub fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        self.inc_by_with_exemplar(1.0, labels)
+    }
+
+    /// Adds `v` if [`inc_by`](Self::inc_by) takes it, and keeps `labels` as the counter's exemplar, of
+    /// value `v`. A refused increment keeps no exemplar ([`ExemplarError::UpdateRefused`]); refused labels
+    /// leave the increment applied and are counted in the registry's
+    /// [`rejected_exemplars`](crate::Registry::rejected_exemplars).
+    pub fn inc_by_with_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        if !self.inc_by(v) {
+            return Err(ExemplarError::UpdateRefused);
+        }
+        let exemplar = exemplar::checked(labels, v, || self.rejections.count_exemplar())?;
+        self.exemplar.store(Arc::new(exemplar));
+        Ok(())
+    }
+
+    /// The exemplar of the latest increment that carried one.
+    pub fn exemplar(&self) -> Option<Arc<Exemplar>> {
+        self.exemplar.load()
     }
 
     /// Adds one.
@@ -126,7 +197,8 @@ impl Metric for FloatCounter {
     }
 
     fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>) {
-        family.counter(labels, Number::F64(self.get()), created);
+        let exemplar = self.exemplar.load();
+        family.counter_with_exemplar(labels, Number::F64(self.get()), created, exemplar.as_deref());
     }
 
     fn bind(&self, budget: &SeriesBudget) {

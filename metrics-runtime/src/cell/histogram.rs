@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::buckets::Buckets;
+use super::exemplar::{self, Exemplar, ExemplarError, HistogramExemplars};
 use super::histogram_config::HistogramConfig;
 use super::native::{Native, NativeConfig, NativeSnapshot};
 use super::ops::HistogramOps;
@@ -14,7 +15,7 @@ use super::stripe_claim::{owned_stripe, owned_stripes};
 use super::stripe_value::StripeValue;
 use super::{Metric, Rejections};
 use crate::MetricType;
-use crate::encoding::{EncodeLabels, FamilyEncoder, HistogramSnapshot};
+use crate::encoding::{EncodeLabels, Exemplars, FamilyEncoder, HistogramSnapshot};
 use crate::family::SeriesBudget;
 
 /// The slots of one [`Line`].
@@ -78,6 +79,8 @@ pub struct Histogram {
     /// The number of owned stripes.
     owned: usize,
     rejections: Rejections,
+    /// The exemplars of `observe_with_exemplar`: one word until the first (`cell/exemplar/`).
+    exemplars: HistogramExemplars,
 }
 
 impl fmt::Debug for Histogram {
@@ -104,12 +107,15 @@ impl Histogram {
         if let Some(native) = config.native_config() {
             let classic = if buckets.is_empty() { 0 } else { buckets.len() + 1 };
             let native = Some(Box::new(Native::new(*native, classic)));
-            return Histogram { buckets, native, lines: Box::new([]), stride: 0, owned, rejections: Rejections::new() };
+            let (lines, stride, rejections, exemplars) =
+                (Box::new([]), 0, Rejections::new(), HistogramExemplars::new());
+            return Histogram { buckets, native, lines, stride, owned, rejections, exemplars };
         }
         // The bucket counts, `+Inf` among them, and the sum.
         let stride = (buckets.len() + 2).div_ceil(LINE_SLOTS) * LINE_SLOTS;
         let lines = (0..(owned + 1) * stride / LINE_SLOTS).map(|_| Line::new()).collect();
-        Histogram { buckets, native: None, lines, stride, owned, rejections: Rejections::new() }
+        let (rejections, exemplars) = (Rejections::new(), HistogramExemplars::new());
+        Histogram { buckets, native: None, lines, stride, owned, rejections, exemplars }
     }
 
     #[inline]
@@ -141,7 +147,7 @@ impl Histogram {
             return;
         }
         if let Some(native) = &self.native {
-            let classic = (!self.buckets.is_empty()).then(|| self.buckets.index_of(v));
+            let classic = (self.classic_slots() > 0).then(|| self.buckets.index_of(v));
             native.observe(v, classic);
             return;
         }
@@ -157,6 +163,74 @@ impl Histogram {
         let start = self.stripe_start(self.owned);
         self.slot(start + i).fetch_add(1, Ordering::Relaxed);
         f64::add_atomic(self.slot(start + self.sum_offset()), v);
+    }
+
+    /// Records one observation and keeps `labels` (a trace id, say) as the exemplar of its classic bucket,
+    /// replacing the bucket's previous one, and with native buckets among the histogram's ten most recent
+    /// (client_golang's default). The histogram allocates its exemplar slots at its first exemplar.
+    ///
+    /// A NaN is refused as [`observe`](Self::observe) refuses it ([`ExemplarError::UpdateRefused`]).
+    /// Labels whose names are invalid or repeated, or that hold more than 128 code points with their
+    /// values, are refused (the observation is recorded all the same) and counted in the registry's
+    /// [`rejected_exemplars`](crate::Registry::rejected_exemplars).
+    ///
+    /// ```
+    /// use promstruct::{Buckets, Histogram};
+    ///
+    /// let latency = Histogram::new(Buckets::new([0.1, 1.0]).unwrap());
+    /// latency.observe_with_exemplar(0.4, &[("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736")]).unwrap();
+    /// let exemplars = latency.exemplars();
+    /// assert!(exemplars[0].is_none());
+    /// assert_eq!(exemplars[1].as_ref().unwrap().value(), 0.4, "the bucket le=1");
+    /// ```
+    pub fn observe_with_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        if v.is_nan() {
+            self.rejections.count();
+            return Err(ExemplarError::UpdateRefused);
+        }
+        self.observe(v);
+        let exemplar = exemplar::checked(labels, v, || self.rejections.count_exemplar())?;
+        let classic = (!self.buckets.is_empty()).then(|| self.buckets.index_of(v));
+        self.exemplars.store(exemplar, classic, self.classic_slots(), self.native.is_some());
+        Ok(())
+    }
+
+    /// The exemplar of each classic bucket, `+Inf` last (`None` where none was kept); empty for a
+    /// histogram with native buckets only, whose exemplars are [`recent_exemplars`](Self::recent_exemplars).
+    pub fn exemplars(&self) -> Vec<Option<std::sync::Arc<Exemplar>>> {
+        let mut out = Vec::new();
+        self.exemplars.buckets_into(&mut out, self.classic_slots());
+        out
+    }
+
+    /// The most recent exemplars of a histogram with native buckets, oldest first (at most ten); empty
+    /// for one with classic buckets only.
+    pub fn recent_exemplars(&self) -> Vec<std::sync::Arc<Exemplar>> {
+        let mut out = Vec::new();
+        self.exemplars.recent_into(&mut out);
+        out
+    }
+
+    /// The classic buckets with `+Inf`, or none for a histogram with native buckets only.
+    fn classic_slots(&self) -> usize {
+        if self.native.is_some() && self.buckets.is_empty() { 0 } else { self.buckets.len() + 1 }
+    }
+
+    /// The exemplars a scrape writes, read once: each classic bucket's, and the recent ones of native
+    /// buckets. In the text formats, a histogram with native buckets only shows its latest on `+Inf`.
+    /// Nothing is read, or allocated, for a histogram that never had one.
+    fn exemplars_for(&self, protobuf: bool) -> (Vec<Option<std::sync::Arc<Exemplar>>>, Vec<std::sync::Arc<Exemplar>>) {
+        if self.exemplars.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let (mut buckets, mut recent) = (Vec::new(), Vec::new());
+        self.exemplars.buckets_into(&mut buckets, self.classic_slots());
+        self.exemplars.recent_into(&mut recent);
+        if !protobuf && self.classic_slots() == 0 {
+            buckets.push(recent.pop());
+            recent.clear();
+        }
+        (buckets, recent)
     }
 
     /// Records a duration in seconds.
@@ -260,6 +334,8 @@ impl Metric for Histogram {
     }
 
     fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>) {
+        let (bucket_exemplars, recent) = self.exemplars_for(family.is_protobuf());
+        let exemplars = Exemplars { buckets: &bucket_exemplars, native: &recent };
         if let Some(native) = self.native.as_ref().filter(|_| family.is_protobuf()) {
             // Protobuf carries the native buckets: one consistent read of both kinds.
             let mut snapshot = family.native_scratch();
@@ -270,7 +346,7 @@ impl Metric for Histogram {
                 cumulative: snapshot.classic_cumulative(),
                 sum: snapshot.sum(),
             };
-            family.native_histogram(labels, classic, &snapshot, created);
+            family.native_histogram_with_exemplars(labels, classic, &snapshot, created, exemplars);
             family.return_native_scratch(snapshot);
             return;
         }
@@ -288,7 +364,8 @@ impl Metric for Histogram {
             }
             None => (&self.buckets, self.snapshot_into(&mut cumulative), created),
         };
-        family.histogram(labels, HistogramSnapshot { buckets, cumulative: &cumulative, sum }, created);
+        let snapshot = HistogramSnapshot { buckets, cumulative: &cumulative, sum };
+        family.histogram_with_exemplars(labels, snapshot, created, exemplars);
         family.return_counts_scratch(cumulative);
     }
 

@@ -2,6 +2,7 @@
 
 mod buckets;
 mod counter;
+mod exemplar;
 mod gauge;
 mod histogram;
 mod histogram_config;
@@ -17,6 +18,9 @@ use std::fmt;
 
 pub use buckets::Buckets;
 pub use counter::{Counter, FloatCounter};
+pub use exemplar::{Exemplar, ExemplarError, MAX_EXEMPLAR_CODE_POINTS};
+#[cfg(feature = "tracing")]
+pub use exemplar::{TraceIds, TraceIdsLayer};
 pub use gauge::{FloatGauge, Gauge, InflightGuard};
 pub use histogram::{Histogram, HistogramTimer};
 pub use histogram_config::HistogramConfig;

@@ -10,7 +10,9 @@
 
 use std::time::Duration;
 
-use super::{Counter, CounterRef, FloatCounter, FloatGauge, Gauge, Histogram, HistogramTimer, InflightGuard};
+use super::{
+    Counter, CounterRef, ExemplarError, FloatCounter, FloatGauge, Gauge, Histogram, HistogramTimer, InflightGuard,
+};
 use crate::family::SeriesRef;
 
 /// What every counter handle does: add, and read.
@@ -61,6 +63,40 @@ pub trait CounterOps {
     /// at 2^64); a float counter refuses one that is negative, NaN or infinite, and counts the refusal in
     /// its registry's [`rejected_updates`](crate::Registry::rejected_updates).
     fn inc_by(&self, n: Self::Value) -> bool;
+
+    /// Adds one and keeps `labels` (a trace id, say) as the series' exemplar, replacing the previous one;
+    /// refused labels (invalid or repeated names, over 128 code points) leave the increment applied, are
+    /// counted in the registry's [`rejected_exemplars`](crate::Registry::rejected_exemplars) and returned.
+    /// See [`Counter::inc_with_exemplar`].
+    fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError>;
+
+    /// Adds `n` as [`inc_by`](Self::inc_by) does and keeps `labels` as the series' exemplar, of value `n`.
+    fn inc_by_with_exemplar(&self, n: Self::Value, labels: &[(&str, &str)]) -> Result<(), ExemplarError>;
+
+    /// Adds one with the trace and span ids of the current `tracing` span as the exemplar
+    /// (`trace_id`, `span_id`; see [`TraceIds::current`](crate::TraceIds::current)); a plain
+    /// [`inc`](Self::inc) outside a traced span.
+    #[cfg(feature = "tracing")]
+    fn inc_with_current_trace(&self) -> Result<(), ExemplarError> {
+        match crate::TraceIds::current() {
+            Some(ids) => self.inc_with_exemplar(&ids.labels()),
+            None => {
+                self.inc();
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds `n` with the trace and span ids of the current `tracing` span as the exemplar; a plain
+    /// [`inc_by`](Self::inc_by) outside a traced span.
+    #[cfg(feature = "tracing")]
+    fn inc_by_with_current_trace(&self, n: Self::Value) -> Result<(), ExemplarError> {
+        match crate::TraceIds::current() {
+            Some(ids) => self.inc_by_with_exemplar(n, &ids.labels()),
+            None if self.inc_by(n) => Ok(()),
+            None => Err(ExemplarError::UpdateRefused),
+        }
+    }
 
     /// The current value.
     fn get(&self) -> Self::Value;
@@ -131,6 +167,28 @@ pub trait HistogramOps {
     /// [`rejected_updates`](crate::Registry::rejected_updates).
     fn observe(&self, v: f64);
 
+    /// Records one observation and keeps `labels` as the exemplar of its bucket (and, with native buckets,
+    /// among the recent ones); see [`Histogram::observe_with_exemplar`].
+    fn observe_with_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError>;
+
+    /// Records one observation with the trace and span ids of the current `tracing` span as its exemplar
+    /// (see [`TraceIds::current`](crate::TraceIds::current)); a plain [`observe`](Self::observe) outside a
+    /// traced span.
+    #[cfg(feature = "tracing")]
+    fn observe_with_current_trace(&self, v: f64) -> Result<(), ExemplarError> {
+        match crate::TraceIds::current() {
+            Some(ids) => self.observe_with_exemplar(v, &ids.labels()),
+            None if v.is_nan() => {
+                self.observe(v);
+                Err(ExemplarError::UpdateRefused)
+            }
+            None => {
+                self.observe(v);
+                Ok(())
+            }
+        }
+    }
+
     /// Records a duration in seconds.
     fn observe_duration(&self, d: Duration);
 
@@ -160,6 +218,14 @@ impl CounterOps for Counter {
         true
     }
 
+    fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        Counter::inc_with_exemplar(self, labels)
+    }
+
+    fn inc_by_with_exemplar(&self, n: u64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        Counter::inc_by_with_exemplar(self, n, labels)
+    }
+
     #[inline]
     fn get(&self) -> u64 {
         Counter::get(self)
@@ -177,6 +243,14 @@ impl CounterOps for FloatCounter {
     #[inline]
     fn inc_by(&self, v: f64) -> bool {
         FloatCounter::inc_by(self, v)
+    }
+
+    fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        FloatCounter::inc_with_exemplar(self, labels)
+    }
+
+    fn inc_by_with_exemplar(&self, n: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        FloatCounter::inc_by_with_exemplar(self, n, labels)
     }
 
     #[inline]
@@ -199,6 +273,14 @@ impl CounterOps for CounterRef<'_, u64> {
         true
     }
 
+    fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        CounterRef::<u64>::inc_with_exemplar(self, labels)
+    }
+
+    fn inc_by_with_exemplar(&self, n: u64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        CounterRef::<u64>::inc_by_with_exemplar(self, n, labels)
+    }
+
     #[inline]
     fn get(&self) -> u64 {
         CounterRef::<u64>::get(self)
@@ -216,6 +298,14 @@ impl CounterOps for CounterRef<'_, f64> {
     #[inline]
     fn inc_by(&self, v: f64) -> bool {
         CounterRef::<f64>::inc_by(self, v)
+    }
+
+    fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        CounterRef::<f64>::inc_with_exemplar(self, labels)
+    }
+
+    fn inc_by_with_exemplar(&self, n: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        CounterRef::<f64>::inc_by_with_exemplar(self, n, labels)
     }
 
     #[inline]
@@ -303,6 +393,10 @@ impl HistogramOps for Histogram {
         Histogram::observe(self, v);
     }
 
+    fn observe_with_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        Histogram::observe_with_exemplar(self, v, labels)
+    }
+
     #[inline]
     fn observe_duration(&self, d: Duration) {
         Histogram::observe_duration(self, d);
@@ -337,6 +431,14 @@ macro_rules! forward_ops {
             #[inline]
             fn inc_by(&self, n: Self::Value) -> bool {
                 (**self).inc_by(n)
+            }
+
+            fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+                (**self).inc_with_exemplar(labels)
+            }
+
+            fn inc_by_with_exemplar(&self, n: Self::Value, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+                (**self).inc_by_with_exemplar(n, labels)
             }
 
             #[inline]
@@ -383,6 +485,10 @@ macro_rules! forward_ops {
             #[inline]
             fn observe(&self, v: f64) {
                 (**self).observe(v);
+            }
+
+            fn observe_with_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+                (**self).observe_with_exemplar(v, labels)
             }
 
             #[inline]

@@ -18,7 +18,7 @@ use crate::family::SeriesBudget;
 /// [`Registry::rejected_updates`](crate::Registry::rejected_updates) reads. A cell registered twice
 /// reports to the first registry, as its family's series count in the first registry's budget.
 #[derive(Default)]
-pub struct Rejections {
+pub(crate) struct Rejections {
     own: AtomicU64,
     registry: OnceLock<SeriesBudget>,
 }
@@ -36,6 +36,15 @@ impl Rejections {
         self.own.fetch_add(1, Ordering::Relaxed);
         if let Some(budget) = self.registry.get() {
             budget.count_rejected();
+        }
+    }
+
+    /// Counts one refused exemplar in the registry bound, if any (`promstruct_exemplars_rejected_total`).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn count_exemplar(&self) {
+        if let Some(budget) = self.registry.get() {
+            budget.count_rejected_exemplar();
         }
     }
 

@@ -3,9 +3,11 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::FloatCounter;
+use super::exemplar::{self, Exemplar, ExemplarError, LazyExemplars};
 use super::rejections::Rejections;
 use super::stripe_claim::owned_stripe;
 use crate::encoding::{EncodeLabels, FamilyEncoder};
@@ -45,33 +47,26 @@ impl CounterValue for u64 {}
 impl CounterValue for f64 {}
 
 mod seal {
-    use super::super::rejections::Rejections;
     use super::super::stripe_value::StripeValue;
 
     /// The seal of [`CounterValue`](super::CounterValue): a trait in a private module, which no type
-    /// outside the crate can implement. It carries what a handle keeps to count a refused increment.
+    /// outside the crate can implement.
     pub trait Sealed: StripeValue {
-        /// What a [`CounterRef`](super::CounterRef) keeps to count a refused increment: nothing for `u64`,
-        /// whose increments are all taken, the family's [`Rejections`] for `f64`.
-        type Rejects<'a>: Copy + Send + Sync;
-
-        /// That, from the storage's refusals.
-        fn rejects(rejections: &Rejections) -> Self::Rejects<'_>;
+        /// The value as an exemplar holds it.
+        fn as_f64(self) -> f64;
     }
 
     impl Sealed for u64 {
-        type Rejects<'a> = ();
-
         #[inline]
-        fn rejects(_: &Rejections) {}
+        fn as_f64(self) -> f64 {
+            self as f64
+        }
     }
 
     impl Sealed for f64 {
-        type Rejects<'a> = &'a Rejections;
-
         #[inline]
-        fn rejects(rejections: &Rejections) -> &Rejections {
-            rejections
+        fn as_f64(self) -> f64 {
+            self
         }
     }
 }
@@ -87,18 +82,26 @@ mod seal {
 /// contend, even on one hot series. A read adds the two stripes: exact, and monotonic since each stripe only grows.
 ///
 /// The float counters' refusals are counted per family, in `rejections`: 16 bytes a series leave no room
-/// for a count each. Private to the crate: the storage [`Metric::Dense`](super::Metric::Dense) names for
+/// for a count each. So are the exemplars: a table of one slot a series, allocated at the family's first
+/// exemplar (one word until then). Private to the crate: the storage [`Metric::Dense`](super::Metric::Dense) names for
 /// counters, reached only through [`DenseFamily`](crate::DenseFamily).
 pub struct StripedCounters<V: CounterValue> {
     chunks: Box<[Chunk]>,
+    side: Side,
+    value: PhantomData<V>,
+}
+
+/// What a dense family's counters keep beside their stripes, per family: the count of series, the refusals
+/// and the exemplars.
+struct Side {
     len: usize,
     rejections: Rejections,
-    value: PhantomData<V>,
+    exemplars: LazyExemplars,
 }
 
 impl<V: CounterValue> fmt::Debug for StripedCounters<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries((0..self.len).map(|i| self.get(i).value())).finish()
+        f.debug_list().entries((0..self.side.len).map(|i| self.get(i).value())).finish()
     }
 }
 
@@ -106,7 +109,8 @@ impl<V: CounterValue> StripedCounters<V> {
     /// `len` counters at zero.
     pub(crate) fn new(len: usize) -> Self {
         let chunks = (0..len.div_ceil(SERIES_PER_CHUNK)).map(|_| Chunk::new()).collect();
-        StripedCounters { chunks, len, rejections: Rejections::new(), value: PhantomData }
+        let side = Side { len, rejections: Rejections::new(), exemplars: LazyExemplars::new() };
+        StripedCounters { chunks, side, value: PhantomData }
     }
 }
 
@@ -121,21 +125,17 @@ impl<V: CounterValue> DenseStorage for StripedCounters<V> {
     }
 
     fn len(&self) -> usize {
-        self.len
+        self.side.len
     }
 
     #[inline]
     fn get(&self, index: usize) -> CounterRef<'_, V> {
-        assert!(index < self.len, "counter {index} of {}", self.len);
-        CounterRef {
-            chunk: &self.chunks[index / SERIES_PER_CHUNK],
-            slot: index % SERIES_PER_CHUNK,
-            rejects: V::rejects(&self.rejections),
-        }
+        assert!(index < self.side.len, "counter {index} of {}", self.side.len);
+        CounterRef { chunk: &self.chunks[index / SERIES_PER_CHUNK], index, side: &self.side, value: PhantomData }
     }
 
     fn bind(&self, budget: &SeriesBudget) {
-        self.rejections.bind(budget);
+        self.side.rejections.bind(budget);
     }
 
     fn encode(
@@ -145,7 +145,8 @@ impl<V: CounterValue> DenseStorage for StripedCounters<V> {
         labels: &dyn EncodeLabels,
         created: Option<f64>,
     ) {
-        family.counter(labels, self.get(index).value().number(), created);
+        let exemplar = self.side.exemplars.load(index);
+        family.counter_with_exemplar(labels, self.get(index).value().number(), created, exemplar.as_deref());
     }
 }
 
@@ -156,12 +157,14 @@ impl<V: CounterValue> DenseStorage for StripedCounters<V> {
 /// (`V = f64`), and [`CounterOps`](crate::CounterOps). Each series is two stripes on different cache
 /// lines: an update from the thread that owns the first stripe (a thread that has made a thousand updates
 /// to striped cells, while no other holds it) is a relaxed load and store; from any other thread, one
-/// relaxed atomic add on the second. A read adds both.
+/// relaxed atomic add on the second. A read adds both. Three words: the series' chunk, its index, and
+/// what its family keeps beside the stripes (refusals, exemplars), read only by the exemplar methods and
+/// by a refused increment.
 pub struct CounterRef<'a, V: CounterValue = u64> {
     chunk: &'a Chunk,
-    slot: usize,
-    /// Nothing for `u64`; for `f64`, where the family counts refused increments (read only when one is).
-    rejects: V::Rejects<'a>,
+    index: usize,
+    side: &'a Side,
+    value: PhantomData<V>,
 }
 
 impl<V: CounterValue> Clone for CounterRef<'_, V> {
@@ -185,10 +188,10 @@ impl<V: CounterValue> CounterRef<'_, V> {
     }
 
     /// Adds `n` to the owned stripe if `owner` (the calling thread owns stripe 0), else to the shared one.
-    /// (`slot` is below `SERIES_PER_CHUNK` already; the remainder lets the compiler drop the bounds checks.)
+    /// (The remainder of `index` is below `SERIES_PER_CHUNK`; it lets the compiler drop the bounds checks.)
     #[inline]
     fn add_as(&self, owner: bool, n: V) {
-        let slot = self.slot % SERIES_PER_CHUNK;
+        let slot = self.index % SERIES_PER_CHUNK;
         if owner {
             // This thread is the only writer of stripe 0.
             V::add_owned(&self.chunk.owned[slot], n);
@@ -197,10 +200,22 @@ impl<V: CounterValue> CounterRef<'_, V> {
         }
     }
 
+    /// Keeps `labels` as the exemplar of an increment of `n` already applied.
+    fn keep_exemplar(&self, n: V, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        let exemplar = exemplar::checked(labels, n.as_f64(), || self.side.rejections.count_exemplar())?;
+        self.side.exemplars.store(self.index, self.side.len, exemplar);
+        Ok(())
+    }
+
+    /// The exemplar of the latest increment of this series that carried one.
+    pub fn exemplar(&self) -> Option<Arc<Exemplar>> {
+        self.side.exemplars.load(self.index)
+    }
+
     /// Both stripes added up.
     #[inline]
     fn value(&self) -> V {
-        let slot = self.slot % SERIES_PER_CHUNK;
+        let slot = self.index % SERIES_PER_CHUNK;
         V::total(self.chunk.owned[slot].load(Ordering::Relaxed), self.chunk.shared[slot].load(Ordering::Relaxed))
     }
 }
@@ -216,6 +231,19 @@ impl CounterRef<'_, u64> {
     #[inline]
     pub fn inc_by(&self, n: u64) {
         self.add(n);
+    }
+
+    /// Adds one and keeps `labels` as the series' exemplar; see
+    /// [`Counter::inc_with_exemplar`](crate::Counter::inc_with_exemplar). The family allocates its table
+    /// of exemplars, one slot a series, at its first.
+    pub fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        self.inc_by_with_exemplar(1, labels)
+    }
+
+    /// Adds `n` and keeps `labels` as the series' exemplar, of value `n`.
+    pub fn inc_by_with_exemplar(&self, n: u64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        self.add(n);
+        self.keep_exemplar(n, labels)
     }
 
     /// The current value.
@@ -242,9 +270,24 @@ impl CounterRef<'_, f64> {
             self.add(v);
             true
         } else {
-            self.rejects.count();
+            self.side.rejections.count();
             false
         }
+    }
+
+    /// Adds one and keeps `labels` as the series' exemplar; see
+    /// [`FloatCounter::inc_with_exemplar`].
+    pub fn inc_with_exemplar(&self, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        self.inc_by_with_exemplar(1.0, labels)
+    }
+
+    /// Adds `v` if [`inc_by`](Self::inc_by) takes it and keeps `labels` as the series' exemplar; see
+    /// [`FloatCounter::inc_by_with_exemplar`].
+    pub fn inc_by_with_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<(), ExemplarError> {
+        if !self.inc_by(v) {
+            return Err(ExemplarError::UpdateRefused);
+        }
+        self.keep_exemplar(v, labels)
     }
 
     /// The current value.
@@ -256,7 +299,7 @@ impl CounterRef<'_, f64> {
     /// The increments refused by the float counters of this series' family, every series together (16
     /// bytes a series leave no room for a count each), registered or not.
     pub fn rejected_updates(&self) -> u64 {
-        self.rejects.get()
+        self.side.rejections.get()
     }
 }
 
@@ -341,7 +384,7 @@ mod tests {
     }
 
     #[test]
-    fn bound_float_counters_report_refusals_to_the_registry_and_integer_handles_stay_two_words() {
+    fn bound_float_counters_report_refusals_to_the_registry_and_handles_stay_three_words() {
         let counters = StripedCounters::<f64>::new(2);
         let budget = SeriesBudget::new(10);
         assert!(!counters.get(0).inc_by(-1.0));
@@ -350,6 +393,7 @@ mod tests {
         assert!(counters.get(1).inc_by(2.0));
         assert_eq!(budget.rejected(), 1, "what was refused after binding");
         assert_eq!(counters.get(0).rejected_updates(), 2);
-        assert_eq!(std::mem::size_of::<CounterRef<'_, u64>>(), 2 * std::mem::size_of::<usize>());
+        assert_eq!(std::mem::size_of::<CounterRef<'_, u64>>(), 3 * std::mem::size_of::<usize>());
+        assert_eq!(std::mem::size_of::<CounterRef<'_, f64>>(), 3 * std::mem::size_of::<usize>());
     }
 }

@@ -3,13 +3,36 @@
 //! one `Metric` message a series (`protobuf`).
 
 use std::ops::Range;
+use std::sync::Arc;
 
+use super::escape::write_escaped_label_value;
 use super::labels::{labels_in_braces, quoted_name_in_braces};
 use super::names::SampleName;
 use super::number::{write_number, write_timestamp};
 use super::{EncodeLabels, Encoder, Escaping, Format, Number, protobuf};
 use crate::Descriptor;
-use crate::cell::Buckets;
+use crate::cell::{Buckets, Exemplar};
+
+/// The exemplars of one histogram series: what [`FamilyEncoder::histogram_with_exemplars`] and
+/// [`FamilyEncoder::native_histogram_with_exemplars`] write beside its buckets.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Exemplars<'s> {
+    /// One a classic bucket, `+Inf` last, `None` where the bucket has none; may be empty (none at all).
+    pub buckets: &'s [Option<Arc<Exemplar>>],
+    /// The recent exemplars of native buckets, oldest first: protobuf's `Histogram.exemplars`.
+    pub native: &'s [Arc<Exemplar>],
+}
+
+impl Exemplars<'_> {
+    /// No exemplar.
+    pub const NONE: Exemplars<'static> = Exemplars { buckets: &[], native: &[] };
+
+    /// The exemplar of classic bucket `i`, if any.
+    #[inline]
+    pub(super) fn bucket(&self, i: usize) -> Option<&Exemplar> {
+        self.buckets.get(i).and_then(|e| e.as_deref())
+    }
+}
 
 /// The histogram state a scrape reads: cumulative bucket counts and the sum.
 #[derive(Debug, Clone, Copy)]
@@ -58,13 +81,27 @@ impl<'e> FamilyEncoder<'e, '_> {
     /// A counter series: `_total`, and in OpenMetrics `_created` (seconds since the epoch) when given; in
     /// protobuf a `Counter` with its `created_timestamp`.
     pub fn counter(&mut self, labels: &dyn EncodeLabels, value: Number, created: Option<f64>) {
+        self.counter_with_exemplar(labels, value, created, None);
+    }
+
+    /// A counter series as [`counter`](Self::counter) writes it, with its exemplar if given: after the
+    /// `_total` line in OpenMetrics (`# {trace_id="..."} value timestamp`), as `Counter.exemplar` in
+    /// protobuf; the text format 0.0.4 has no exemplars and leaves it out.
+    pub fn counter_with_exemplar(
+        &mut self,
+        labels: &dyn EncodeLabels,
+        value: Number,
+        created: Option<f64>,
+        exemplar: Option<&Exemplar>,
+    ) {
         if self.enc.format == Format::Protobuf {
-            return self.protobuf(|buf, guess| protobuf::counter(buf, labels, value, created, guess));
+            return self.protobuf(|buf, guess| protobuf::counter(buf, labels, value, created, exemplar, guess));
         }
         let ((name, names), created_lines) = (self.names(), self.created_lines());
+        let exemplar = exemplar.filter(|_| self.enc.format == Format::OpenMetrics);
         let Encoder { buf, series, .. } = &mut *self.enc;
         *series += 1;
-        let labels = first_sample(buf, name, "_total", labels, value, names);
+        let labels = first_sample_with(buf, name, "_total", labels, value, names, exemplar);
         if let (true, Some(ts)) = (created_lines, created) {
             sample_head(buf, name, "_created", labels.clone(), None);
             end_timestamp(buf, ts);
@@ -99,12 +136,26 @@ impl<'e> FamilyEncoder<'e, '_> {
     /// OpenMetrics forbids `_sum` (and so `_count`) when a bound is negative; they are left out there.
     /// In protobuf, a `Histogram` with its count, sum, cumulative buckets and `created_timestamp`.
     pub fn histogram(&mut self, labels: &dyn EncodeLabels, snapshot: HistogramSnapshot<'_>, created: Option<f64>) {
+        self.histogram_with_exemplars(labels, snapshot, created, Exemplars::NONE);
+    }
+
+    /// A histogram series as [`histogram`](Self::histogram) writes it, with the exemplars of its buckets:
+    /// after their `_bucket` lines in OpenMetrics, as `Bucket.exemplar` in protobuf (the `+Inf` bucket's,
+    /// which protobuf has no bucket for, is left out there); the text format 0.0.4 leaves them out.
+    pub fn histogram_with_exemplars(
+        &mut self,
+        labels: &dyn EncodeLabels,
+        snapshot: HistogramSnapshot<'_>,
+        created: Option<f64>,
+        exemplars: Exemplars<'_>,
+    ) {
         let HistogramSnapshot { buckets, cumulative, sum } = snapshot;
         debug_assert_eq!(cumulative.len(), buckets.len() + 1);
         if self.enc.format == Format::Protobuf {
-            return self.protobuf(|buf, guess| protobuf::histogram(buf, labels, snapshot, created, guess));
+            return self.protobuf(|buf, guess| protobuf::histogram(buf, labels, snapshot, created, exemplars, guess));
         }
         let ((name, names), created_lines) = (self.names(), self.created_lines());
+        let exemplars = if self.enc.format == Format::OpenMetrics { exemplars } else { Exemplars::NONE };
         let Encoder { buf, format, series, .. } = &mut *self.enc;
         *series += 1;
         // The labels are rendered into the first bucket's line and copied from there into the others.
@@ -113,10 +164,10 @@ impl<'e> FamilyEncoder<'e, '_> {
         let with_sum = *format == Format::Text || !buckets.has_negative();
         let (le, first) = les.next().expect("a histogram has the +Inf bucket");
         let labels = head(buf, name, "_bucket", labels, Some(("le", le)), names);
-        end_sample(buf, Number::U64(*first));
-        for (le, count) in les {
+        end_sample_with(buf, Number::U64(*first), exemplars.bucket(0));
+        for (i, (le, count)) in les.enumerate() {
             sample_head(buf, name, "_bucket", labels.clone(), Some(("le", le)));
-            end_sample(buf, Number::U64(*count));
+            end_sample_with(buf, Number::U64(*count), exemplars.bucket(i + 1));
         }
         if with_sum {
             sample_head(buf, name, "_sum", labels.clone(), None);
@@ -151,11 +202,26 @@ impl<'e> FamilyEncoder<'e, '_> {
         native: &crate::cell::NativeSnapshot,
         created: Option<f64>,
     ) {
+        self.native_histogram_with_exemplars(labels, classic, native, created, Exemplars::NONE);
+    }
+
+    /// A histogram with native buckets as [`native_histogram`](Self::native_histogram) writes it, with its
+    /// exemplars: in protobuf, the classic buckets' as `Bucket.exemplar` and the recent ones as
+    /// `Histogram.exemplars`; in OpenMetrics, the classic buckets' after their lines.
+    pub fn native_histogram_with_exemplars(
+        &mut self,
+        labels: &dyn EncodeLabels,
+        classic: HistogramSnapshot<'_>,
+        native: &crate::cell::NativeSnapshot,
+        created: Option<f64>,
+        exemplars: Exemplars<'_>,
+    ) {
         if self.enc.format == Format::Protobuf {
-            return self
-                .protobuf(|buf, guess| protobuf::native_histogram(buf, labels, classic, native, created, guess));
+            return self.protobuf(|buf, guess| {
+                protobuf::native_histogram(buf, labels, classic, native, created, exemplars, guess)
+            });
         }
-        self.histogram(labels, classic, created)
+        self.histogram_with_exemplars(labels, classic, created, exemplars)
     }
 
     /// Whether the family is written in protobuf, the one format that carries native buckets.
@@ -220,6 +286,23 @@ fn head(
     labels_in_braces(buf, labels, extra, names)
 }
 
+/// [`first_sample`], with an exemplar after the value (OpenMetrics only; the caller filters).
+#[inline]
+fn first_sample_with(
+    buf: &mut Vec<u8>,
+    name: SampleName<'_>,
+    suffix: &str,
+    labels: &dyn EncodeLabels,
+    value: Number,
+    names: Option<Escaping>,
+    exemplar: Option<&Exemplar>,
+) -> Range<usize> {
+    let Some(exemplar) = exemplar else { return first_sample(buf, name, suffix, labels, value, names) };
+    let labels = head(buf, name, suffix, labels, None, names);
+    end_sample_with(buf, value, Some(exemplar));
+    labels
+}
+
 /// Writes `name<suffix>{labels[,extra]}` for a series' later lines, copying the labels' text from
 /// `labels`, a range of `buf` written by its first line.
 #[inline]
@@ -282,6 +365,37 @@ fn end_sample(buf: &mut Vec<u8>, value: Number) {
     buf.push(b' ');
     write_number(buf, value);
     buf.push(b'\n');
+}
+
+/// Ends a sample line with its exemplar, if any: ` value # {name="value",...} value timestamp` and the
+/// newline.
+#[inline]
+fn end_sample_with(buf: &mut Vec<u8>, value: Number, exemplar: Option<&Exemplar>) {
+    let Some(exemplar) = exemplar else { return end_sample(buf, value) };
+    buf.push(b' ');
+    write_number(buf, value);
+    write_exemplar(buf, exemplar);
+    buf.push(b'\n');
+}
+
+/// Writes ` # {name="value",...} value timestamp`, the values escaped; out of line, off the path of
+/// samples without one.
+#[inline(never)]
+fn write_exemplar(buf: &mut Vec<u8>, exemplar: &Exemplar) {
+    buf.extend_from_slice(b" # {");
+    for (i, (name, value)) in exemplar.labels().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(name.as_bytes());
+        buf.extend_from_slice(b"=\"");
+        write_escaped_label_value(buf, value);
+        buf.push(b'"');
+    }
+    buf.extend_from_slice(b"} ");
+    write_number(buf, Number::F64(exemplar.value()));
+    buf.push(b' ');
+    write_timestamp(buf, exemplar.timestamp());
 }
 
 /// Ends a `_created` line: ` seconds` and the newline (see [`write_timestamp`]).

@@ -36,7 +36,7 @@ use crate::Descriptor;
 
 pub(crate) use escape::write_escaped_label_value;
 pub use exposition::Exposition;
-pub use family::{FamilyEncoder, HistogramSnapshot};
+pub use family::{Exemplars, FamilyEncoder, HistogramSnapshot};
 pub use labels::{EncodeLabels, LabelWriter};
 pub use number::{Number, canonical_float};
 pub use promstruct_naming::{Escaping, escape_name, exposed_name, unescape_name};

@@ -16,8 +16,8 @@ use super::wire::{
     Frame, LEN, Short, put_f64_field, put_str_field, put_timestamp_field, put_varint, put_varint_field, str_field_len,
     tag, timestamp_len, timestamp_parts, varint_len,
 };
-use super::{EncodeLabels, HistogramSnapshot, Number};
-use crate::cell::{Deltas, NativeSnapshot, Spans};
+use super::{EncodeLabels, Exemplars, HistogramSnapshot, Number};
+use crate::cell::{Deltas, Exemplar, NativeSnapshot, Spans};
 use crate::{Descriptor, MetricType};
 
 /// Field numbers of `MetricFamily`.
@@ -47,6 +47,64 @@ mod value {
     pub(super) const HISTOGRAM_CREATED: u8 = 15;
     pub(super) const CUMULATIVE_COUNT: u8 = 1;
     pub(super) const UPPER_BOUND: u8 = 2;
+}
+
+/// Field numbers of `Exemplar`, and of the fields that hold one.
+mod exemplar {
+    pub(super) const LABEL: u8 = 1;
+    pub(super) const VALUE: u8 = 2;
+    pub(super) const TIMESTAMP: u8 = 3;
+    /// `Counter.exemplar`.
+    pub(super) const OF_COUNTER: u8 = 2;
+    /// `Bucket.exemplar`.
+    pub(super) const OF_BUCKET: u8 = 3;
+    /// `Histogram.exemplars` (of native buckets): a two-byte tag.
+    pub(super) const OF_HISTOGRAM: u64 = 16;
+}
+
+/// The `Timestamp` of an exemplar: its whole milliseconds, exactly.
+fn exemplar_time(e: &Exemplar) -> (i64, u32) {
+    let ms = e.timestamp_ms();
+    ((ms / 1000) as i64, (ms % 1000) as u32 * 1_000_000)
+}
+
+/// The size of an `Exemplar` message's body: its `LabelPair`s, value and timestamp (always written).
+fn exemplar_len(e: &Exemplar) -> usize {
+    let labels: usize = e
+        .labels()
+        .map(|(n, v)| {
+            let pair = str_field_len(n.len()) + str_field_len(v.len());
+            1 + varint_len(pair as u64) + pair
+        })
+        .sum();
+    let (secs, nanos) = exemplar_time(e);
+    let ts = timestamp_len(secs, nanos);
+    labels + 9 + 1 + varint_len(ts as u64) + ts
+}
+
+/// The size of an exemplar as a field, its tag of `tag_len` bytes and its length prefix included.
+fn exemplar_field_len(e: &Exemplar, tag_len: usize) -> usize {
+    let body = exemplar_len(e);
+    tag_len + varint_len(body as u64) + body
+}
+
+/// Appends an `Exemplar` message's length prefix and body (its tag written by the caller).
+fn put_exemplar_body(buf: &mut Vec<u8>, e: &Exemplar) {
+    put_varint(buf, exemplar_len(e) as u64);
+    for (name, value) in e.labels() {
+        let pair = str_field_len(name.len()) + str_field_len(value.len());
+        buf.push(tag(exemplar::LABEL, LEN));
+        put_varint(buf, pair as u64);
+        put_str_field(buf, 1, name.as_bytes());
+        put_str_field(buf, 2, value.as_bytes());
+    }
+    put_f64_field(buf, exemplar::VALUE, e.value());
+    put_timestamp_field(buf, exemplar::TIMESTAMP, exemplar_time(e));
+}
+
+/// The native histogram's exemplars as fields 16: their size.
+fn native_exemplars_len(exemplars: &[std::sync::Arc<Exemplar>]) -> usize {
+    exemplars.iter().map(|e| exemplar_field_len(e, 2)).sum()
 }
 
 /// Field numbers of the native part of `Histogram`, and of `BucketSpan`.
@@ -127,11 +185,25 @@ pub(super) fn counter(
     labels: &dyn EncodeLabels,
     value: Number,
     created: Option<f64>,
+    exemplar: Option<&Exemplar>,
     guess: u8,
 ) -> u8 {
     let frame = begin_metric(buf, labels, guess);
     let created = created.and_then(timestamp_parts);
     let created_len = created.map_or(0, |(s, n)| 2 + timestamp_len(s, n));
+    if let Some(e) = exemplar {
+        // `Counter { value, exemplar, created_timestamp }`, in field order.
+        let len = 9 + exemplar_field_len(e, 1) + created_len;
+        buf.push(tag(metric::COUNTER, LEN));
+        put_varint(buf, len as u64);
+        put_f64_field(buf, value::VALUE, as_f64(value));
+        buf.push(tag(exemplar::OF_COUNTER, LEN));
+        put_exemplar_body(buf, e);
+        if let Some(ts) = created {
+            put_timestamp_field(buf, value::COUNTER_CREATED, ts);
+        }
+        return frame.end(buf);
+    }
     let mut short = Short::new();
     short.byte(tag(metric::COUNTER, LEN));
     short.byte((9 + created_len) as u8);
@@ -160,6 +232,40 @@ const fn bucket_len(cumulative: u64) -> usize {
     1 + varint_len(cumulative) + 9
 }
 
+/// The size of the classic `Bucket` fields: one a finite bound, and one for `+Inf` only when it has an
+/// exemplar (as client_golang writes it; protobuf's `+Inf` bucket is otherwise the count).
+fn buckets_field_len(finite: &[u64], count: u64, exemplars: &Exemplars<'_>) -> usize {
+    let field = |c: u64, e: Option<&Exemplar>| {
+        let body = bucket_len(c) + e.map_or(0, |e| exemplar_field_len(e, 1));
+        1 + varint_len(body as u64) + body
+    };
+    let bounded: usize = finite.iter().enumerate().map(|(i, &c)| field(c, exemplars.bucket(i))).sum();
+    bounded + exemplars.bucket(finite.len()).map_or(0, |e| field(count, Some(e)))
+}
+
+/// Writes the classic `Bucket` fields [`buckets_field_len`] counts.
+fn put_classic_buckets(buf: &mut Vec<u8>, bounds: &[f64], finite: &[u64], count: u64, exemplars: &Exemplars<'_>) {
+    for (i, (&bound, &c)) in bounds.iter().zip(finite).enumerate() {
+        put_bucket(buf, bound, c, exemplars.bucket(i));
+    }
+    if let Some(e) = exemplars.bucket(finite.len()) {
+        put_bucket(buf, f64::INFINITY, count, Some(e));
+    }
+}
+
+/// Writes one `Bucket { cumulative_count, upper_bound, exemplar }`.
+#[inline]
+fn put_bucket(buf: &mut Vec<u8>, bound: f64, cumulative: u64, e: Option<&Exemplar>) {
+    buf.push(tag(value::BUCKET, LEN));
+    put_varint(buf, (bucket_len(cumulative) + e.map_or(0, |e| exemplar_field_len(e, 1))) as u64);
+    put_varint_field(buf, value::CUMULATIVE_COUNT, cumulative);
+    put_f64_field(buf, value::UPPER_BOUND, bound);
+    if let Some(e) = e {
+        buf.push(tag(exemplar::OF_BUCKET, LEN));
+        put_exemplar_body(buf, e);
+    }
+}
+
 /// A classic histogram series: `Histogram { sample_count, sample_sum, bucket..., created_timestamp }`,
 /// the buckets cumulative and without `+Inf`. Returns the width of the prefix.
 pub(super) fn histogram(
@@ -167,6 +273,7 @@ pub(super) fn histogram(
     labels: &dyn EncodeLabels,
     snapshot: HistogramSnapshot<'_>,
     created: Option<f64>,
+    exemplars: Exemplars<'_>,
     guess: u8,
 ) -> u8 {
     let HistogramSnapshot { buckets, cumulative, sum } = snapshot;
@@ -175,10 +282,7 @@ pub(super) fn histogram(
     let created = created.and_then(timestamp_parts);
     let frame = begin_metric(buf, labels, guess);
     let mut len = 1 + varint_len(count) + 9;
-    for &c in finite {
-        let bucket = bucket_len(c);
-        len += 1 + varint_len(bucket as u64) + bucket;
-    }
+    len += buckets_field_len(finite, count, &exemplars);
     if let Some((s, n)) = created {
         len += 2 + timestamp_len(s, n);
     }
@@ -187,12 +291,7 @@ pub(super) fn histogram(
     put_varint(buf, len as u64);
     put_varint_field(buf, value::SAMPLE_COUNT, count);
     put_f64_field(buf, value::SAMPLE_SUM, sum);
-    for (&bound, &c) in buckets.bounds().iter().zip(finite) {
-        buf.push(tag(value::BUCKET, LEN));
-        put_varint(buf, bucket_len(c) as u64);
-        put_varint_field(buf, value::CUMULATIVE_COUNT, c);
-        put_f64_field(buf, value::UPPER_BOUND, bound);
-    }
+    put_classic_buckets(buf, buckets.bounds(), finite, count, &exemplars);
     if let Some(ts) = created {
         // Field 15 still has a one-byte tag.
         put_timestamp_field(buf, value::HISTOGRAM_CREATED, ts);
@@ -252,6 +351,7 @@ pub(super) fn native_histogram(
     classic: HistogramSnapshot<'_>,
     native: &NativeSnapshot,
     created: Option<f64>,
+    exemplars: Exemplars<'_>,
     guess: u8,
 ) -> u8 {
     let HistogramSnapshot { buckets, cumulative, .. } = classic;
@@ -260,27 +360,22 @@ pub(super) fn native_histogram(
     let created = created.and_then(timestamp_parts);
     let frame = begin_metric(buf, labels, guess);
     let mut len = 1 + varint_len(count) + 9;
-    for &c in finite {
-        let bucket = bucket_len(c);
-        len += 1 + varint_len(bucket as u64) + bucket;
-    }
+    // A histogram with native buckets only has no classic bucket to hold an exemplar.
+    let classic_exemplars = if buckets.is_empty() { Exemplars::NONE } else { exemplars };
+    len += buckets_field_len(finite, count, &classic_exemplars);
     len += 1 + varint_len(zigzag(i64::from(native.schema()))) + 9 + 1 + varint_len(native.zero_count());
     len += buckets_len(native.negative_spans(), native.negative_deltas());
     len += buckets_len(native.positive_spans(), native.positive_deltas());
     if let Some((s, n)) = created {
         len += 2 + timestamp_len(s, n);
     }
+    len += native_exemplars_len(exemplars.native);
     buf.reserve(len + 4);
     buf.push(tag(metric::HISTOGRAM, LEN));
     put_varint(buf, len as u64);
     put_varint_field(buf, value::SAMPLE_COUNT, count);
     put_f64_field(buf, value::SAMPLE_SUM, native.sum());
-    for (&bound, &c) in buckets.bounds().iter().zip(finite) {
-        buf.push(tag(value::BUCKET, LEN));
-        put_varint(buf, bucket_len(c) as u64);
-        put_varint_field(buf, value::CUMULATIVE_COUNT, c);
-        put_f64_field(buf, value::UPPER_BOUND, bound);
-    }
+    put_classic_buckets(buf, buckets.bounds(), finite, count, &classic_exemplars);
     put_varint_field(buf, native::SCHEMA, zigzag(i64::from(native.schema())));
     put_f64_field(buf, native::ZERO_THRESHOLD, native.zero_threshold());
     put_varint_field(buf, native::ZERO_COUNT, native.zero_count());
@@ -288,6 +383,11 @@ pub(super) fn native_histogram(
     put_buckets(buf, native.positive_spans(), native.positive_deltas(), native::POSITIVE_SPAN, native::POSITIVE_DELTA);
     if let Some(ts) = created {
         put_timestamp_field(buf, value::HISTOGRAM_CREATED, ts);
+    }
+    for e in exemplars.native {
+        // Field 16, after `created_timestamp` (15): the fields in order.
+        put_varint(buf, exemplar::OF_HISTOGRAM << 3 | u64::from(LEN));
+        put_exemplar_body(buf, e);
     }
     frame.end(buf)
 }

@@ -33,6 +33,7 @@ struct BudgetInner {
     used: AtomicUsize,
     overflowed: AtomicU64,
     rejected: AtomicU64,
+    rejected_exemplars: AtomicU64,
 }
 
 impl SeriesBudget {
@@ -50,6 +51,7 @@ impl SeriesBudget {
             used: AtomicUsize::new(0),
             overflowed: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
+            rejected_exemplars: AtomicU64::new(0),
         }))
     }
 
@@ -101,5 +103,49 @@ impl SeriesBudget {
     /// Counts one update a bound cell refused.
     pub(crate) fn count_rejected(&self) {
         self.0.rejected.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Exemplars refused by the series of every family bound to this budget since it was bound: labels over
+    /// 128 code points, invalid or repeated label names.
+    pub fn rejected_exemplars(&self) -> u64 {
+        self.0.rejected_exemplars.load(Ordering::Relaxed)
+    }
+
+    /// Counts one exemplar a bound cell refused.
+    pub(crate) fn count_rejected_exemplar(&self) {
+        self.0.rejected_exemplars.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The budget a cell without [`Rejections`](crate::cell::Rejections) (a plain [`Counter`](crate::Counter))
+/// counts its refused exemplars in: one word, set once when the cell is bound, read only when an exemplar
+/// is refused.
+#[derive(Default)]
+pub(crate) struct BoundBudget(arc_swap::ArcSwapOption<BudgetInner>);
+
+impl BoundBudget {
+    /// Not bound.
+    pub(crate) const fn new() -> Self {
+        BoundBudget(arc_swap::ArcSwapOption::const_empty())
+    }
+
+    /// Binds `budget`, unless one was bound already (the first registry keeps the cell, as with
+    /// [`Rejections`](crate::cell::Rejections)).
+    pub(crate) fn bind(&self, budget: &SeriesBudget) {
+        let _ = self.0.compare_and_swap(&None::<Arc<BudgetInner>>, Some(budget.0.clone()));
+    }
+
+    /// Counts one refused exemplar in the bound budget, if any.
+    #[cold]
+    pub(crate) fn count_rejected_exemplar(&self) {
+        if let Some(inner) = &*self.0.load() {
+            inner.rejected_exemplars.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl std::fmt::Debug for BoundBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoundBudget").field("bound", &self.0.load().is_some()).finish()
     }
 }

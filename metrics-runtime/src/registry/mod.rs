@@ -157,6 +157,13 @@ impl Registry {
         self.0.budget.rejected()
     }
 
+    /// Exemplars refused by the series of this registry's families since they were registered, as
+    /// `promstruct_exemplars_rejected_total` exposes it: label names and values over 128 code points
+    /// together, invalid or repeated label names. The updates they came with were applied.
+    pub fn rejected_exemplars(&self) -> u64 {
+        self.0.budget.rejected_exemplars()
+    }
+
     /// Appends the exposition of every registered family to `buf`, in `format` with names escaped by
     /// `underscores` (the default), and returns the number of series written.
     ///

@@ -8,7 +8,7 @@ use crate::encoding::{Encoder, Number};
 use crate::{Descriptor, FamilySchema, MetricType};
 
 /// The registry's own families, in the order [`Registry::encode_self`] writes their values.
-pub(super) static SELF_FAMILIES: [FamilySchema; 6] = [
+pub(super) static SELF_FAMILIES: [FamilySchema; 7] = [
     FamilySchema::new("promstruct_series", MetricType::Gauge, "Series held by the registry's families."),
     FamilySchema::new(
         "promstruct_series_limit",
@@ -24,6 +24,11 @@ pub(super) static SELF_FAMILIES: [FamilySchema; 6] = [
         "promstruct_rejected_updates",
         MetricType::Counter,
         "Updates refused because they would break a metric's contract (negative counter increments, NaN).",
+    ),
+    FamilySchema::new(
+        "promstruct_exemplars_rejected",
+        MetricType::Counter,
+        "Exemplars refused because their labels were invalid or over 128 code points; the updates were applied.",
     ),
     FamilySchema::new("promstruct_scrape_series", MetricType::Gauge, "Series written by the previous scrape."),
     FamilySchema::new(
@@ -41,6 +46,7 @@ impl Registry {
             Number::U64(self.0.budget.limit() as u64),
             Number::U64(self.0.budget.overflowed()),
             Number::U64(self.rejected_updates()),
+            Number::U64(self.rejected_exemplars()),
             Number::U64(self.0.last_series.load(Ordering::Relaxed)),
             Number::F64(self.0.last_scrape_nanos.load(Ordering::Relaxed) as f64 / 1e9),
         ];

@@ -176,7 +176,7 @@ fn self_metrics_are_exposed_and_reserved() {
     assert!(text.contains("\npromstruct_series 3\n"), "{text}");
     assert!(text.contains("\npromstruct_series_limit 3\n"), "{text}");
     assert!(text.contains("\npromstruct_overflow_updates_total 2\n"), "{text}");
-    assert!(text.contains("\npromstruct_scrape_series 10\n"), "{text}");
+    assert!(text.contains("\npromstruct_scrape_series 11\n"), "{text}");
     let clash =
         DenseFamily::<(), crate::Gauge>::new(Descriptor::new("promstruct_series", MetricType::Gauge, "h").unwrap(), ());
     assert!(registry.register(clash).is_err());

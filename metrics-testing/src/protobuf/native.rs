@@ -110,6 +110,7 @@ pub(super) fn read(
         positive,
         negative,
         created,
+        exemplars: h.exemplars.iter().map(|e| super::exemplar(e, message, at, report)).collect(),
     })
 }
 
@@ -141,6 +142,7 @@ mod tests {
             positive: vec![],
             negative: vec![],
             created: None,
+            exemplars: vec![],
         };
         assert_eq!(h.upper_bound(0), 1.0);
         assert_eq!(h.upper_bound(2), 2.0);
