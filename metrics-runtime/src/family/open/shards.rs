@@ -17,8 +17,10 @@ const SERIES_PER_SHARD: usize = 8192;
 const MIN_SHARDS: usize = 16;
 /// The most shards: a family bounded at two million series or more still holds them in 256 tables.
 const MAX_SHARDS: usize = 256;
-/// The slots of a shard's first chunk; each next chunk has twice as many, up to [`MAX_CHUNK`]: a family of
-/// a few series takes a few slots a shard, and one of many takes chunks of a few dozen kilobytes.
+/// The fewest slots of a chunk, and the size of a shard's first. Each next chunk has a quarter as many
+/// slots as the shard's chunks before it, up to [`MAX_CHUNK`]: a family of a few series takes a few slots a
+/// shard, one of many takes chunks of tens of kilobytes, and slots not yet used are at most a fifth of a
+/// shard's (the last chunk's), which matters for large cells such as histograms.
 const FIRST_CHUNK: usize = 4;
 /// The most slots of a chunk.
 const MAX_CHUNK: usize = 1024;
@@ -119,7 +121,8 @@ impl<C> Series<C> {
     fn next_slot(&mut self) -> u32 {
         let full = self.chunks.last().is_none_or(|chunk| self.tail == chunk.len());
         if full {
-            let len = (FIRST_CHUNK << self.chunks.len().min(16)).min(MAX_CHUNK);
+            let slots: usize = self.chunks.iter().map(|chunk| chunk.len()).sum();
+            let len = (slots / 4).clamp(FIRST_CHUNK, MAX_CHUNK);
             assert!(self.chunks.len() < 1 << (32 - CHUNK_BITS), "under 2^16 chunks in a shard");
             self.chunks.push((0..len).map(|_| OnceLock::new()).collect());
             self.tail = 0;
