@@ -122,3 +122,43 @@ fn a_million_enum_labelled_updates_allocate_nothing() {
     assert_eq!(observations, UPDATES / 4);
     assert_eq!(metrics.inflight().get(), 0);
 }
+
+/// An open family, for the scrape and existing-series updates.
+#[metrics(namespace = "hot")]
+pub struct OpenMetrics {
+    /// Sessions, by an open label.
+    #[counter(labels(session: String), max_series = 100_000)]
+    sessions: Counter,
+}
+
+#[test]
+fn a_warm_scrape_of_an_open_family_and_updates_of_its_existing_series_allocate_nothing() {
+    let registry = promstruct::Registry::builder().self_metrics(false).build();
+    let metrics = std::sync::Arc::new(OpenMetrics::new());
+    registry.register(metrics.clone()).unwrap();
+    let names: Vec<String> = (0..20_000).map(|i| format!("session-{i}")).collect();
+    for name in &names {
+        metrics.sessions(name).inc();
+    }
+    let mut buf = Vec::new();
+    for format in [promstruct::Format::Text, promstruct::Format::OpenMetrics, promstruct::Format::Protobuf] {
+        // The first scrape sizes the buffer and the encoder's scratch; the next ones reuse them.
+        buf.clear();
+        registry.encode(format, &mut buf).unwrap();
+        let allocations = allocations_during(|| {
+            for _ in 0..3 {
+                buf.clear();
+                registry.encode(format, &mut buf).unwrap();
+            }
+        });
+        assert_eq!(allocations, 0, "{format:?}: three warm scrapes of 20,000 series allocated {allocations} times");
+    }
+    let allocations = allocations_during(|| {
+        for name in &names {
+            metrics.sessions_with(black_box(name), |c| c.inc());
+            metrics.sessions(black_box(name)).inc();
+        }
+    });
+    assert_eq!(allocations, 0, "updates of existing series allocated {allocations} times");
+    assert_eq!(metrics.sessions("session-7").get(), 3);
+}

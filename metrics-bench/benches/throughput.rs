@@ -7,16 +7,17 @@
 //! does the same.
 
 use std::hint::black_box;
-use std::sync::Barrier;
+use std::sync::{Barrier, OnceLock};
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use metrics_bench::native::{NativeArm, OursBoth, OursClassic, OursNative, PrometheusClientNative};
 use metrics_bench::{
     Format, Keys, Kind, Library, Route, agent_names, baseline::Baseline, measured::Measured, metrics::Metrics,
     ours::Ours, prometheus::Prometheus, prometheus_client::PrometheusClient,
 };
+use regex::Regex;
 
 /// Pins the calling thread to CPU `cpu` (modulo the CPUs there are), so that two threads of a two-thread
 /// workload run on two CPUs at once: left to the scheduler, they often share one, take turns and never
@@ -242,12 +243,93 @@ fn open_1t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
     });
 }
 
-fn encode<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>, format: Format) {
-    for series in [100, 1_000, 10_000, 100_000] {
-        let mut exposition = L::exposition(series);
-        if L::encode(&mut exposition, format).is_none() {
-            return;
+/// [`open_1t`] on two threads at once, each through its own stream of keys.
+fn open_2t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let (agents, keys) = (agent_names(100), SEEDS.map(Keys::new));
+    let open = L::open(1000);
+    for agent in &agents {
+        for &kind in Kind::ALL {
+            L::inc_open(&open, agent, kind);
         }
+    }
+    g.bench_function(L::NAME, |b| {
+        b.iter_custom(|iters| {
+            two_threads(iters, |t, i| {
+                let (_, kind, _) = keys[t].get(i);
+                let agent = &agents[(i * 37 + t * 11) % agents.len()];
+                L::inc_open(&open, black_box(agent), black_box(kind));
+            })
+        })
+    });
+}
+
+/// Whether criterion's filter (its first free argument, a regular expression; `--exact` makes it the
+/// whole name) lets benchmark `id` run: criterion checks it only once a benchmark's setup is done.
+fn wanted(id: &str) -> bool {
+    static FILTER: OnceLock<Option<(Regex, bool)>> = OnceLock::new();
+    // Criterion's options that take a value.
+    const VALUED: [&str; 16] = [
+        "--save-baseline",
+        "--baseline",
+        "--baseline-lenient",
+        "--load-baseline",
+        "--sample-size",
+        "--warm-up-time",
+        "--measurement-time",
+        "--nresamples",
+        "--noise-threshold",
+        "--confidence-level",
+        "--significance-level",
+        "--profile-time",
+        "--plotting-backend",
+        "--output-format",
+        "--color",
+        "--format",
+    ];
+    let filter = FILTER.get_or_init(|| {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let exact = args.iter().any(|a| a == "--exact");
+        let mut rest = args.iter();
+        while let Some(arg) = rest.next() {
+            if VALUED.contains(&arg.as_str()) || arg == "-c" {
+                rest.next();
+            } else if !arg.starts_with('-') {
+                return Regex::new(arg).ok().map(|r| (r, exact));
+            }
+        }
+        None
+    });
+    match filter {
+        None => true,
+        Some((_, true)) => std::env::args().any(|a| a == id),
+        Some((regex, false)) => regex.is_match(id),
+    }
+}
+
+/// The registry sizes of the encoding workloads.
+const ENCODE_SERIES: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
+
+/// One scrape of each registry size, its body's bytes recorded as the benchmark's throughput (bytes per
+/// series sit beside the time in the tables: this project writes `_total` and `_created`, some peers not).
+/// Flat sampling: a scrape of a million series takes tens of milliseconds, and criterion's linear
+/// sampling would run it hundreds of times.
+fn encode<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>, format: Format) {
+    if L::encode(&mut L::exposition(1), format).is_none() {
+        return;
+    }
+    let group = match format {
+        Format::Text => "encode_text",
+        Format::OpenMetrics => "encode_openmetrics",
+        Format::Protobuf => "encode_protobuf",
+    };
+    for series in ENCODE_SERIES {
+        // A registry of a million series takes seconds to fill: not for a run that filters it out.
+        if !wanted(&format!("{group}/{}/{series}", L::NAME)) {
+            continue;
+        }
+        let mut exposition = L::exposition(series);
+        let len = L::encode(&mut exposition, format).expect("the format was written for one series");
+        g.throughput(Throughput::Bytes(len as u64));
         g.bench_with_input(BenchmarkId::new(L::NAME, series), &series, |b, _| {
             b.iter(|| L::encode(&mut exposition, format))
         });
@@ -365,9 +447,10 @@ fn all(c: &mut Criterion) {
     native_workload!(c, native_histogram_2t);
     native_workload!(c, native_histogram_hot_2t);
     workload!(c, open_1t);
-    workload!(c, encode_text, sample_size(10));
-    workload!(c, encode_openmetrics, sample_size(10));
-    workload!(c, encode_protobuf, sample_size(10));
+    workload!(c, open_2t);
+    workload!(c, encode_text, sample_size(10), sampling_mode(SamplingMode::Flat));
+    workload!(c, encode_openmetrics, sample_size(10), sampling_mode(SamplingMode::Flat));
+    workload!(c, encode_protobuf, sample_size(10), sampling_mode(SamplingMode::Flat));
     if !sweep_threads().is_empty() {
         workload!(c, sweep_counter_random);
         workload!(c, sweep_counter_hot);

@@ -29,9 +29,9 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use promstruct::Registry;
 use promstruct::config::Config;
 use promstruct::http::{Server, accepts_gzip};
-use promstruct::{Counter, Descriptor, MetricType, OpenFamily, OpenOptions, Registry};
 use tokio::net::TcpListener;
 
 use crate::{Format, Library};
@@ -77,21 +77,18 @@ fn loopback() -> SocketAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
 }
 
-/// Serves this project's registry of `series` series (a counter family with one open label, as
-/// [`Library::exposition`] builds it for [`crate::ours::Ours`]) with [`promstruct::http::Server`] and
-/// the default configuration, the cache on (1 s) or off; returns the address bound.
+/// Serves this project's registry of `series` series (the `#[metrics]` struct [`crate::ours::Scraped`],
+/// one counter family with one open label, as [`Library::exposition`] builds it for [`crate::ours::Ours`])
+/// with [`promstruct::http::Server`] and the default configuration, the cache on (1 s) or off; returns the
+/// address bound.
 pub async fn serve_ours(series: usize, cache: bool) -> io::Result<SocketAddr> {
     let registry = Registry::builder().total_series_limit(series + 1).self_metrics(false).build();
-    let desc = Descriptor::builder("requests", MetricType::Counter, "Requests.")
-        .labels(["id"])
-        .build()
-        .map_err(io::Error::other)?;
-    let family = Arc::new(OpenFamily::<Counter>::new(desc, (), OpenOptions::new().max_series(series)));
-    registry.register(family.clone()).map_err(io::Error::other)?;
+    let scraped = crate::ours::Scraped::default();
     let mut id = itoa::Buffer::new();
     for i in 0..series {
-        family.get(&[id.format(i)]).inc();
+        scraped.requests(id.format(i)).inc();
     }
+    registry.register(scraped).map_err(io::Error::other)?;
     let mut config = Config::builder().listen(loopback());
     if !cache {
         config = config.no_cache();

@@ -4,6 +4,11 @@
 //! median in the same workload (the peers: every library but this project and the bare-atomics baseline),
 //! so `0.50x` is twice as fast as the best peer and `2.00x` half as fast.
 //!
+//! A run may hold several profiles (`scripts/bench` runs Cargo's default bench profile and `bench-lto`,
+//! one codegen unit and fat LTO, under two baselines): each row of the headline tables is the profile in
+//! which this project's ratio is the worse, named in the row's last column, and every profile's own tables
+//! follow.
+//!
 //! The HTTP tables add a column for this project's server with its cache on ([`crate::http::OURS_CACHED`]),
 //! and print the body sizes the HTTP bench records as each benchmark's throughput.
 
@@ -38,7 +43,7 @@ const HTTP_COLUMNS: [&str; 7] =
 const HTTP_SERIES: [&str; 3] = ["1000", "10000", "100000"];
 
 /// Update workloads in table order, with what each row means.
-const UPDATES: [(&str, &str); 8] = [
+const UPDATES: [(&str, &str); 9] = [
     ("counter_1t", "counter, 2 enum labels, 18 series, random key, 1 thread"),
     ("counter_2t", "counter, 2 enum labels, 18 series, random key, 2 threads"),
     ("counter_hot_2t", "counter, one hot series, 2 threads"),
@@ -47,7 +52,73 @@ const UPDATES: [(&str, &str); 8] = [
     ("histogram_2t", "histogram, 2 labels, 18 series, 10 buckets, 2 threads"),
     ("histogram_hot_2t", "histogram, one hot series, 2 threads"),
     ("open_1t", "counter, open string label, existing series (of 300), 1 thread"),
+    ("open_2t", "counter, open string label, existing series (of 300), 2 threads"),
 ];
+
+/// The registry sizes of the encoding workloads.
+const ENCODE_SERIES: [&str; 4] = ["1000", "10000", "100000", "1000000"];
+
+/// The figures of one run in each profile: the profile's name (its criterion baseline) and its estimates.
+pub type Runs = [(String, Estimates)];
+
+/// A row of a table: what it shows, its group and its parameter.
+struct Row {
+    label: String,
+    group: String,
+    param: String,
+}
+
+impl Row {
+    fn new(label: impl Into<String>, group: impl Into<String>, param: impl Into<String>) -> Self {
+        Row { label: label.into(), group: group.into(), param: param.into() }
+    }
+}
+
+/// The run whose ratio of this project to the fastest peer is the highest in `row` (the first when none
+/// has one).
+fn worse<'r>(runs: &'r Runs, row: &Row) -> &'r (String, Estimates) {
+    let ratio = |est: &Estimates| {
+        let ours = est.get(&row.group, LIBRARIES[0], &row.param)?;
+        Some(ours / est.best_peer(&row.group, &row.param)?)
+    };
+    runs.iter()
+        .filter_map(|run| Some((run, ratio(&run.1)?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(&runs[0], |(run, _)| run)
+}
+
+/// A table of `rows` over `columns`: one run's figures, or with several runs each row from the worse one
+/// and a last column naming it. `per_series`: the parameter is a series count, and each cell adds the
+/// bytes per series its benchmark recorded.
+fn table(out: &mut String, first: &str, columns: &[&str], rows: &[Row], runs: &Runs, per_series: bool) {
+    let several = runs.len() > 1;
+    let _ = writeln!(out, "| {first} | {} |{}", columns.join(" | "), if several { " worse profile |" } else { "" });
+    let firsts = first.matches('|').count() + 1;
+    let _ = writeln!(
+        out,
+        "|{}{}{}",
+        "---|".repeat(firsts),
+        "---:|".repeat(columns.len()),
+        if several { "---|" } else { "" }
+    );
+    for row in rows {
+        let (profile, est) = worse(runs, row);
+        let best = est.best_peer(&row.group, &row.param);
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|l| {
+                let time = cell(est.get(&row.group, l, &row.param), best);
+                let bytes = est.bytes(&row.group, l, &row.param).filter(|_| per_series);
+                match (bytes, row.param.parse::<f64>()) {
+                    (Some(b), Ok(n)) if n > 0.0 && time != "n/a" => format!("{time}, {:.1} B", b as f64 / n),
+                    _ => time,
+                }
+            })
+            .collect();
+        let _ = write!(out, "| {} | {} |", row.label, cells.join(" | "));
+        let _ = writeln!(out, "{}", if several { format!(" {profile} |") } else { String::new() });
+    }
+}
 
 /// A benchmark: its group, library and parameter (the series count of an encoding, "" for none).
 type Key = (String, String, String);
@@ -159,28 +230,35 @@ fn bytes(n: u64) -> String {
     out
 }
 
-/// The time tables: updates, then encoding in each format.
-pub fn time_tables(est: &Estimates) -> String {
+/// The time tables: updates, then encoding in each format; with several runs, the headline tables (each
+/// row from the worse profile), then each profile's.
+pub fn time_tables(runs: &Runs) -> String {
+    let mut out = time_tables_of(runs);
+    if runs.len() > 1 {
+        for run in runs {
+            let _ = writeln!(out, "\n### Profile `{}`\n", run.0);
+            out.push_str(&time_tables_of(std::slice::from_ref(run)));
+        }
+    }
+    out
+}
+
+fn time_tables_of(runs: &Runs) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### Updates: time per operation (ratio to the fastest peer)\n");
-    header(&mut out, "workload");
-    for (group, what) in UPDATES {
-        let best = est.best_peer(group, "");
-        let cells: Vec<String> = LIBRARIES.iter().map(|l| cell(est.get(group, l, ""), best)).collect();
-        let _ = writeln!(out, "| {what} | {} |", cells.join(" | "));
-    }
+    let rows: Vec<Row> = UPDATES.iter().map(|(group, what)| Row::new(*what, *group, "")).collect();
+    table(&mut out, "workload", &LIBRARIES, &rows, runs, false);
     for (group, title) in [
         ("encode_text", "Prometheus text 0.0.4"),
         ("encode_openmetrics", "OpenMetrics 1.0"),
         ("encode_protobuf", "Prometheus protobuf"),
     ] {
-        let _ = writeln!(out, "\n### Encoding one scrape, {title}: time per scrape (ratio to the fastest peer)\n");
-        header(&mut out, "series");
-        for series in ["100", "1000", "10000", "100000"] {
-            let best = est.best_peer(group, series);
-            let cells: Vec<String> = LIBRARIES.iter().map(|l| cell(est.get(group, l, series), best)).collect();
-            let _ = writeln!(out, "| {series} | {} |", cells.join(" | "));
-        }
+        let _ = writeln!(
+            out,
+            "\n### Encoding one scrape, {title}: time per scrape (ratio to the fastest peer), bytes per series\n"
+        );
+        let rows: Vec<Row> = ENCODE_SERIES.iter().map(|series| Row::new(*series, group, *series)).collect();
+        table(&mut out, "series", &LIBRARIES, &rows, runs, true);
     }
     out
 }
@@ -193,13 +271,14 @@ const SWEEPS: [(&str, &str); 4] = [
     ("sweep_histogram_hot", "histogram, one hot series"),
 ];
 
-/// The thread-sweep tables, if the sweep ran: time per operation by thread count.
-pub fn sweep_tables(est: &Estimates) -> String {
+/// The thread-sweep tables, if the sweep ran: time per operation by thread count (each row from the
+/// worse profile).
+pub fn sweep_tables(runs: &Runs) -> String {
     let mut out = String::new();
     for (group, what) in SWEEPS {
-        let mut counts: Vec<usize> = est
-            .medians
-            .keys()
+        let mut counts: Vec<usize> = runs
+            .iter()
+            .flat_map(|(_, est)| est.medians.keys())
             .filter(|(g, _, _)| g == group)
             .filter_map(|(_, _, threads)| threads.parse().ok())
             .collect();
@@ -208,34 +287,25 @@ pub fn sweep_tables(est: &Estimates) -> String {
         if counts.is_empty() {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "### Thread sweep, {what}: time per operation (ratio to the fastest peer)
-"
-        );
-        header(&mut out, "threads");
-        for threads in counts.iter().map(usize::to_string) {
-            let best = est.best_peer(group, &threads);
-            let cells: Vec<String> = LIBRARIES.iter().map(|l| cell(est.get(group, l, &threads), best)).collect();
-            let _ = writeln!(out, "| {threads} | {} |", cells.join(" | "));
-        }
+        let _ = writeln!(out, "### Thread sweep, {what}: time per operation (ratio to the fastest peer)\n");
+        let rows: Vec<Row> = counts.iter().map(|n| Row::new(n.to_string(), group, n.to_string())).collect();
+        table(&mut out, "threads", &LIBRARIES, &rows, runs, false);
         out.push('\n');
     }
     out
 }
 
-/// The HTTP tables, if the HTTP bench ran: time per scrape with its ratio to the fastest peer, then the
-/// bytes of each body.
-pub fn http_tables(est: &Estimates) -> String {
+/// The HTTP tables, if the HTTP bench ran: time per scrape with its ratio to the fastest peer (each row
+/// from the worse profile), then the bytes of each body.
+pub fn http_tables(runs: &Runs) -> String {
     let mut out = String::new();
-    if !est.medians.keys().any(|(group, _, _)| group.starts_with("http_")) {
+    if !runs.iter().any(|(_, est)| est.medians.keys().any(|(group, _, _)| group.starts_with("http_"))) {
         return out;
     }
-    let rows = || HTTP_SERIES.iter().flat_map(|s| ["identity", "gzip"].map(|e| (*s, e)));
-    let header = |out: &mut String| {
-        let _ = writeln!(out, "| series | encoding | {} |", HTTP_COLUMNS.join(" | "));
-        let _ = writeln!(out, "|---:|---|{}", "---:|".repeat(HTTP_COLUMNS.len()));
-    };
+    let rows: Vec<Row> = HTTP_SERIES
+        .iter()
+        .flat_map(|s| ["identity", "gzip"].map(|e| Row::new(format!("{s} | {e}"), format!("http_{e}"), *s)))
+        .collect();
     let _ = writeln!(out, "### Scrape over HTTP: time per scrape (ratio to the fastest peer)\n");
     let _ = writeln!(
         out,
@@ -243,20 +313,15 @@ pub fn http_tables(est: &Estimates) -> String {
          listener, which does not compress: its gzip cells are the hyper service of the libraries that ship no \
          server. `prometheus-client` writes OpenMetrics, the others the text format 0.0.4.\n"
     );
-    header(&mut out);
-    for (series, encoding) in rows() {
-        let group = format!("http_{encoding}");
-        let best = est.best_peer(&group, series);
-        let cells: Vec<String> = HTTP_COLUMNS.iter().map(|l| cell(est.get(&group, l, series), best)).collect();
-        let _ = writeln!(out, "| {series} | {encoding} | {} |", cells.join(" | "));
-    }
+    table(&mut out, "series | encoding", &HTTP_COLUMNS, &rows, runs, false);
     let _ = writeln!(out, "\n### Scrape over HTTP: body bytes\n");
-    header(&mut out);
-    for (series, encoding) in rows() {
-        let group = format!("http_{encoding}");
+    let _ = writeln!(out, "| series | encoding | {} |", HTTP_COLUMNS.join(" | "));
+    let _ = writeln!(out, "|---:|---|{}", "---:|".repeat(HTTP_COLUMNS.len()));
+    let est = &runs[0].1;
+    for row in &rows {
         let cells: Vec<String> =
-            HTTP_COLUMNS.iter().map(|l| est.bytes(&group, l, series).map_or("n/a".to_owned(), bytes)).collect();
-        let _ = writeln!(out, "| {series} | {encoding} | {} |", cells.join(" | "));
+            HTTP_COLUMNS.iter().map(|l| est.bytes(&row.group, l, &row.param).map_or("n/a".to_owned(), bytes)).collect();
+        let _ = writeln!(out, "| {} | {} |", row.label, cells.join(" | "));
     }
     out
 }
@@ -349,10 +414,39 @@ mod tests {
             est.medians.insert(("counter_1t".into(), library.into(), String::new()), ns);
         }
         assert_eq!(est.best_peer("counter_1t", ""), Some(10.0));
-        let tables = time_tables(&est);
+        let runs = [("latest".to_owned(), est)];
+        let tables = time_tables(&runs);
         assert!(tables.contains("| 5.0 ns (0.50x) | 10.0 ns (1.00x) | 40.0 ns (4.00x) | n/a | n/a | 1.0 ns (0.10x) |"));
-        assert_eq!(http_tables(&est), "", "no HTTP table without the HTTP bench");
-        assert_eq!(sweep_tables(&est), "", "no sweep table without the sweep");
+        assert_eq!(http_tables(&runs), "", "no HTTP table without the HTTP bench");
+        assert_eq!(sweep_tables(&runs), "", "no sweep table without the sweep");
+    }
+
+    #[test]
+    fn each_headline_row_is_the_worse_profile_and_every_profile_follows() {
+        let run = |ours_counter: f64, ours_text: f64| {
+            let mut est = Estimates::default();
+            let mut put = |group: &str, library: &str, param: &str, ns: f64| {
+                est.medians.insert((group.into(), library.into(), param.into()), ns);
+            };
+            put("counter_1t", "promstruct", "", ours_counter);
+            put("counter_1t", "measured", "", 10.0);
+            put("encode_text", "promstruct", "1000", ours_text);
+            put("encode_text", "measured", "1000", 1000.0);
+            est.bytes.insert(("encode_text".into(), "promstruct".into(), "1000".into()), 31_000);
+            est
+        };
+        // The counter row is worse in `latest` (0.5x against 0.4x), the encoding row in `latest-lto`.
+        let runs = [("latest".to_owned(), run(5.0, 400.0)), ("latest-lto".to_owned(), run(4.0, 600.0))];
+        let tables = time_tables(&runs);
+        let headline = &tables[..tables.find("### Profile").unwrap()];
+        assert!(headline.contains("| 5.0 ns (0.50x) | 10.0 ns (1.00x) | n/a | n/a | n/a | n/a | latest |"), "{tables}");
+        assert!(
+            headline
+                .contains("| 1000 | 600.0 ns (0.60x), 31.0 B | 1.0 µs (1.00x) | n/a | n/a | n/a | n/a | latest-lto |"),
+            "{tables}"
+        );
+        assert!(tables.contains("### Profile `latest`") && tables.contains("### Profile `latest-lto`"), "{tables}");
+        assert!(tables.contains("| 4.0 ns (0.40x) | 10.0 ns (1.00x) |"), "the lto profile's own table: {tables}");
     }
 
     #[test]
@@ -362,7 +456,7 @@ mod tests {
             est.medians.insert(("sweep_counter_hot".into(), "promstruct".into(), threads.into()), ours);
             est.medians.insert(("sweep_counter_hot".into(), "measured".into(), threads.into()), measured);
         }
-        let tables = sweep_tables(&est);
+        let tables = sweep_tables(&[("latest".to_owned(), est)]);
         assert!(tables.starts_with("### Thread sweep, counter, one hot series:"), "{tables}");
         let rows: Vec<&str> = tables.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| threads")).collect();
         assert_eq!(
@@ -388,7 +482,7 @@ mod tests {
             est.medians.insert(key("http_identity", library), us * 1e3);
             est.bytes.insert(key("http_identity", library), body);
         }
-        let tables = http_tables(&est);
+        let tables = http_tables(&[("latest".to_owned(), est)]);
         assert!(tables.contains("| promstruct, 1 s cache |"), "{tables}");
         assert!(
             tables.contains(

@@ -6,6 +6,7 @@ use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use promstruct_naming::{DEFAULT_MAX_SERIES, MetricType};
 use quote::{ToTokens as _, quote, quote_spanned};
 use syn::Ident;
+use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
 
 use crate::ast::{Cell, Container, LabelEnumInput};
@@ -367,6 +368,7 @@ fn accessor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
             (quote!(#rt::SeriesRef<#cell>), quote!(self.#name.get(&[#(#values),*])))
         }
     };
+    let with = f.open.as_ref().map(|_| open_with(rt, f, &cell));
     quote! {
         #docs
         #[doc = ""]
@@ -375,6 +377,46 @@ fn accessor(rt: &TokenStream, f: &Family<'_>) -> TokenStream {
         #[must_use]
         pub fn #accessor(&self, #(#params),*) -> #ret {
             #body
+        }
+        #with
+    }
+}
+
+/// The closure accessor of a family with an open label, `<accessor>_with(labels..., |c| c.inc())`: the
+/// series updated inside its lookup, without a handle (`OpenFamily::with`).
+fn open_with(rt: &TokenStream, f: &Family<'_>, cell: &TokenStream) -> TokenStream {
+    let name = f.field.ident;
+    let accessor = &f.accessor;
+    let with = quote::format_ident!("{}_with", accessor.unraw());
+    // The closure's parameter, named apart from the labels'.
+    let mut update = String::from("update");
+    while f.labels.iter().any(|l| l.param.unraw() == update) {
+        update.push('_');
+    }
+    let update = Ident::new(&update, Span::call_site());
+    let params = f.labels.iter().map(|l| {
+        let param = &l.param;
+        let ty = label_rust_type(l);
+        quote!(#param: #ty)
+    });
+    let values = f.labels.iter().map(|l| {
+        let param = &l.param;
+        match l.ty {
+            LabelType::Open => quote!(#param),
+            LabelType::Declared(_) => quote!(#rt::LabelEnum::as_str(#param)),
+            LabelType::User(ty) => respan(quote!(#rt::LabelEnum::as_str(#param)), ty.span()),
+        }
+    });
+    let doc = format!(
+        " Calls `{update}` with the series of [`{accessor}`](Self::{accessor}) (created if new) and returns what \
+         it returns, without taking a handle. `{update}` runs while the series' shard is read-locked and must \
+         not use this family; see `OpenFamily::with`."
+    );
+    quote! {
+        #[doc = #doc]
+        #[inline]
+        pub fn #with<R>(&self, #(#params,)* #update: impl ::core::ops::FnOnce(&#cell) -> R) -> R {
+            self.#name.with(&[#(#values),*], #update)
         }
     }
 }

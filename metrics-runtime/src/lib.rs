@@ -29,7 +29,9 @@
 //! # Handles
 //!
 //! A family hands out one handle per series: a dense family a [`CounterRef`] for a counter and `&Gauge`,
-//! `&FloatGauge`, `&Histogram` for the others, an open family an owning [`SeriesRef`]. Each kind's
+//! `&FloatGauge`, `&Histogram` for the others, an open family an owning [`SeriesRef`] (or none: the
+//! accessor `<name>_with(labels..., |c| c.inc())` that `#[metrics]` generates beside it updates the series
+//! inside its lookup, the fastest path for a one-off update). Each kind's
 //! operations are also a trait every handle implements, [`CounterOps`], [`GaugeOps`] and
 //! [`HistogramOps`] (in the [`prelude`]), so a function can take any counter, whichever family, dense or
 //! open, declared by `#[metrics]` or not, it comes from:

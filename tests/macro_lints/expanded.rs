@@ -150,6 +150,11 @@ impl LintMetrics {
     pub fn temperature(&self, room: &str) -> ::promstruct::__private::SeriesRef<FloatGauge> {
         self.temperature.get(&[room])
     }
+    #[doc = " Calls `update` with the series of [`temperature`](Self::temperature) (created if new) and returns what it returns, without taking a handle. `update` runs while the series' shard is read-locked and must not use this family; see `OpenFamily::with`."]
+    #[inline]
+    pub fn temperature_with<R>(&self, room: &str, update: impl ::core::ops::FnOnce(&FloatGauge) -> R) -> R {
+        self.temperature.with(&[room], update)
+    }
     #[doc = " Latency."]
     #[doc = ""]
     #[doc = " Exposed as the histogram `lint_check_latency_seconds` (`_bucket`, `_sum`, `_count`) with the label `region`."]
@@ -165,6 +170,11 @@ impl LintMetrics {
     #[must_use]
     pub fn sizes(&self, kind: &str, outcome: Outcome) -> ::promstruct::__private::SeriesRef<Histogram> {
         self.sizes.get(&[kind, ::promstruct::__private::LabelEnum::as_str(outcome)])
+    }
+    #[doc = " Calls `update` with the series of [`sizes`](Self::sizes) (created if new) and returns what it returns, without taking a handle. `update` runs while the series' shard is read-locked and must not use this family; see `OpenFamily::with`."]
+    #[inline]
+    pub fn sizes_with<R>(&self, kind: &str, outcome: Outcome, update: impl ::core::ops::FnOnce(&Histogram) -> R) -> R {
+        self.sizes.with(&[kind, ::promstruct::__private::LabelEnum::as_str(outcome)], update)
     }
     #[doc = " Build facts."]
     #[doc = ""]

@@ -6,8 +6,8 @@ use super::bytes::same_bytes;
 use super::label_text::{LabelText, LabelValues};
 use crate::Descriptor;
 
-/// One series of an [`OpenFamily`]: 40 bytes besides the cell, in one allocation with the label text when
-/// that is [`INLINE_TEXT`] bytes or shorter.
+/// One series of an [`OpenFamily`]: 40 bytes besides the cell, in a slot of its shard's chunk (see
+/// `shards.rs`) with the label text when that is [`INLINE_TEXT`] bytes or shorter.
 ///
 /// [`OpenFamily`]: super::OpenFamily
 /// [`INLINE_TEXT`]: super::label_text::INLINE_TEXT
@@ -23,7 +23,7 @@ pub(super) struct Entry<C> {
     /// only a scrape needs.
     pub(super) created_ms: u64,
     /// The scrape generation during which the series was last updated (the low [`GENERATION_BITS`] bits),
-    /// the flags [`OVERFLOW`] and [`ESCAPED`], and the milliseconds since the family's epoch at the scrape
+    /// the flags [`OVERFLOW`], [`ESCAPED`] and [`DEAD`], and the milliseconds since the family's epoch at the scrape
     /// that last saw the series updated (from bit [`MS_SHIFT`]).
     pub(super) activity: AtomicU64,
 }
@@ -35,8 +35,11 @@ pub(super) const GENERATION_MASK: u64 = (1 << GENERATION_BITS) - 1;
 pub(super) const OVERFLOW: u64 = 1 << GENERATION_BITS;
 /// The flag of a series whose label text holds its raw values after the rendered ones.
 pub(super) const ESCAPED: u64 = 1 << (GENERATION_BITS + 1);
+/// The flag of a series a scrape dropped for being idle: its slot waits for a new series, and handles
+/// still held update it unseen.
+pub(super) const DEAD: u64 = 1 << (GENERATION_BITS + 2);
 /// The bits below the milliseconds: the generation and the flags.
-pub(super) const MS_SHIFT: u32 = GENERATION_BITS + 2;
+pub(super) const MS_SHIFT: u32 = GENERATION_BITS + 3;
 pub(super) const BELOW_MS: u64 = (1 << MS_SHIFT) - 1;
 
 impl<C> Entry<C> {

@@ -258,9 +258,11 @@ mod tests {
         let f = family(OpenOptions::new());
         let series = f.get(&["agent-7", "ok"]);
         let mut got = Vec::new();
-        plain_values(series.0.plain_text().unwrap(), &f.desc, |_, v| got.push(String::from_utf8(v.to_vec()).unwrap()));
+        plain_values(series.entry().plain_text().unwrap(), &f.desc, |_, v| {
+            got.push(String::from_utf8(v.to_vec()).unwrap())
+        });
         assert_eq!(got, series.label_values().collect::<Vec<_>>());
-        assert!(f.get(&["a\"b", "ok"]).0.plain_text().is_none(), "escaped values are read by LabelValues");
+        assert!(f.get(&["a\"b", "ok"]).entry().plain_text().is_none(), "escaped values are read by LabelValues");
     }
 
     #[test]
@@ -275,12 +277,12 @@ mod tests {
         for (agent, inline) in [("agent-0", true), ("agent-0-xyz", true), ("agent-0-xyzw", false), (&long, false)] {
             f.get(&[agent, "ok"]).inc();
             let series = f.get(&[agent, "ok"]);
-            assert_eq!(matches!(series.0.text, LabelText::Inline { .. }), inline, "{agent}");
+            assert_eq!(matches!(series.entry().text, LabelText::Inline { .. }), inline, "{agent}");
             assert_eq!(series.get(), 1);
             assert_eq!(series.label_values().collect::<Vec<_>>(), [agent, "ok"]);
         }
         // Raw values and rendered text: `1:"2:ok` and a newline, then `\"",status="ok`.
-        assert!(matches!(f.get(&["\"", "ok"]).0.text, LabelText::Inline { .. }));
+        assert!(matches!(f.get(&["\"", "ok"]).entry().text, LabelText::Inline { .. }));
         assert_eq!(f.get(&["\"", "ok"]).label_values().collect::<Vec<_>>(), ["\"", "ok"]);
         assert_eq!(f.len(), 5);
     }

@@ -12,7 +12,7 @@ mod ttl;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{OnceLock, RwLock};
 use std::time::Instant;
 
 use smallvec::SmallVec;
@@ -20,7 +20,7 @@ use smallvec::SmallVec;
 use self::entry::{ESCAPED, Entry, GENERATION_MASK, MS_SHIFT, OVERFLOW};
 use self::label_text::{LabelValues, label_text, plain_values};
 pub use self::options::OpenOptions;
-use self::shards::{Series, Shard, read, shard_count, write};
+use self::shards::{Chunk, Place, Series, Shard, read, shard_count, write};
 use super::SeriesBudget;
 use crate::cell::{Gauge, Histogram, HistogramTimer, InflightGuard, Metric};
 use crate::encoding::{EncodeLabels, Encoder, LabelWriter, coarse_epoch_millis, epoch_millis_to_seconds};
@@ -39,13 +39,20 @@ pub const OVERFLOW_WARNING_INTERVAL_MS: u64 = 60_000;
 /// cell's trait ([`CounterOps`](crate::CounterOps), [`GaugeOps`](crate::GaugeOps),
 /// [`HistogramOps`](crate::HistogramOps)).
 ///
-/// The handle keeps the series alive: updates through it after the family dropped the series for being
-/// idle are not seen by later scrapes. Take a handle per operation, as the generated accessors do.
-pub struct SeriesRef<C>(Arc<Entry<C>>);
+/// The handle keeps the series alive, and with it the chunk of its shard that holds it: updates through it
+/// after the family dropped the series for being idle are not seen by later scrapes, and the slots of
+/// that chunk's expired series wait for the handle to go before new series take them. Take a handle per
+/// operation, as the generated accessors do (or none: [`OpenFamily::with`]).
+pub struct SeriesRef<C> {
+    /// The chunk of the shard that holds the series: a handle keeps it whole, and its slots are not
+    /// emptied while any handle holds it.
+    chunk: Chunk<C>,
+    slot: u32,
+}
 
 impl<C> Clone for SeriesRef<C> {
     fn clone(&self) -> Self {
-        SeriesRef(self.0.clone())
+        SeriesRef { chunk: self.chunk.clone(), slot: self.slot }
     }
 }
 
@@ -54,7 +61,7 @@ impl<C> Deref for SeriesRef<C> {
 
     #[inline]
     fn deref(&self) -> &C {
-        &self.0.cell
+        &self.entry().cell
     }
 }
 
@@ -62,20 +69,33 @@ impl<C: fmt::Debug> fmt::Debug for SeriesRef<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SeriesRef")
             .field("labels", &self.label_values().collect::<Vec<_>>())
-            .field("cell", &self.0.cell)
+            .field("cell", &self.entry().cell)
             .finish()
     }
 }
 
 impl<C> SeriesRef<C> {
+    fn new(place: Place<'_, C>) -> Self {
+        SeriesRef { chunk: place.chunk.clone(), slot: place.slot }
+    }
+
+    /// The series: its slot stays set while a handle holds its chunk.
+    #[inline]
+    fn entry(&self) -> &Entry<C> {
+        match self.chunk[self.slot as usize].get() {
+            Some(entry) => entry,
+            None => unreachable!("a handle's slot is set"),
+        }
+    }
+
     /// The label values of the series, in declaration order.
     pub fn label_values(&self) -> impl ExactSizeIterator<Item = &str> {
-        LabelValues::new(&self.0, LabelValues::count(&self.0))
+        LabelValues::new(self.entry(), LabelValues::count(self.entry()))
     }
 
     /// Whether this is the overflow series.
     pub fn is_overflow(&self) -> bool {
-        self.0.is_overflow()
+        self.entry().is_overflow()
     }
 }
 
@@ -97,8 +117,9 @@ impl SeriesRef<Histogram> {
 ///
 /// Series live in shards (16, or one per 8,192 series of `max_series`, at most 256), each behind a
 /// reader-writer lock: an update of an existing series hashes its label values and takes one shard's read
-/// lock. Each series keeps its label text rendered, and a scrape walks each shard's series in the order they
-/// were created, copying that text. Past `max_series` series (or
+/// lock. Each series keeps its label text rendered, in a slot of one of its shard's chunks (runs of a few to
+/// a thousand series in one allocation, filled in creation order), and a scrape walks each shard's chunks in
+/// order, reading the series one after the other and copying that text. Past `max_series` series (or
 /// the registry's total limit), an update for a new label combination goes to the overflow series, whose
 /// open labels read `__overflow__`, so totals stay exact; [`OpenFamily::overflowed`] and the registry count
 /// those updates.
@@ -241,11 +262,9 @@ impl<C: Metric> OpenFamily<C> {
         let shard = &self.shards[self.shard_of(hash)];
         let series = read(shard);
         match series.find(&self.desc, hash, values) {
-            Some(entry) => {
-                let entry = entry.clone();
-                drop(series);
-                self.touch(&entry);
-                SeriesRef(entry)
+            Some(place) => {
+                self.touch(place.entry);
+                SeriesRef::new(place)
             }
             None => {
                 let added = series.added;
@@ -253,6 +272,34 @@ impl<C: Metric> OpenFamily<C> {
                 self.insert(hash, values, added)
             }
         }
+    }
+
+    /// Calls `f` with the series for these label values (created if new), one per declared label, in
+    /// order: [`get`](Self::get) without the handle, so that an update of an existing series takes no
+    /// reference count (`family.with(&["planner"], |c| c.inc())`).
+    ///
+    /// `f` runs while the series' shard is read-locked: it must not use this family (another family is
+    /// fine). A lookup or a new series in it could wait for a writer that waits for `f`.
+    ///
+    /// # Panics
+    /// If the number of values differs from the number of labels.
+    #[inline]
+    pub fn with<R>(&self, values: &[&str], f: impl FnOnce(&C) -> R) -> R {
+        assert_eq!(
+            values.len(),
+            self.desc.label_count(),
+            "family `{}`: wrong number of label values",
+            self.desc.name()
+        );
+        let hash = self.hash(values.iter().copied());
+        let series = read(&self.shards[self.shard_of(hash)]);
+        if let Some(place) = series.find(&self.desc, hash, values) {
+            self.touch(place.entry);
+            return f(&place.entry.cell);
+        }
+        let added = series.added;
+        drop(series);
+        f(&self.insert(hash, values, added))
     }
 
     /// Takes a slot for a new series, in the family and in the registry's budget.
@@ -284,19 +331,18 @@ impl<C: Metric> OpenFamily<C> {
             return self.overflow(values);
         }
         let mut table = write(&self.shards[self.shard_of(hash)]);
-        if let Some(entry) = (table.added != added).then(|| table.find(&self.desc, hash, values)).flatten() {
-            let entry = entry.clone();
+        if let Some(found) = (table.added != added).then(|| table.find(&self.desc, hash, values)).flatten() {
+            let found = SeriesRef::new(found);
             drop(table);
             self.unreserve();
-            self.touch(&entry);
-            return SeriesRef(entry);
+            self.touch(found.entry());
+            return found;
         }
         let entry = self.new_entry(values, false);
-        table.insert(entry.clone(), hash);
-        SeriesRef(entry)
+        SeriesRef::new(table.insert(entry, hash))
     }
 
-    fn new_entry(&self, values: &[&str], overflow: bool) -> Arc<Entry<C>> {
+    fn new_entry(&self, values: &[&str], overflow: bool) -> Entry<C> {
         let (text, escaped) = label_text(&self.desc, values);
         let generation = self.generation.load(Ordering::Relaxed) & GENERATION_MASK;
         // Only a family with a TTL reads the time of last activity.
@@ -309,12 +355,12 @@ impl<C: Metric> OpenFamily<C> {
         if let Some(budget) = self.budget.get() {
             cell.bind(budget);
         }
-        Arc::new(Entry {
+        Entry {
             cell,
             text,
             created_ms: coarse_epoch_millis(),
             activity: AtomicU64::new(ms << MS_SHIFT | flags | generation),
-        })
+        }
     }
 
     #[cold]
@@ -331,16 +377,15 @@ impl<C: Metric> OpenFamily<C> {
             .collect();
         let hash = self.hash(key.iter().copied());
         let shard = &self.shards[self.shard_of(hash)];
-        if let Some(entry) = read(shard).find(&self.desc, hash, &key) {
-            return SeriesRef(entry.clone());
+        if let Some(place) = read(shard).find(&self.desc, hash, &key) {
+            return SeriesRef::new(place);
         }
         let mut table = write(shard);
-        if let Some(entry) = table.find(&self.desc, hash, &key) {
-            return SeriesRef(entry.clone());
+        if let Some(place) = table.find(&self.desc, hash, &key) {
+            return SeriesRef::new(place);
         }
         let entry = self.new_entry(&key, true);
-        table.insert(entry.clone(), hash);
-        SeriesRef(entry)
+        SeriesRef::new(table.insert(entry, hash))
     }
 }
 
@@ -389,7 +434,7 @@ impl<C: Metric> Collect for OpenFamily<C> {
         }
         let mut family = enc.family(&self.desc);
         for shard in self.shards.iter() {
-            for entry in read(shard).entries.iter() {
+            for entry in read(shard).iter() {
                 let labels = OpenLabels { desc: &self.desc, entry };
                 entry.cell.encode(&mut family, &labels, Some(epoch_millis_to_seconds(entry.created_ms)));
             }
@@ -405,7 +450,7 @@ impl<C: Metric> Collect for OpenFamily<C> {
                 budget.reserve_fixed(1);
             }
             for shard in self.shards.iter() {
-                for entry in read(shard).entries.iter() {
+                for entry in read(shard).iter() {
                     entry.cell.bind(budget);
                 }
             }
@@ -464,5 +509,23 @@ mod tests {
         assert_eq!(a.len() + b.len(), 4);
         assert_eq!(budget.used(), 4);
         assert_eq!(budget.overflowed(), 2);
+    }
+
+    #[test]
+    fn with_updates_the_series_get_returns() {
+        let f = family(OpenOptions::new().max_series(2));
+        assert_eq!(
+            f.with(&["planner", "ok"], |c| {
+                c.inc();
+                c.get()
+            }),
+            1
+        );
+        f.with(&["planner", "ok"], |c| c.inc_by(2));
+        assert_eq!(f.get(&["planner", "ok"]).get(), 3);
+        f.with(&["coder", "ok"], |c| c.inc());
+        f.with(&["reviewer", "ok"], |c| c.inc());
+        assert_eq!((f.len(), f.overflowed()), (2, 1), "past the bound `with` goes to the overflow series");
+        assert_eq!(f.get(&[OVERFLOW_VALUE, OVERFLOW_VALUE]).get(), 1);
     }
 }

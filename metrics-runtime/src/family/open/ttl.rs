@@ -1,6 +1,5 @@
 //! Expiry of idle series: updates mark a series active, each scrape drops those idle past the TTL.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -37,7 +36,7 @@ impl<C: Metric> OpenFamily<C> {
         let mut dropped = 0;
         for shard in self.shards.iter() {
             let mut released = 0;
-            let keep = |e: &Arc<Entry<C>>| {
+            let keep = |e: &Entry<C>| {
                 let activity = e.activity.load(Ordering::Relaxed);
                 if activity & GENERATION_MASK == generation {
                     // Keeps the generation an update may be storing at the same moment, and the flags.
@@ -83,5 +82,38 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f.get(&["busy", "ok"]).get(), 3);
         assert_eq!(f.get(&["idle", "ok"]).get(), 0, "an expired series starts again from zero");
+    }
+
+    #[test]
+    fn expired_slots_are_taken_by_new_series_unless_a_handle_holds_their_chunk() {
+        let ttl = Duration::from_millis(1);
+        let f = family(OpenOptions::new().max_series(1000).ttl(ttl));
+        let slots = |f: &crate::family::open::OpenFamily<_>| {
+            f.shards.iter().map(|s| crate::family::open::shards::read(s).slots()).sum::<usize>()
+        };
+        for round in 0..20 {
+            for i in 0..500 {
+                f.with(&[&format!("r{round}-{i}"), "ok"], |c| c.inc());
+            }
+            // A scrape sees the series active; the next, past the TTL, drops them.
+            assert_eq!(f.evict_idle(ttl), 0);
+            std::thread::sleep(Duration::from_millis(3));
+            assert_eq!(f.evict_idle(ttl), 500, "round {round}");
+            assert_eq!(f.len(), 0);
+        }
+        let flat = slots(&f);
+        assert!(flat <= 2 * 500 + 16 * 8, "{flat} slots for 500 series at a time");
+        // A handle held across the expiry keeps its series' chunk: the series is gone from scrapes and
+        // lookups, its updates unseen, and its slot not reused until the handle goes.
+        let held = f.get(&["held", "ok"]);
+        assert_eq!(f.evict_idle(ttl), 0);
+        std::thread::sleep(Duration::from_millis(3));
+        assert_eq!(f.evict_idle(ttl), 1);
+        held.inc();
+        assert_eq!(held.get(), 1);
+        assert_eq!(held.label_values().collect::<Vec<_>>(), ["held", "ok"]);
+        assert_eq!(f.get(&["held", "ok"]).get(), 0, "a new series, in another slot");
+        drop(held);
+        assert_eq!(slots(&f), flat, "the churn reused the freed slots");
     }
 }
