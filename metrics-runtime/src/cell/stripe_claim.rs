@@ -7,12 +7,13 @@
 //! no other core. When the thread exits the stripe is given back, with everything the thread wrote, to
 //! the next thread that asks.
 //!
-//! There is one owned stripe per core, at most [`MAX_OWNED`]. Histograms keep all of them; dense counter
-//! families, which must stay small, keep only stripe 0 and the shared one.
+//! There is one owned stripe per core, at most [`MAX_OWNED`]. Histograms keep all of them once a second
+//! thread observes a series (until then its first writer alone writes a compact run, told apart by its
+//! [`thread_tag`]); dense counter families, which must stay small, keep only stripe 0 and the shared one.
 
 use std::cell::Cell;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// The most owned stripes a cell keeps.
 pub(crate) const MAX_OWNED: usize = 4;
@@ -109,6 +110,30 @@ pub(crate) fn owned_stripe() -> Option<usize> {
     CLAIM.try_with(Claim::stripe).ok().flatten()
 }
 
+/// The source of [`thread_tag`]s: the next one handed out.
+static NEXT_TAG: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// This thread's tag; 0 until it first asks.
+    static TAG: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A number that tells the calling thread from every other thread of the process, for as long as the
+/// process lives (never 0, never reused, even after the thread exits): what a compact cell records as its
+/// only writer, so that any other thread sees that it is not.
+#[inline]
+pub(crate) fn thread_tag() -> u64 {
+    TAG.with(|tag| match tag.get() {
+        0 => {
+            // Relaxed: only uniqueness matters, which the read-modify-write gives.
+            let new = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+            tag.set(new);
+            new
+        }
+        known => known,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +160,18 @@ mod tests {
         assert_eq!(take_from(&claimed, 3), Some(1), "a stripe given back is taken again");
         assert_eq!(take_from(&claimed, 3), None);
         assert_eq!(claimed.load(Ordering::Relaxed), 0b111);
+    }
+
+    #[test]
+    fn a_thread_keeps_its_tag_and_no_two_threads_share_one() {
+        let mine = thread_tag();
+        assert_eq!(thread_tag(), mine, "the same thread, the same tag");
+        let others: Vec<u64> = (0..4).map(|_| std::thread::spawn(thread_tag).join().unwrap()).collect();
+        let mut all = others.clone();
+        all.push(mine);
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 5, "threads run one after the other still get tags of their own: {others:?}");
+        assert!(!all.contains(&0));
     }
 }
