@@ -8,8 +8,8 @@
 mod dense;
 mod open;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
 
 pub(crate) use dense::SealedStorage;
 pub use dense::{DenseFamily, DenseStorage};
@@ -33,6 +33,19 @@ struct BudgetInner {
     used: AtomicUsize,
     overflowed: AtomicU64,
     rejected: AtomicU64,
+    /// Where the cells bound to this budget find it ([`SeriesBudget::bound_id`]), once one is.
+    bound_id: OnceLock<Option<u32>>,
+}
+
+/// A [`SeriesBudget`] that a cell bound to it refers to without keeping it alive.
+#[derive(Debug, Clone)]
+pub(crate) struct WeakBudget(Weak<BudgetInner>);
+
+impl WeakBudget {
+    /// The budget, if its registry is still alive.
+    pub(crate) fn upgrade(&self) -> Option<SeriesBudget> {
+        self.0.upgrade().map(SeriesBudget)
+    }
 }
 
 impl SeriesBudget {
@@ -50,6 +63,7 @@ impl SeriesBudget {
             used: AtomicUsize::new(0),
             overflowed: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
+            bound_id: OnceLock::new(),
         }))
     }
 
@@ -101,5 +115,11 @@ impl SeriesBudget {
     /// Counts one update a bound cell refused.
     pub(crate) fn count_rejected(&self) {
         self.0.rejected.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The number the cells bound to this budget keep to find it, given once by `assign` (a weak reference
+    /// of the budget, to a number or `None` if none is left), then the same every time.
+    pub(crate) fn bound_id(&self, assign: impl FnOnce(WeakBudget) -> Option<u32>) -> Option<u32> {
+        *self.0.bound_id.get_or_init(|| assign(WeakBudget(Arc::downgrade(&self.0))))
     }
 }
