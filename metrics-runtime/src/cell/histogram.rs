@@ -11,7 +11,7 @@ use super::buckets::Buckets;
 use super::histogram_config::HistogramConfig;
 use super::native::{Native, NativeConfig, NativeSnapshot};
 use super::ops::HistogramOps;
-use super::stripe_claim::{owned_stripe, owned_stripes, thread_tag};
+use super::stripe_claim::{FirstWriter, owned_stripe, owned_stripes};
 use super::stripe_value::StripeValue;
 use super::{Metric, Rejections};
 use crate::MetricType;
@@ -42,15 +42,15 @@ enum Counts {
 
 /// The counts of a histogram with classic buckets only.
 ///
-/// The thread that observes first becomes the run's *writer*: it alone writes `run`, with loads and stores.
+/// The thread that observes first becomes the run's *writer* ([`FirstWriter`]): it alone writes `run`, with loads and stores.
 /// Any other thread observing the series is contention seen: the stripes are allocated then, once, and
 /// every thread but the writer counts in them as a striped counter does (its owned stripe with loads and
 /// stores, the shared one with atomic adds). A series only ever written by one thread stays compact.
 struct Classic {
     /// The bucket counts (`+Inf` last), then the sum's bits: written by the thread tagged `writer` only.
     run: Box<[AtomicU64]>,
-    /// The [`thread_tag`] of the run's writer; 0 before the first observation.
-    writer: AtomicU64,
+    /// The run's writer: the first thread to observe.
+    writer: FirstWriter,
     /// `owned_stripes() + 1` runs of `stride` slots, the shared stripe last, laid out as `run`; allocated
     /// when a second thread observes.
     stripes: OnceLock<Box<[Line]>>,
@@ -59,7 +59,7 @@ struct Classic {
 impl Classic {
     fn new(buckets: &Buckets) -> Self {
         let run = (0..buckets.len() + 2).map(|_| AtomicU64::new(0)).collect();
-        Classic { run, writer: AtomicU64::new(0), stripes: OnceLock::new() }
+        Classic { run, writer: FirstWriter::new(), stripes: OnceLock::new() }
     }
 
     /// Slots per stripe, a multiple of [`LINE_SLOTS`].
@@ -74,23 +74,9 @@ impl Classic {
         self.run.len() - 1
     }
 
-    /// Whether the calling thread writes the compact run: it is the run's writer, or the first to observe.
-    #[inline]
-    fn is_writer(&self) -> bool {
-        let tag = thread_tag();
-        match self.writer.load(Ordering::Relaxed) {
-            w if w == tag => true,
-            0 => match self.writer.compare_exchange(0, tag, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => true,
-                Err(w) => w == tag,
-            },
-            _ => false,
-        }
-    }
-
     #[inline]
     fn observe(&self, i: usize, v: f64) {
-        if self.is_writer() {
+        if self.writer.is_caller() {
             // The run's only writer: a load and a store cannot lose an update, and a scrape reading at the
             // same time sees the count before or after, never a torn value.
             u64::add_owned(&self.run[i], 1);

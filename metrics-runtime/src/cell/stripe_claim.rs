@@ -134,6 +134,33 @@ pub(crate) fn thread_tag() -> u64 {
     })
 }
 
+/// The one thread that writes a compact run of a cell (a histogram series before contention is seen):
+/// the first to ask, recorded by its [`thread_tag`].
+#[derive(Debug, Default)]
+pub(crate) struct FirstWriter(AtomicU64);
+
+impl FirstWriter {
+    /// No writer yet.
+    pub(crate) const fn new() -> Self {
+        FirstWriter(AtomicU64::new(0))
+    }
+
+    /// Whether the calling thread is the writer: it was the first to ask, now or before. Relaxed: the
+    /// writer's own updates need no ordering with this word, only the one thread that may make them.
+    #[inline]
+    pub(crate) fn is_caller(&self) -> bool {
+        let tag = thread_tag();
+        match self.0.load(Ordering::Relaxed) {
+            w if w == tag => true,
+            0 => match self.0.compare_exchange(0, tag, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => true,
+                Err(w) => w == tag,
+            },
+            _ => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +200,12 @@ mod tests {
         all.dedup();
         assert_eq!(all.len(), 5, "threads run one after the other still get tags of their own: {others:?}");
         assert!(!all.contains(&0));
+    }
+
+    #[test]
+    fn the_first_thread_to_ask_is_the_writer_and_no_other() {
+        let writer = FirstWriter::new();
+        assert!(std::thread::scope(|s| s.spawn(|| writer.is_caller() && writer.is_caller()).join().unwrap()));
+        assert!(!writer.is_caller(), "another thread is not, even once the writer has exited");
     }
 }
