@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::buckets::Buckets;
+use super::first_writer::FirstWriter;
 use super::histogram_config::HistogramConfig;
 use super::native::{Native, NativeConfig, NativeSnapshot};
 use super::ops::HistogramOps;
-use super::stripe_claim::{FirstWriter, owned_stripe, owned_stripes};
+use super::stripe_claim::{owned_stripe, owned_stripes};
 use super::stripe_value::StripeValue;
 use super::{Metric, Rejections};
 use crate::MetricType;
@@ -42,10 +43,11 @@ enum Counts {
 
 /// The counts of a histogram with classic buckets only.
 ///
-/// The thread that observes first becomes the run's *writer* ([`FirstWriter`]): it alone writes `run`, with loads and stores.
-/// Any other thread observing the series is contention seen: the stripes are allocated then, once, and
-/// every thread but the writer counts in them as a striped counter does (its owned stripe with loads and
-/// stores, the shared one with atomic adds). A series only ever written by one thread stays compact.
+/// The thread that observes first becomes the run's *writer* ([`FirstWriter`]): it alone writes `run`, with
+/// loads and stores. Any other thread observing the series is contention seen: the stripes are allocated
+/// then, once, and every thread but the writer counts in them as a striped counter does (its owned stripe
+/// with loads and stores, the shared one with atomic adds) — unless the writer has exited, in which case
+/// that thread takes the run over. A series written by one thread at a time stays compact.
 struct Classic {
     /// The bucket counts (`+Inf` last), then the sum's bits: written by the thread tagged `writer` only.
     run: Box<[AtomicU64]>,
@@ -89,9 +91,15 @@ impl Classic {
     /// An observation from a thread other than the run's writer: into the stripes, allocated by the first.
     #[inline(never)]
     fn observe_striped(&self, i: usize, v: f64) {
-        let stripes = self.stripes.get_or_init(|| {
-            (0..(owned_stripes() + 1) * self.stride() / LINE_SLOTS).map(|_| Line::new()).collect()
-        });
+        if self.stripes.get().is_none() && self.writer.take_over_exited() {
+            // The writer has exited, leaving the run to this thread: still no contention.
+            u64::add_owned(&self.run[i], 1);
+            f64::add_owned(&self.run[self.sum_offset()], v);
+            return;
+        }
+        let stripes = self
+            .stripes
+            .get_or_init(|| (0..(owned_stripes() + 1) * self.stride() / LINE_SLOTS).map(|_| Line::new()).collect());
         let slot = |index: usize| &stripes[index / LINE_SLOTS].0[index % LINE_SLOTS];
         let stripe = owned_stripe();
         let start = stripe.unwrap_or(owned_stripes()) * self.stride();
@@ -109,8 +117,9 @@ impl Classic {
     fn reads(&self, index: usize) -> impl Iterator<Item = u64> + '_ {
         let stride = self.stride();
         let striped = self.stripes.get().into_iter().flat_map(move |lines| {
-            (0..lines.len() * LINE_SLOTS / stride)
-                .map(move |s| lines[(s * stride + index) / LINE_SLOTS].0[(s * stride + index) % LINE_SLOTS].load(Ordering::Relaxed))
+            (0..lines.len() * LINE_SLOTS / stride).map(move |s| {
+                lines[(s * stride + index) / LINE_SLOTS].0[(s * stride + index) % LINE_SLOTS].load(Ordering::Relaxed)
+            })
         });
         std::iter::once(self.run[index].load(Ordering::Relaxed)).chain(striped)
     }
@@ -454,21 +463,29 @@ mod tests {
     }
 
     #[test]
-    fn a_series_grows_stripes_only_once_a_second_thread_observes_it() {
+    fn a_series_grows_stripes_only_once_two_threads_observe_it_at_once() {
         let h = Histogram::new(Buckets::new([1.0, 2.0]).unwrap());
-        std::thread::scope(|s| {
-            s.spawn(|| (0..3000).for_each(|_| h.observe(0.5)));
-        });
+        // Joined, not left to the scope's end: a thread's exit is reported by a thread-local destructor,
+        // which runs before `join` returns but may run after the scope's implicit wait does.
+        std::thread::scope(|s| s.spawn(|| (0..3000).for_each(|_| h.observe(0.5))).join().unwrap());
         assert!(!h.is_striped(), "one writing thread: compact");
         assert_eq!(h.heap_bytes(), 4 * 8, "three counts and the sum");
+        std::thread::scope(|s| s.spawn(|| (0..2000).for_each(|_| h.observe(1.5))).join().unwrap());
+        assert!(!h.is_striped(), "a thread after the first writer exited takes the run over");
+        let (ready, exit) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
         std::thread::scope(|s| {
-            s.spawn(|| (0..2000).for_each(|_| h.observe(1.5)));
+            s.spawn(|| {
+                h.observe(1.5);
+                ready.wait();
+                exit.wait();
+            });
+            ready.wait();
+            h.observe(3.0);
+            exit.wait();
         });
-        assert!(h.is_striped(), "a second writing thread grows the stripes");
+        assert!(h.is_striped(), "a second thread while the writer lives grows the stripes");
         assert!(h.heap_bytes() > 4 * 8);
-        // The first writer has exited; a third thread counts in the stripes too, and the scrape adds all.
-        h.observe(3.0);
-        assert_eq!(cumulative(&h), (vec![3000, 5000, 5001], 3000.0 * 0.5 + 2000.0 * 1.5 + 3.0));
+        assert_eq!(cumulative(&h), (vec![3000, 5001, 5002], 3000.0 * 0.5 + 2001.0 * 1.5 + 3.0));
     }
 
     #[test]

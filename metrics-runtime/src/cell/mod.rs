@@ -2,6 +2,7 @@
 
 mod buckets;
 mod counter;
+mod first_writer;
 mod gauge;
 mod histogram;
 mod histogram_config;

@@ -8,12 +8,12 @@
 //! the next thread that asks.
 //!
 //! There is one owned stripe per core, at most [`MAX_OWNED`]. Histograms keep all of them once a second
-//! thread observes a series (until then its first writer alone writes a compact run, told apart by its
-//! [`thread_tag`]); dense counter families, which must stay small, keep only stripe 0 and the shared one.
+//! thread observes a series (until then its first writer alone writes a compact run: `first_writer.rs`);
+//! dense counter families, which must stay small, keep only stripe 0 and the shared one.
 
 use std::cell::Cell;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The most owned stripes a cell keeps.
 pub(crate) const MAX_OWNED: usize = 4;
@@ -110,57 +110,6 @@ pub(crate) fn owned_stripe() -> Option<usize> {
     CLAIM.try_with(Claim::stripe).ok().flatten()
 }
 
-/// The source of [`thread_tag`]s: the next one handed out.
-static NEXT_TAG: AtomicU64 = AtomicU64::new(1);
-
-thread_local! {
-    /// This thread's tag; 0 until it first asks.
-    static TAG: Cell<u64> = const { Cell::new(0) };
-}
-
-/// A number that tells the calling thread from every other thread of the process, for as long as the
-/// process lives (never 0, never reused, even after the thread exits): what a compact cell records as its
-/// only writer, so that any other thread sees that it is not.
-#[inline]
-pub(crate) fn thread_tag() -> u64 {
-    TAG.with(|tag| match tag.get() {
-        0 => {
-            // Relaxed: only uniqueness matters, which the read-modify-write gives.
-            let new = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
-            tag.set(new);
-            new
-        }
-        known => known,
-    })
-}
-
-/// The one thread that writes a compact run of a cell (a histogram series before contention is seen):
-/// the first to ask, recorded by its [`thread_tag`].
-#[derive(Debug, Default)]
-pub(crate) struct FirstWriter(AtomicU64);
-
-impl FirstWriter {
-    /// No writer yet.
-    pub(crate) const fn new() -> Self {
-        FirstWriter(AtomicU64::new(0))
-    }
-
-    /// Whether the calling thread is the writer: it was the first to ask, now or before. Relaxed: the
-    /// writer's own updates need no ordering with this word, only the one thread that may make them.
-    #[inline]
-    pub(crate) fn is_caller(&self) -> bool {
-        let tag = thread_tag();
-        match self.0.load(Ordering::Relaxed) {
-            w if w == tag => true,
-            0 => match self.0.compare_exchange(0, tag, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => true,
-                Err(w) => w == tag,
-            },
-            _ => false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,25 +136,5 @@ mod tests {
         assert_eq!(take_from(&claimed, 3), Some(1), "a stripe given back is taken again");
         assert_eq!(take_from(&claimed, 3), None);
         assert_eq!(claimed.load(Ordering::Relaxed), 0b111);
-    }
-
-    #[test]
-    fn a_thread_keeps_its_tag_and_no_two_threads_share_one() {
-        let mine = thread_tag();
-        assert_eq!(thread_tag(), mine, "the same thread, the same tag");
-        let others: Vec<u64> = (0..4).map(|_| std::thread::spawn(thread_tag).join().unwrap()).collect();
-        let mut all = others.clone();
-        all.push(mine);
-        all.sort_unstable();
-        all.dedup();
-        assert_eq!(all.len(), 5, "threads run one after the other still get tags of their own: {others:?}");
-        assert!(!all.contains(&0));
-    }
-
-    #[test]
-    fn the_first_thread_to_ask_is_the_writer_and_no_other() {
-        let writer = FirstWriter::new();
-        assert!(std::thread::scope(|s| s.spawn(|| writer.is_caller() && writer.is_caller()).join().unwrap()));
-        assert!(!writer.is_caller(), "another thread is not, even once the writer has exited");
     }
 }

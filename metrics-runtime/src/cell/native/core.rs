@@ -40,7 +40,8 @@ use super::config::NativeConfig;
 use super::index::bucket_index;
 use super::lane::{CLASSIC, Lane, Layout, ZERO, state_generation, state_schema};
 use super::snapshot::{NativeSnapshot, merge};
-use crate::cell::stripe_claim::{FirstWriter, owned_stripe, owned_stripes};
+use crate::cell::first_writer::FirstWriter;
+use crate::cell::stripe_claim::{owned_stripe, owned_stripes};
 use crate::cell::stripe_value::StripeValue;
 
 /// What recording an observation under the lock came to.
@@ -185,9 +186,20 @@ impl Native {
             return self.observe_owned(self.lane(self.lanes.len() - 1), v, classic);
         }
         match owned_stripe() {
-            Some(stripe) => self.observe_owned(self.lane(stripe), v, classic),
+            Some(stripe) => self.observe_owned(self.owned_lane(stripe), v, classic),
             None => self.observe_shared(v, classic),
         }
+    }
+
+    /// The lane of owned stripe `stripe` for its owner; if it has none yet and the first writer has
+    /// exited, the first writer's lane instead, which the caller takes over: a series written by one thread
+    /// at a time keeps one lane.
+    #[inline]
+    fn owned_lane(&self, stripe: usize) -> &Lane {
+        if self.lanes[stripe].get().is_none() && self.writer.take_over_exited() {
+            return self.lane(self.lanes.len() - 1);
+        }
+        self.lane(stripe)
     }
 
     /// The lane of owned stripe `stripe` (or the first writer's, the last), created at the configured layout of generation 0 if it has none
@@ -407,6 +419,8 @@ impl Native {
     /// The bytes the histogram's lanes allocated.
     pub(crate) fn heap_bytes(&self) -> usize {
         let owned = self.lanes.iter().filter_map(OnceLock::get).map(|l| std::mem::size_of::<Lane>() + l.heap_bytes());
-        std::mem::size_of_val(&*self.lanes) + owned.sum::<usize>() + self.halves.iter().map(Lane::heap_bytes).sum::<usize>()
+        std::mem::size_of_val(&*self.lanes)
+            + owned.sum::<usize>()
+            + self.halves.iter().map(Lane::heap_bytes).sum::<usize>()
     }
 }

@@ -62,25 +62,26 @@ pub(super) fn state_schema(state: u64) -> i8 {
     (state & 0xff) as i8 + promstruct_naming::NATIVE_SCHEMA_MIN
 }
 
-/// One lane.
-#[repr(align(128))]
+/// One lane. `repr(C)`: the fields in this order, so that what an observation touches is in the first
+/// line pair.
+#[repr(C, align(128))]
 pub(super) struct Lane {
     /// The generation and schema of the lane's layout ([`state`]).
     pub(super) state: AtomicU64,
     /// The bits of the zero threshold of the lane's layout.
     pub(super) threshold: AtomicU64,
+    /// Positive, then negative.
+    sides: [OnceLock<Box<Side>>; 2],
+    /// The first [`WORDS`] fixed counts, right after what every observation reads (state, threshold,
+    /// sides): the zero count, the sum and the first eight classic counts share their line pair, and up to
+    /// 14 classic counts are reached without following a pointer.
+    first: [AtomicU64; WORDS],
     /// The native buckets with a slot, both sides.
     pub(super) populated: AtomicUsize,
     /// A shared half's writers that left it (its entries are counted in the shared selector).
     pub(super) left: AtomicU64,
-    /// The first [`WORDS`] fixed counts, right after the header: the zero count, the sum and the first
-    /// classic counts share the header's line pair (which the lane's writers read at every observation),
-    /// and up to 14 classic counts are reached without following a pointer.
-    first: [AtomicU64; WORDS],
     /// The fixed counts past the first [`WORDS`]; empty for up to 13 classic bounds.
     more: Box<[Words]>,
-    /// Positive, then negative.
-    sides: [OnceLock<Box<Side>>; 2],
 }
 
 impl Lane {
@@ -238,5 +239,17 @@ impl Lane {
         let sides: usize =
             self.sides.iter().filter_map(OnceLock::get).map(|s| std::mem::size_of::<Side>() + s.heap_bytes()).sum();
         std::mem::size_of_val(&*self.more) + sides
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_zero_count_the_sum_and_eight_classic_counts_share_the_header_line_pair() {
+        let first = std::mem::offset_of!(Lane, first);
+        assert_eq!(first + (CLASSIC + 8) * 8, 128, "header of {first} bytes");
+        assert_eq!(std::mem::size_of::<Lane>(), 256, "two line pairs, no more");
     }
 }
