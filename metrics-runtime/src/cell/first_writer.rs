@@ -13,6 +13,8 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use super::stripe_claim::report_exit_of;
+
 /// The source of [`thread_tag`]s: the next one handed out.
 static NEXT_TAG: AtomicU64 = AtomicU64::new(1);
 
@@ -24,8 +26,6 @@ const EXITED_KEPT: usize = 1024;
 thread_local! {
     /// This thread's tag; 0 until it first asks.
     static TAG: Cell<u64> = const { Cell::new(0) };
-    /// Reports this thread's tag to [`EXITED`] when it exits; armed when it first becomes a writer.
-    static EXIT: ExitReport = const { ExitReport(Cell::new(0)) };
 }
 
 /// A number that tells the calling thread from every other thread of the process, for as long as the
@@ -43,31 +43,18 @@ pub(crate) fn thread_tag() -> u64 {
     })
 }
 
-/// What a thread that became a first writer leaves behind when it exits.
-struct ExitReport(Cell<u64>);
-
-impl Drop for ExitReport {
-    fn drop(&mut self) {
-        let tag = self.0.get();
-        if tag == 0 {
-            return;
-        }
-        // From now on this thread writes no cell as their writer (a destructor running later on it may
-        // still observe): it takes a new tag, which is never reported, so that what it writes goes to the
-        // stripes.
-        TAG.with(|t| t.set(NEXT_TAG.fetch_add(1, Ordering::Relaxed)));
-        let mut exited = EXITED.lock().unwrap_or_else(PoisonError::into_inner);
-        if exited.len() == EXITED_KEPT {
-            exited.pop_front();
-        }
-        exited.push_back(tag);
+/// Lists `tag`, the tag of the calling thread, which became a first writer and is exiting, in [`EXITED`]:
+/// its cells may be taken over. Called by the thread's stripe claim as it drops (a thread-local whose
+/// destructor every updating thread registers anyway, so that becoming a writer allocates nothing).
+pub(crate) fn writer_exited(tag: u64) {
+    // From now on this thread writes no cell as their writer (a destructor running later on it may still
+    // observe): it takes a new tag, which is never listed, so that what it writes goes to the stripes.
+    TAG.with(|t| t.set(NEXT_TAG.fetch_add(1, Ordering::Relaxed)));
+    let mut exited = EXITED.lock().unwrap_or_else(PoisonError::into_inner);
+    if exited.len() == EXITED_KEPT {
+        exited.pop_front();
     }
-}
-
-/// Arms the calling thread's [`ExitReport`] (once; a thread already tearing down is never reported).
-#[cold]
-fn report_exit(tag: u64) {
-    let _ = EXIT.try_with(|e| e.0.set(tag));
+    exited.push_back(tag);
 }
 
 /// The one thread that writes a compact run of a cell: the first to ask, recorded by its [`thread_tag`].
@@ -97,7 +84,7 @@ impl FirstWriter {
     fn claim(&self, from: u64, tag: u64) -> bool {
         match self.0.compare_exchange(from, tag, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => {
-                report_exit(tag);
+                report_exit_of(tag);
                 true
             }
             Err(w) => w == tag,

@@ -60,6 +60,9 @@ struct Classic {
 
 impl Classic {
     fn new(buckets: &Buckets) -> Self {
+        // Read now, not at the first contended observation: the first read asks the system for its CPUs,
+        // which allocates, and an update must not.
+        owned_stripes();
         let run = (0..buckets.len() + 2).map(|_| AtomicU64::new(0)).collect();
         Classic { run, writer: FirstWriter::new(), stripes: OnceLock::new() }
     }
