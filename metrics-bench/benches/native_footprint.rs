@@ -47,8 +47,11 @@ static ALLOCATOR: Counting = Counting;
 const SERIES: f64 = (Route::ALL.len() * Kind::ALL.len()) as f64;
 
 /// Observes every draw of the workload four times over, on a thread of its own that exits after (so that
-/// it takes an owned stripe after 1,024 updates, as a busy thread does).
+/// it takes an owned stripe after 1,024 updates, as a busy thread does). The second warm-up's thread runs
+/// after the first's has exited: it takes over what the first wrote alone, and grows what two threads
+/// wrote at once.
 fn warm<A: NativeArm>(histogram: &A::Histogram, seed: u64) {
+    // Joined: the thread has exited, its thread-local destructors run, when this returns.
     std::thread::scope(|s| {
         s.spawn(|| {
             let keys = Keys::new(seed);
@@ -56,7 +59,9 @@ fn warm<A: NativeArm>(histogram: &A::Histogram, seed: u64) {
                 let (route, kind, value) = keys.get(i);
                 A::observe(histogram, route, kind, value);
             }
-        });
+        })
+        .join()
+        .unwrap()
     });
 }
 

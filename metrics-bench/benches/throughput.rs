@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use metrics_bench::native::{NativeArm, OursBoth, OursClassic, OursNative, PrometheusClientNative};
 use metrics_bench::{
     Format, Keys, Kind, Library, Route, agent_names, baseline::Baseline, measured::Measured, metrics::Metrics,
     ours::Ours, prometheus::Prometheus, prometheus_client::PrometheusClient,
@@ -175,47 +174,6 @@ fn histogram_hot_2t<L: Library>(g: &mut BenchmarkGroup<'_, WallTime>) {
             two_threads(iters, |t, i| {
                 let (_, _, value) = keys[t].get(i);
                 L::observe(&histogram, black_box(Route::Users), black_box(Kind::User), black_box(value));
-            })
-        })
-    });
-}
-
-/// The native histogram workloads: [`histogram_1t`], [`histogram_2t`] and [`histogram_hot_2t`] with the
-/// arms of `metrics_bench::native` (groups `native_histogram_1t`, `native_histogram_2t`,
-/// `native_histogram_hot_2t`).
-fn native_histogram_1t<A: NativeArm>(g: &mut BenchmarkGroup<'_, WallTime>) {
-    let (histogram, keys) = (A::histogram(), Keys::new(SEEDS[0]));
-    g.bench_function(A::NAME, |b| {
-        on_worker(|| {
-            let mut i = 0;
-            b.iter(|| {
-                let (route, kind, value) = keys.get(i);
-                i += 1;
-                A::observe(&histogram, black_box(route), black_box(kind), black_box(value));
-            })
-        })
-    });
-}
-
-fn native_histogram_2t<A: NativeArm>(g: &mut BenchmarkGroup<'_, WallTime>) {
-    let (histogram, keys) = (A::histogram(), SEEDS.map(Keys::new));
-    g.bench_function(A::NAME, |b| {
-        b.iter_custom(|iters| {
-            two_threads(iters, |t, i| {
-                let (route, kind, value) = keys[t].get(i);
-                A::observe(&histogram, black_box(route), black_box(kind), black_box(value));
-            })
-        })
-    });
-}
-
-fn native_histogram_hot_2t<A: NativeArm>(g: &mut BenchmarkGroup<'_, WallTime>) {
-    let (histogram, keys) = (A::histogram(), SEEDS.map(Keys::new));
-    g.bench_function(A::NAME, |b| {
-        b.iter_custom(|iters| {
-            two_threads(iters, |t, i| {
-                let (_, _, value) = keys[t].get(i);
-                A::observe(&histogram, black_box(Route::Users), black_box(Kind::User), black_box(value));
             })
         })
     });
@@ -423,18 +381,6 @@ macro_rules! workload {
     }};
 }
 
-/// Runs one native histogram workload for every arm, one after the other.
-macro_rules! native_workload {
-    ($c:expr, $workload:ident) => {{
-        let mut g = $c.benchmark_group(stringify!($workload));
-        $workload::<OursNative>(&mut g);
-        $workload::<OursBoth>(&mut g);
-        $workload::<OursClassic>(&mut g);
-        $workload::<PrometheusClientNative>(&mut g);
-        g.finish();
-    }};
-}
-
 fn all(c: &mut Criterion) {
     workload!(c, counter_1t);
     workload!(c, counter_2t);
@@ -443,9 +389,6 @@ fn all(c: &mut Criterion) {
     workload!(c, histogram_1t);
     workload!(c, histogram_2t);
     workload!(c, histogram_hot_2t);
-    native_workload!(c, native_histogram_1t);
-    native_workload!(c, native_histogram_2t);
-    native_workload!(c, native_histogram_hot_2t);
     workload!(c, open_1t);
     workload!(c, open_2t);
     workload!(c, encode_text, sample_size(10), sampling_mode(SamplingMode::Flat));

@@ -3,11 +3,13 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::buckets::Buckets;
 use super::exemplar::{self, Exemplar, ExemplarError, HistogramExemplars};
+use super::first_writer::FirstWriter;
 use super::histogram_config::HistogramConfig;
 use super::native::{Native, NativeConfig, NativeSnapshot};
 use super::ops::HistogramOps;
@@ -32,6 +34,115 @@ impl Line {
     }
 }
 
+/// Where a histogram's counts live.
+enum Counts {
+    /// Classic buckets only: the first writer's compact run, and stripes for the others once there are.
+    Classic(Classic),
+    /// Native buckets, with the classic buckets' counts beside them.
+    Native(Box<Native>),
+}
+
+/// The counts of a histogram with classic buckets only.
+///
+/// The thread that observes first becomes the run's *writer* ([`FirstWriter`]): it alone writes `run`, with
+/// loads and stores. Any other thread observing the series is contention seen: the stripes are allocated
+/// then, once, and every thread but the writer counts in them as a striped counter does (its owned stripe
+/// with loads and stores, the shared one with atomic adds) — unless the writer has exited, in which case
+/// that thread takes the run over. A series written by one thread at a time stays compact.
+struct Classic {
+    /// The bucket counts (`+Inf` last), then the sum's bits: written by the thread tagged `writer` only.
+    run: Box<[AtomicU64]>,
+    /// The run's writer: the first thread to observe.
+    writer: FirstWriter,
+    /// `owned_stripes() + 1` runs of `stride` slots, the shared stripe last, laid out as `run`; allocated
+    /// when a second thread observes.
+    stripes: OnceLock<Box<[Line]>>,
+}
+
+impl Classic {
+    fn new(buckets: &Buckets) -> Self {
+        // Read now, not at the first contended observation: the first read asks the system for its CPUs,
+        // which allocates, and an update must not.
+        owned_stripes();
+        let run = (0..buckets.len() + 2).map(|_| AtomicU64::new(0)).collect();
+        Classic { run, writer: FirstWriter::new(), stripes: OnceLock::new() }
+    }
+
+    /// Slots per stripe, a multiple of [`LINE_SLOTS`].
+    #[inline]
+    fn stride(&self) -> usize {
+        self.run.len().div_ceil(LINE_SLOTS) * LINE_SLOTS
+    }
+
+    /// The slot of the sum, after the counts.
+    #[inline]
+    fn sum_offset(&self) -> usize {
+        self.run.len() - 1
+    }
+
+    #[inline]
+    fn observe(&self, i: usize, v: f64) {
+        if self.writer.is_caller() {
+            // The run's only writer: a load and a store cannot lose an update, and a scrape reading at the
+            // same time sees the count before or after, never a torn value.
+            u64::add_owned(&self.run[i], 1);
+            f64::add_owned(&self.run[self.sum_offset()], v);
+            return;
+        }
+        self.observe_striped(i, v);
+    }
+
+    /// An observation from a thread other than the run's writer: into the stripes, allocated by the first.
+    #[inline(never)]
+    fn observe_striped(&self, i: usize, v: f64) {
+        if self.stripes.get().is_none() && self.writer.take_over_exited() {
+            // The writer has exited, leaving the run to this thread: still no contention.
+            u64::add_owned(&self.run[i], 1);
+            f64::add_owned(&self.run[self.sum_offset()], v);
+            return;
+        }
+        let stripes = self
+            .stripes
+            .get_or_init(|| (0..(owned_stripes() + 1) * self.stride() / LINE_SLOTS).map(|_| Line::new()).collect());
+        let slot = |index: usize| &stripes[index / LINE_SLOTS].0[index % LINE_SLOTS];
+        let stripe = owned_stripe();
+        let start = stripe.unwrap_or(owned_stripes()) * self.stride();
+        if stripe.is_some() {
+            // This thread is the stripe's only writer, as the run's writer is the run's.
+            u64::add_owned(slot(start + i), 1);
+            f64::add_owned(slot(start + self.sum_offset()), v);
+        } else {
+            slot(start + i).fetch_add(1, Ordering::Relaxed);
+            f64::add_atomic(slot(start + self.sum_offset()), v);
+        }
+    }
+
+    /// Slot `index` of the run and of every stripe, values read relaxed.
+    fn reads(&self, index: usize) -> impl Iterator<Item = u64> + '_ {
+        let stride = self.stride();
+        let striped = self.stripes.get().into_iter().flat_map(move |lines| {
+            (0..lines.len() * LINE_SLOTS / stride).map(move |s| {
+                lines[(s * stride + index) / LINE_SLOTS].0[(s * stride + index) % LINE_SLOTS].load(Ordering::Relaxed)
+            })
+        });
+        std::iter::once(self.run[index].load(Ordering::Relaxed)).chain(striped)
+    }
+
+    /// The count of bucket `index`, the run and every stripe added up.
+    fn bucket_count(&self, index: usize) -> u64 {
+        self.reads(index).sum()
+    }
+
+    /// The sum, the run's and every stripe's, read after the counts by the callers.
+    fn sum(&self) -> f64 {
+        self.reads(self.sum_offset()).map(f64::from_bits).sum()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.run) + self.stripes.get().map_or(0, |lines| std::mem::size_of_val(&**lines))
+    }
+}
+
 /// Observations counted into buckets: latencies, sizes. Classic buckets ([`Buckets`]), native buckets
 /// ([`NativeConfig`]), or both ([`HistogramConfig`]).
 ///
@@ -42,11 +153,13 @@ impl Line {
 /// bucket counts it read, so they are always equal, and `_sum`, read after the buckets, lags them by at
 /// most the observations in flight.
 ///
-/// The counts and the sum are striped, each stripe on cache lines of its own, and a scrape adds the
-/// stripes up. A thread that has made a thousand updates to striped cells takes one of the owned stripes
-/// (one per core, at most four) for as long as it lives: no other thread writes that stripe, so its
-/// updates are a relaxed load and store, with no read-modify-write and no contention. Other threads share
-/// one more stripe, updated with atomic adds.
+/// A series pays for stripes only once contention is seen. The first thread to observe writes a compact
+/// run of the counts and the sum alone, with relaxed loads and stores (no read-modify-write). When another
+/// thread observes the series, the stripes are allocated, once, each on cache lines of its own, and every
+/// thread but the first counts there: a thread that has made a thousand updates to striped cells takes
+/// one of the owned stripes (one per core, at most four) for as long as it lives, and updates it with a
+/// load and a store too; the others share one more stripe, updated with atomic adds. A scrape adds the
+/// run and the stripes up.
 ///
 /// # Native buckets
 ///
@@ -68,16 +181,7 @@ impl Line {
 /// [`HistogramOps`].
 pub struct Histogram {
     buckets: Buckets,
-    /// The native buckets and the counts of the classic ones beside them; `None` for classic buckets only,
-    /// which `lines` counts.
-    native: Option<Box<Native>>,
-    /// `owned + 1` runs of `stride` slots, the shared stripe last: the bucket counts (`+Inf` last), then
-    /// the sum's bits. Empty for a histogram with native buckets.
-    lines: Box<[Line]>,
-    /// Slots per stripe, a multiple of [`LINE_SLOTS`].
-    stride: usize,
-    /// The number of owned stripes.
-    owned: usize,
+    counts: Counts,
     rejections: Rejections,
     /// The exemplars of `observe_with_exemplar`: one word until the first (`cell/exemplar/`).
     exemplars: HistogramExemplars,
@@ -103,40 +207,22 @@ impl Histogram {
 
     fn with(config: &HistogramConfig) -> Self {
         let buckets = config.buckets().clone();
-        let owned = owned_stripes();
-        if let Some(native) = config.native_config() {
-            let classic = if buckets.is_empty() { 0 } else { buckets.len() + 1 };
-            let native = Some(Box::new(Native::new(*native, classic)));
-            let (lines, stride, rejections, exemplars) =
-                (Box::new([]), 0, Rejections::new(), HistogramExemplars::new());
-            return Histogram { buckets, native, lines, stride, owned, rejections, exemplars };
+        let counts = match config.native_config() {
+            Some(native) => {
+                let classic = if buckets.is_empty() { 0 } else { buckets.len() + 1 };
+                Counts::Native(Box::new(Native::new(*native, classic)))
+            }
+            None => Counts::Classic(Classic::new(&buckets)),
+        };
+        Histogram { buckets, counts, rejections: Rejections::new(), exemplars: HistogramExemplars::new() }
+    }
+
+    /// The native buckets, if the histogram has them.
+    fn native(&self) -> Option<&Native> {
+        match &self.counts {
+            Counts::Native(native) => Some(native),
+            Counts::Classic(_) => None,
         }
-        // The bucket counts, `+Inf` among them, and the sum.
-        let stride = (buckets.len() + 2).div_ceil(LINE_SLOTS) * LINE_SLOTS;
-        let lines = (0..(owned + 1) * stride / LINE_SLOTS).map(|_| Line::new()).collect();
-        let (rejections, exemplars) = (Rejections::new(), HistogramExemplars::new());
-        Histogram { buckets, native: None, lines, stride, owned, rejections, exemplars }
-    }
-
-    #[inline]
-    fn slot(&self, index: usize) -> &AtomicU64 {
-        &self.lines[index / LINE_SLOTS].0[index % LINE_SLOTS]
-    }
-
-    /// The first slot of stripe `stripe`.
-    #[inline]
-    fn stripe_start(&self, stripe: usize) -> usize {
-        stripe * self.stride
-    }
-
-    /// The slot of the sum in a stripe, after the counts.
-    #[inline]
-    fn sum_offset(&self) -> usize {
-        self.buckets.len() + 1
-    }
-
-    fn stripe_count(&self) -> usize {
-        self.owned + 1
     }
 
     /// Records one observation. NaN is refused and counted (see [`rejected_updates`](Self::rejected_updates)).
@@ -146,23 +232,13 @@ impl Histogram {
             self.rejections.count();
             return;
         }
-        if let Some(native) = &self.native {
-            let classic = (self.classic_slots() > 0).then(|| self.buckets.index_of(v));
-            native.observe(v, classic);
-            return;
+        match &self.counts {
+            Counts::Classic(classic) => classic.observe(self.buckets.index_of(v), v),
+            Counts::Native(native) => {
+                let classic = (!self.buckets.is_empty()).then(|| self.buckets.index_of(v));
+                native.observe(v, classic);
+            }
         }
-        let i = self.buckets.index_of(v);
-        if let Some(stripe) = owned_stripe() {
-            // This thread is the stripe's only writer: a load and a store cannot lose an update, and a
-            // scrape reading at the same time sees the count before or after, never a torn value.
-            let start = self.stripe_start(stripe);
-            u64::add_owned(self.slot(start + i), 1);
-            f64::add_owned(self.slot(start + self.sum_offset()), v);
-            return;
-        }
-        let start = self.stripe_start(self.owned);
-        self.slot(start + i).fetch_add(1, Ordering::Relaxed);
-        f64::add_atomic(self.slot(start + self.sum_offset()), v);
     }
 
     /// Records one observation and keeps `labels` (a trace id, say) as the exemplar of its classic bucket,
@@ -191,7 +267,7 @@ impl Histogram {
         self.observe(v);
         let exemplar = exemplar::checked(labels, v, || self.rejections.count_exemplar())?;
         let classic = (!self.buckets.is_empty()).then(|| self.buckets.index_of(v));
-        self.exemplars.store(exemplar, classic, self.classic_slots(), self.native.is_some());
+        self.exemplars.store(exemplar, classic, self.classic_slots(), self.native().is_some());
         Ok(())
     }
 
@@ -213,7 +289,7 @@ impl Histogram {
 
     /// The classic buckets with `+Inf`, or none for a histogram with native buckets only.
     fn classic_slots(&self) -> usize {
-        if self.native.is_some() && self.buckets.is_empty() { 0 } else { self.buckets.len() + 1 }
+        if self.native().is_some() && self.buckets.is_empty() { 0 } else { self.buckets.len() + 1 }
     }
 
     /// The exemplars a scrape writes, read once: each classic bucket's, and the recent ones of native
@@ -257,7 +333,7 @@ impl Histogram {
 
     /// The native buckets' configuration, if the histogram has native buckets.
     pub fn native_config(&self) -> Option<&NativeConfig> {
-        self.native.as_deref().map(Native::config)
+        self.native().map(Native::config)
     }
 
     /// Fills `out` with one consistent read of a histogram with native buckets (its schema, zero bucket,
@@ -268,7 +344,7 @@ impl Histogram {
     /// A histogram whose buckets together are past its limit (each writer's alone within it) is reduced
     /// first, so that the snapshot holds at most `max_buckets` buckets.
     pub fn native_snapshot_into(&self, out: &mut NativeSnapshot) -> bool {
-        match &self.native {
+        match self.native() {
             Some(native) => {
                 native.snapshot_into(out);
                 true
@@ -277,50 +353,52 @@ impl Histogram {
         }
     }
 
-    /// The bytes the histogram keeps beyond its own size: its stripes, and a native histogram's buckets as
-    /// they are now (the tables of buckets grow with the range of values observed, and are kept).
+    /// The bytes the histogram keeps beyond its own size: its compact run and, once a second thread has
+    /// observed it, its stripes; a native histogram's buckets as they are now (the tables of buckets grow
+    /// with the range of values observed, and are kept).
     pub fn heap_bytes(&self) -> usize {
-        let native = self.native.as_ref().map_or(0, |n| std::mem::size_of::<Native>() + n.heap_bytes());
-        std::mem::size_of_val(&*self.lines) + native
+        match &self.counts {
+            Counts::Classic(classic) => classic.heap_bytes(),
+            Counts::Native(native) => std::mem::size_of::<Native>() + native.heap_bytes(),
+        }
     }
 
-    /// The count of bucket `index` (`buckets().len()` for `+Inf`), every stripe added up.
-    fn bucket_count(&self, index: usize) -> u64 {
-        (0..self.stripe_count()).map(|s| self.slot(self.stripe_start(s) + index).load(Ordering::Relaxed)).sum()
+    /// Whether a classic-only histogram has grown its stripes (a second thread observed it).
+    #[cfg(test)]
+    fn is_striped(&self) -> bool {
+        matches!(&self.counts, Counts::Classic(c) if c.stripes.get().is_some())
     }
 
     /// The number of observations.
     pub fn count(&self) -> u64 {
-        if let Some(native) = &self.native {
-            return native.count();
+        match &self.counts {
+            Counts::Classic(classic) => (0..=self.buckets.len()).map(|i| classic.bucket_count(i)).sum(),
+            Counts::Native(native) => native.count(),
         }
-        (0..=self.buckets.len()).map(|i| self.bucket_count(i)).sum()
     }
 
     /// The sum of observations.
     pub fn sum(&self) -> f64 {
-        if let Some(native) = &self.native {
-            return native.sum();
+        match &self.counts {
+            Counts::Classic(classic) => classic.sum(),
+            Counts::Native(native) => native.sum(),
         }
-        let offset = self.sum_offset();
-        (0..self.stripe_count())
-            .map(|s| f64::from_bits(self.slot(self.stripe_start(s) + offset).load(Ordering::Relaxed)))
-            .sum()
     }
 
     /// Fills `cumulative` with the cumulative classic bucket counts (the last is `+Inf`, the count; just the
     /// count for a histogram with native buckets only) and returns the sum, read after the buckets.
     pub fn snapshot_into(&self, cumulative: &mut Vec<u64>) -> f64 {
-        if let Some(native) = &self.native {
-            return native.totals_into(cumulative).sum;
-        }
+        let classic = match &self.counts {
+            Counts::Classic(classic) => classic,
+            Counts::Native(native) => return native.totals_into(cumulative).sum,
+        };
         cumulative.clear();
         let mut total = 0u64;
         for i in 0..=self.buckets.len() {
-            total += self.bucket_count(i);
+            total += classic.bucket_count(i);
             cumulative.push(total);
         }
-        self.sum()
+        classic.sum()
     }
 }
 
@@ -336,7 +414,7 @@ impl Metric for Histogram {
     fn encode(&self, family: &mut FamilyEncoder<'_, '_>, labels: &dyn EncodeLabels, created: Option<f64>) {
         let (bucket_exemplars, recent) = self.exemplars_for(family.is_protobuf());
         let exemplars = Exemplars { buckets: &bucket_exemplars, native: &recent };
-        if let Some(native) = self.native.as_ref().filter(|_| family.is_protobuf()) {
+        if let Some(native) = self.native().filter(|_| family.is_protobuf()) {
             // Protobuf carries the native buckets: one consistent read of both kinds.
             let mut snapshot = family.native_scratch();
             native.snapshot_into(&mut snapshot);
@@ -351,7 +429,7 @@ impl Metric for Histogram {
             return;
         }
         let mut cumulative = family.counts_scratch();
-        let (buckets, sum, created) = match &self.native {
+        let (buckets, sum, created) = match self.native() {
             Some(native) => {
                 let totals = native.totals_into(&mut cumulative);
                 // OpenMetrics allows `_sum` only where no observation can be negative: once one is, the
@@ -459,6 +537,70 @@ mod tests {
         assert_eq!(c, vec![3000, 5000, 6000]);
         assert_eq!(h.count(), 6000);
         assert_eq!(sum, 7500.0);
+    }
+
+    #[test]
+    fn a_series_grows_stripes_only_once_two_threads_observe_it_at_once() {
+        let h = Histogram::new(Buckets::new([1.0, 2.0]).unwrap());
+        // Joined, not left to the scope's end: a thread's exit is reported by a thread-local destructor,
+        // which runs before `join` returns but may run after the scope's implicit wait does.
+        std::thread::scope(|s| s.spawn(|| (0..3000).for_each(|_| h.observe(0.5))).join().unwrap());
+        assert!(!h.is_striped(), "one writing thread: compact");
+        assert_eq!(h.heap_bytes(), 4 * 8, "three counts and the sum");
+        std::thread::scope(|s| s.spawn(|| (0..2000).for_each(|_| h.observe(1.5))).join().unwrap());
+        assert!(!h.is_striped(), "a thread after the first writer exited takes the run over");
+        let (ready, exit) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                h.observe(1.5);
+                ready.wait();
+                exit.wait();
+            });
+            ready.wait();
+            h.observe(3.0);
+            exit.wait();
+        });
+        assert!(h.is_striped(), "a second thread while the writer lives grows the stripes");
+        assert!(h.heap_bytes() > 4 * 8);
+        assert_eq!(cumulative(&h), (vec![3000, 5001, 5002], 3000.0 * 0.5 + 2001.0 * 1.5 + 3.0));
+    }
+
+    #[test]
+    fn scrapes_during_contended_observes_never_go_back_and_the_total_is_exact() {
+        let h = Histogram::new(Buckets::new([1.0, 2.0, 4.0]).unwrap());
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            for t in 0..3 {
+                let (h, done) = (&h, &done);
+                s.spawn(move || {
+                    for i in 0..20_000u32 {
+                        h.observe(f64::from((i + t) % 5));
+                    }
+                    done.store(true, Ordering::Relaxed);
+                });
+            }
+            let (mut before, mut now) = (Vec::new(), Vec::new());
+            while !done.load(Ordering::Relaxed) {
+                h.snapshot_into(&mut now);
+                assert!(
+                    before.iter().zip(&now).all(|(b, n)| b <= n),
+                    "no bucket count goes back between scrapes: {before:?} then {now:?}"
+                );
+                std::mem::swap(&mut before, &mut now);
+            }
+        });
+        let (c, _) = cumulative(&h);
+        assert_eq!(*c.last().unwrap(), 60_000);
+        assert_eq!(h.count(), 60_000);
+    }
+
+    #[test]
+    fn an_uncontended_ten_bucket_series_takes_at_most_200_bytes() {
+        let h = Histogram::new(Buckets::new([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]).unwrap());
+        (0..5000).for_each(|i| h.observe(f64::from(i) / 1000.0));
+        let bytes = std::mem::size_of::<Histogram>() + h.heap_bytes();
+        assert!(bytes <= 200, "{bytes} bytes");
+        assert_eq!(h.heap_bytes(), 12 * 8, "ten bounds, +Inf and the sum");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod buckets;
 mod counter;
 mod exemplar;
+mod first_writer;
 mod gauge;
 mod histogram;
 mod histogram_config;

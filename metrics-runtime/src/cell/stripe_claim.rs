@@ -7,12 +7,15 @@
 //! no other core. When the thread exits the stripe is given back, with everything the thread wrote, to
 //! the next thread that asks.
 //!
-//! There is one owned stripe per core, at most [`MAX_OWNED`]. Histograms keep all of them; dense counter
-//! families, which must stay small, keep only stripe 0 and the shared one.
+//! There is one owned stripe per core, at most [`MAX_OWNED`]. Histograms keep all of them once a second
+//! thread observes a series (until then its first writer alone writes a compact run: `first_writer.rs`);
+//! dense counter families, which must stay small, keep only stripe 0 and the shared one.
 
 use std::cell::Cell;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::first_writer::writer_exited;
 
 /// The most owned stripes a cell keeps.
 pub(crate) const MAX_OWNED: usize = 4;
@@ -37,6 +40,9 @@ struct Claim {
     stripe: Cell<Option<usize>>,
     /// Updates left before the next ask, while `stripe` is `None`.
     until_ask: Cell<u32>,
+    /// The thread's tag once it became the first writer of a cell, listed when it exits
+    /// ([`writer_exited`]); 0 until then.
+    writer_tag: Cell<u64>,
 }
 
 /// Takes the first free owned stripe, if any.
@@ -95,11 +101,23 @@ impl Drop for Claim {
         if let Some(stripe) = self.stripe.get() {
             release_to(&CLAIMED, stripe);
         }
+        if self.writer_tag.get() != 0 {
+            writer_exited(self.writer_tag.get());
+        }
     }
 }
 
+/// Has the calling thread list `tag`, its own, as an exited first writer when it exits (not if it is
+/// exiting already).
+#[cold]
+pub(crate) fn report_exit_of(tag: u64) {
+    let _ = CLAIM.try_with(|c| c.writer_tag.set(tag));
+}
+
 thread_local! {
-    static CLAIM: Claim = const { Claim { stripe: Cell::new(None), until_ask: Cell::new(UPDATES_BEFORE_CLAIM) } };
+    static CLAIM: Claim = const {
+        Claim { stripe: Cell::new(None), until_ask: Cell::new(UPDATES_BEFORE_CLAIM), writer_tag: Cell::new(0) }
+    };
 }
 
 /// The stripe the calling thread owns, or `None` if it has none (yet, or every owned stripe is taken, or

@@ -8,8 +8,8 @@
 mod dense;
 mod open;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
 
 pub(crate) use dense::SealedStorage;
 pub use dense::{DenseFamily, DenseStorage};
@@ -34,6 +34,19 @@ struct BudgetInner {
     overflowed: AtomicU64,
     rejected: AtomicU64,
     rejected_exemplars: AtomicU64,
+    /// Where the cells bound to this budget find it ([`SeriesBudget::bound_id`]), once one is.
+    bound_id: OnceLock<Option<u32>>,
+}
+
+/// A [`SeriesBudget`] that a cell bound to it refers to without keeping it alive.
+#[derive(Debug, Clone)]
+pub(crate) struct WeakBudget(Weak<BudgetInner>);
+
+impl WeakBudget {
+    /// The budget, if its registry is still alive.
+    pub(crate) fn upgrade(&self) -> Option<SeriesBudget> {
+        self.0.upgrade().map(SeriesBudget)
+    }
 }
 
 impl SeriesBudget {
@@ -52,6 +65,7 @@ impl SeriesBudget {
             overflowed: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             rejected_exemplars: AtomicU64::new(0),
+            bound_id: OnceLock::new(),
         }))
     }
 
@@ -114,6 +128,12 @@ impl SeriesBudget {
     /// Counts one exemplar a bound cell refused.
     pub(crate) fn count_rejected_exemplar(&self) {
         self.0.rejected_exemplars.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The number the cells bound to this budget keep to find it, given once by `assign` (a weak reference
+    /// of the budget, to a number or `None` if none is left), then the same every time.
+    pub(crate) fn bound_id(&self, assign: impl FnOnce(WeakBudget) -> Option<u32>) -> Option<u32> {
+        *self.0.bound_id.get_or_init(|| assign(WeakBudget(Arc::downgrade(&self.0))))
     }
 }
 

@@ -4,9 +4,10 @@
 //!
 //! # Lanes
 //!
-//! As a classic histogram's counts, a native histogram's are striped: one [`Lane`] per owned stripe, whose
-//! thread alone writes it with loads and stores, and a shared stripe that any other thread updates with
-//! atomic adds. The shared stripe has two halves, client_golang's hot and cold counts: writers enter the
+//! As a classic histogram's counts, a native histogram's are striped: the first thread to observe writes a
+//! [`Lane`] of its own, other threads one per owned stripe, each lane written by its thread alone with
+//! loads and stores and allocated at its first observation, and a shared stripe that any other thread
+//! updates with atomic adds. The shared stripe has two halves, client_golang's hot and cold counts: writers enter the
 //! hot one through a selector word that counts them, and a holder of the lock who must restructure the
 //! shared counts makes the cold half hot, waits for the writers of the old one to leave, and moves its
 //! counts over. A scrape reads every lane and folds each to the histogram's current layout.
@@ -32,13 +33,14 @@
 //! lane to a new layout and reducing take the lock.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Instant;
 
 use super::config::NativeConfig;
 use super::index::bucket_index;
 use super::lane::{CLASSIC, Lane, Layout, ZERO, state_generation, state_schema};
 use super::snapshot::{NativeSnapshot, merge};
+use crate::cell::first_writer::FirstWriter;
 use crate::cell::stripe_claim::{owned_stripe, owned_stripes};
 use crate::cell::stripe_value::StripeValue;
 
@@ -114,7 +116,12 @@ pub(crate) struct Native {
     pub(super) classic: usize,
     /// The generation of the current layout; an owned lane of another moves before it counts.
     pub(super) generation: AtomicU64,
-    pub(super) lanes: Box<[Lane]>,
+    /// One lane per owned stripe, then the first writer's lane, each allocated at its writer's first
+    /// observation: a series written by one thread keeps one lane.
+    pub(super) lanes: Box<[OnceLock<Box<Lane>>]>,
+    /// The thread that writes the last lane: the first to observe. Every other thread counts in its
+    /// owned stripe's lane or in the shared stripe.
+    pub(super) writer: FirstWriter,
     /// [`HOT`](super::shared::HOT): which half of the shared stripe is hot; below it, the writers that
     /// entered it.
     pub(super) selector: AtomicU64,
@@ -144,7 +151,8 @@ impl Native {
             config,
             classic,
             generation: AtomicU64::new(0),
-            lanes: (0..owned_stripes()).map(|_| Lane::new(layout, 0, classic)).collect(),
+            lanes: (0..=owned_stripes()).map(|_| OnceLock::new()).collect(),
+            writer: FirstWriter::new(),
             selector: AtomicU64::new(0),
             halves: [Lane::new(layout, 0, classic), Lane::new(layout, 0, classic)],
             control: Mutex::new(Control {
@@ -173,10 +181,33 @@ impl Native {
     /// Records `v` (not NaN), whose classic bucket is `classic` (`None` for a histogram without).
     #[inline]
     pub(crate) fn observe(&self, v: f64, classic: Option<usize>) {
+        if self.writer.is_caller() {
+            // The first writer's lane, which no other thread writes.
+            return self.observe_owned(self.lane(self.lanes.len() - 1), v, classic);
+        }
         match owned_stripe() {
-            Some(stripe) => self.observe_owned(&self.lanes[stripe], v, classic),
+            Some(stripe) => self.observe_owned(self.owned_lane(stripe), v, classic),
             None => self.observe_shared(v, classic),
         }
+    }
+
+    /// The lane of owned stripe `stripe` for its owner; if it has none yet and the first writer has
+    /// exited, the first writer's lane instead, which the caller takes over: a series written by one thread
+    /// at a time keeps one lane.
+    #[inline]
+    fn owned_lane(&self, stripe: usize) -> &Lane {
+        if self.lanes[stripe].get().is_none() && self.writer.take_over_exited() {
+            return self.lane(self.lanes.len() - 1);
+        }
+        self.lane(stripe)
+    }
+
+    /// The lane of owned stripe `stripe` (or the first writer's, the last), created at the configured layout of generation 0 if it has none
+    /// yet (its first observation then moves it to the current one, as any lane behind is moved). For the
+    /// stripe's owner.
+    #[inline]
+    fn lane(&self, stripe: usize) -> &Lane {
+        self.lanes[stripe].get_or_init(|| Box::new(Lane::new(self.initial_layout(), 0, self.classic)))
     }
 
     /// Records `v` as the owner of owned stripe `stripe` would, or as a thread without one (`None`); the
@@ -184,15 +215,15 @@ impl Native {
     #[cfg(test)]
     pub(super) fn observe_in(&self, stripe: Option<usize>, v: f64) {
         match stripe {
-            Some(stripe) => self.observe_owned(&self.lanes[stripe], v, None),
+            Some(stripe) => self.observe_owned(self.lane(stripe), v, None),
             None => self.observe_shared(v, None),
         }
     }
 
-    /// The number of owned lanes.
+    /// The number of owned stripes' lanes (the first writer's is not among them).
     #[cfg(test)]
     pub(super) fn owned_lanes(&self) -> usize {
-        self.lanes.len()
+        self.lanes.len() - 1
     }
 
     #[inline]
@@ -304,7 +335,11 @@ impl Native {
     /// The lanes counted since the last reset: the owned ones and the hot half. Holding the lock.
     pub(super) fn counted<'s>(&'s self, ctl: &Control) -> impl Iterator<Item = &'s Lane> {
         let reset = ctl.reset_generation;
-        self.lanes.iter().filter(move |l| l.generation() >= reset).chain([self.hot_half()])
+        self.lanes
+            .iter()
+            .filter_map(|l| l.get().map(|l| &**l))
+            .filter(move |l| l.generation() >= reset)
+            .chain([self.hot_half()])
     }
 
     /// Reads every native count, folded to the current layout, into `positive` and `negative` (sorted,
@@ -383,7 +418,9 @@ impl Native {
 
     /// The bytes the histogram's lanes allocated.
     pub(crate) fn heap_bytes(&self) -> usize {
-        let lanes = std::mem::size_of_val(&*self.lanes);
-        lanes + self.lanes.iter().chain(&self.halves).map(Lane::heap_bytes).sum::<usize>()
+        let owned = self.lanes.iter().filter_map(OnceLock::get).map(|l| std::mem::size_of::<Lane>() + l.heap_bytes());
+        std::mem::size_of_val(&*self.lanes)
+            + owned.sum::<usize>()
+            + self.halves.iter().map(Lane::heap_bytes).sum::<usize>()
     }
 }

@@ -62,40 +62,50 @@ pub(super) fn state_schema(state: u64) -> i8 {
     (state & 0xff) as i8 + promstruct_naming::NATIVE_SCHEMA_MIN
 }
 
-/// One lane.
-#[repr(align(128))]
+/// One lane. `repr(C)`: the fields in this order, so that what an observation touches is in the first
+/// line pair.
+#[repr(C, align(128))]
 pub(super) struct Lane {
     /// The generation and schema of the lane's layout ([`state`]).
     pub(super) state: AtomicU64,
     /// The bits of the zero threshold of the lane's layout.
     pub(super) threshold: AtomicU64,
+    /// Positive, then negative.
+    sides: [OnceLock<Box<Side>>; 2],
+    /// The first [`WORDS`] fixed counts, right after what every observation reads (state, threshold,
+    /// sides): the zero count, the sum and the first eight classic counts share their line pair, and up to
+    /// 14 classic counts are reached without following a pointer.
+    first: [AtomicU64; WORDS],
     /// The native buckets with a slot, both sides.
     pub(super) populated: AtomicUsize,
     /// A shared half's writers that left it (its entries are counted in the shared selector).
     pub(super) left: AtomicU64,
-    words: Box<[Words]>,
-    /// Positive, then negative.
-    sides: [OnceLock<Box<Side>>; 2],
+    /// The fixed counts past the first [`WORDS`]; empty for up to 13 classic bounds.
+    more: Box<[Words]>,
 }
 
 impl Lane {
     /// An empty lane at `layout` of `generation`, with `classic` classic buckets (`+Inf` among them; 0
     /// for a histogram without).
     pub(super) fn new(layout: Layout, generation: u64, classic: usize) -> Self {
-        let words = (0..(CLASSIC + classic).div_ceil(WORDS)).map(|_| Words(Default::default())).collect();
+        let more = (WORDS..CLASSIC + classic).step_by(WORDS).map(|_| Words(Default::default())).collect();
         Lane {
             state: AtomicU64::new(state(generation, layout.schema)),
             threshold: AtomicU64::new(layout.zero_threshold.to_bits()),
             populated: AtomicUsize::new(0),
             left: AtomicU64::new(0),
-            words,
+            first: Default::default(),
+            more,
             sides: [OnceLock::new(), OnceLock::new()],
         }
     }
 
     #[inline]
     pub(super) fn word(&self, i: usize) -> &AtomicU64 {
-        &self.words[i / WORDS].0[i % WORDS]
+        match i.checked_sub(WORDS) {
+            None => &self.first[i],
+            Some(past) => &self.more[past / WORDS].0[past % WORDS],
+        }
     }
 
     #[inline]
@@ -128,8 +138,8 @@ impl Lane {
     /// Empties the lane: every count, the sum, every bucket. For a holder of the lock while no other thread
     /// writes the lane.
     pub(super) fn clear(&self) {
-        for words in &self.words {
-            for w in &words.0 {
+        for words in std::iter::once(&self.first).chain(self.more.iter().map(|w| &w.0)) {
+            for w in words {
                 w.store(0, Ordering::Relaxed);
             }
         }
@@ -228,6 +238,18 @@ impl Lane {
     pub(super) fn heap_bytes(&self) -> usize {
         let sides: usize =
             self.sides.iter().filter_map(OnceLock::get).map(|s| std::mem::size_of::<Side>() + s.heap_bytes()).sum();
-        std::mem::size_of_val(&*self.words) + sides
+        std::mem::size_of_val(&*self.more) + sides
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_zero_count_the_sum_and_eight_classic_counts_share_the_header_line_pair() {
+        let first = std::mem::offset_of!(Lane, first);
+        assert_eq!(first + (CLASSIC + 8) * 8, 128, "header of {first} bytes");
+        assert_eq!(std::mem::size_of::<Lane>(), 256, "two line pairs, no more");
     }
 }

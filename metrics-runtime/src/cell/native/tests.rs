@@ -335,3 +335,30 @@ fn text_scrapes_show_the_count_sum_and_inf_bucket_of_a_native_only_histogram() {
     assert!(h.buckets().is_empty());
     assert_eq!(HistogramOps::count(&h), 2);
 }
+
+#[test]
+fn a_series_written_by_one_thread_at_a_time_keeps_one_lane_and_a_concurrent_writer_adds_its_own() {
+    let n = Native::new(config(3), 0);
+    let allocated = |n: &Native| n.lanes.iter().filter(|l| l.get().is_some()).count();
+    assert_eq!(allocated(&n), 0, "no lane before the first observation");
+    // Joined, not left to the scope's end: a thread's exit is reported by a thread-local destructor, which
+    // runs before `join` returns but may run after the scope's implicit wait does.
+    std::thread::scope(|s| s.spawn(|| (0..3000).for_each(|i| n.observe(1.0 + f64::from(i % 7), None))).join().unwrap());
+    assert_eq!(allocated(&n), 1, "the first writer's lane only, past a thousand observations");
+    assert!(n.halves.iter().all(|h| h.side(true).is_none()), "the shared stripe took no bucket");
+    std::thread::scope(|s| s.spawn(|| (0..3000).for_each(|_| n.observe(2.0, None))).join().unwrap());
+    assert_eq!(allocated(&n), 1, "a thread after the first writer exited takes its lane over");
+    let (ready, exit) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            n.observe(3.0, None);
+            ready.wait();
+            exit.wait();
+        });
+        ready.wait();
+        (0..3000).for_each(|_| n.observe(4.0, None));
+        exit.wait();
+    });
+    assert!(allocated(&n) <= 2, "a second thread while the writer lives: one owned stripe's lane at most");
+    assert_eq!(snapshot(&n).count(), 9001);
+}
