@@ -1,9 +1,9 @@
 //! The serialized scrape, cached per format, escaping scheme and content encoding for a TTL.
 //!
 //! While every name in the registry is legacy ([`Registry::has_utf8_names`]), every scheme writes the
-//! same bytes, so all of them share the format's slot; after that a text format keeps one slot per
-//! scheme. The text format 0.0.4 and 1.0.0 share their bodies (they differ only in quoting, which the
-//! negotiated scheme already says), as do all schemes of protobuf, which writes names as they are.
+//! same bytes, so all of them share the format's slot; after that a format keeps one slot per scheme.
+//! The text format 0.0.4 and 1.0.0 share their bodies (they differ only in quoting, which the negotiated
+//! scheme already says).
 //!
 //! A fresh entry is read under a short read lock. A stale one is refilled under a per-entry async mutex,
 //! and whoever waited on that mutex finds the new entry: concurrent scrapes of a stale cache encode the
@@ -131,11 +131,7 @@ impl ScrapeCache {
         let min = self.gzip_min.unwrap_or(usize::MAX);
         let format = exposition.format();
         // The scheme the body is written with: one slot for all while the bytes do not depend on it.
-        let escaping = if format.is_text() && self.registry.has_utf8_names() {
-            exposition.escaping()
-        } else {
-            Escaping::Underscores
-        };
+        let escaping = if self.registry.has_utf8_names() { exposition.escaping() } else { Escaping::Underscores };
         let Some(ttl) = self.ttl else {
             let plain = self.encode(format, escaping).await?;
             if gzip && plain.bytes.len() >= min {
