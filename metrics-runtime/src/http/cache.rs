@@ -7,7 +7,9 @@
 //!
 //! A fresh entry is read under a short read lock. A stale one is refilled under a per-entry async mutex,
 //! and whoever waited on that mutex finds the new entry: concurrent scrapes of a stale cache encode the
-//! registry once. Encoding and compression run on the blocking pool, so a large registry does not hold up
+//! registry once. While one scrape refills an entry that went stale with age, the others are served the
+//! entry it replaces, if that is less than two TTLs old (stale-while-revalidate): a scrape waits for an
+//! encoding only when it runs it, when nothing was cached yet, and after an invalidation. Encoding and compression run on the blocking pool, so a large registry does not hold up
 //! the async workers. [`ScrapeCache::invalidate`] makes every entry stale at once; an encoding that began
 //! before the invalidation is not served after it.
 
@@ -151,10 +153,18 @@ impl ScrapeCache {
     where
         F: Future<Output = Result<Body, ScrapeError>>,
     {
-        if let Some(body) = slot.fresh(ttl, self.epoch.load(Ordering::Acquire)) {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        if let Some(body) = slot.fresh(ttl, epoch) {
             return Ok((body, true));
         }
-        let _filling = slot.fill.lock().await;
+        let _filling = match slot.fill.try_lock() {
+            Ok(filling) => filling,
+            // Another scrape is refilling it: serve the body it replaces while that is young enough.
+            Err(_) => match slot.fresh(ttl.saturating_mul(2), epoch) {
+                Some(body) => return Ok((body, true)),
+                None => slot.fill.lock().await,
+            },
+        };
         // Whoever held the lock before us may have filled it.
         if let Some(body) = slot.fresh(ttl, self.epoch.load(Ordering::Acquire)) {
             return Ok((body, true));
