@@ -1,6 +1,7 @@
 //! The scrape cache over real TCP, proved by the handler's encode counter (`Handler::encodes`): a fresh
 //! cache serves one encoding per format, a stale one encodes again, `invalidate` drops it at once, and
-//! concurrent scrapes of a stale cache encode once.
+//! concurrent scrapes of a stale cache encode once, and while one scrape refills an entry stale with age
+//! the others are served the entry it replaces.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -205,6 +206,34 @@ async fn concurrent_scrapes_of_a_stale_cache_encode_once() {
     }
     assert_eq!(server.handler.encodes(Format::Text), 2, "{SCRAPES} concurrent scrapes encoded more than once");
     assert_eq!(gated.collections(), 2);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_a_scrape_refills_an_aged_entry_the_others_get_the_previous_body_at_once() {
+    let gated = Gated::new(true);
+    let ttl = Duration::from_secs(1);
+    let server = TestServer::start(registry(&gated), Config::builder().cache_ttl(ttl).compression(0)).await;
+    let filled = std::time::Instant::now();
+    assert_eq!(gated_value(&get(server.addr, "/metrics", &[]).await), 1.0);
+    *gated.open.lock().unwrap() = false;
+    gated.set(5);
+    tokio::time::sleep(ttl + Duration::from_millis(50)).await;
+
+    // Stale with age: this scrape refills it, held at the gate.
+    let addr = server.addr;
+    let refill = tokio::spawn(async move { get(addr, "/metrics", &[]).await });
+    gated.entered(2).await;
+    for _ in 0..4 {
+        let reply = tokio::time::timeout(Duration::from_secs(5), get(addr, "/metrics", &[])).await;
+        let reply = reply.expect("served without waiting for the encoding under way");
+        assert_eq!(gated_value(&reply), 1.0, "the body being replaced");
+    }
+    assert!(filled.elapsed() < 2 * ttl, "the previous body is served while under two TTLs old only");
+    gated.open();
+    assert_eq!(gated_value(&refill.await.unwrap()), 5.0, "the scrape that refilled it waits for it");
+    assert_eq!(gated_value(&get(addr, "/metrics", &[]).await), 5.0);
+    assert_eq!(server.handler.encodes(Format::Text), 2);
     server.stop().await;
 }
 

@@ -129,12 +129,21 @@ fn each_escaping_is_a_legacy_exposition_that_unescapes_where_it_can() {
 }
 
 #[test]
-fn protobuf_carries_the_names_raw() {
-    let mut body = Vec::new();
-    registry().encode_with(Format::Protobuf, Escaping::Underscores, &mut body).unwrap();
-    let e = promstruct_testing::parse_protobuf_utf8(&body).unwrap_or_else(|v| panic!("{v}"));
+fn protobuf_carries_the_names_raw_under_allow_utf8_and_escaped_otherwise() {
+    let body = |escaping| {
+        let mut body = Vec::new();
+        registry().encode_with(Format::Protobuf, escaping, &mut body).unwrap();
+        body
+    };
+    let raw = body(Escaping::AllowUtf8);
+    let e = promstruct_testing::parse_protobuf_utf8(&raw).unwrap_or_else(|v| panic!("{v}"));
     check(&e, str::to_owned);
     assert_eq!(e.families()[0].name, format!("{COUNTER}_total"));
     // The legacy reading refuses the names.
-    assert!(promstruct_testing::parse_protobuf(&body).is_err());
+    assert!(promstruct_testing::parse_protobuf(&raw).is_err());
+    // Every other scheme gives a legacy exposition, with the names the text formats give.
+    for escaping in [Escaping::Underscores, Escaping::Dots, Escaping::Values] {
+        let e = promstruct_testing::parse_protobuf(&body(escaping)).unwrap_or_else(|v| panic!("{escaping}: {v}"));
+        check(&e, |name| exposed_name(name, escaping).into_owned());
+    }
 }

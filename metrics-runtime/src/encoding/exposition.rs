@@ -10,8 +10,10 @@ use promstruct_naming::Escaping;
 /// The text format comes as 0.0.4 (legacy names only: a name outside the legacy set is escaped, never
 /// quoted) or 1.0.0 (names quoted under `allow-utf-8`); both write the same bytes otherwise. The
 /// `Content-Type` of text 1.0.0 and of OpenMetrics always names the scheme (`; escaping=underscores`);
-/// that of text 0.0.4 names it only when it is not the default, so that its header stays what every
-/// scraper has read for years. The protobuf format carries names as they are, in every scheme.
+/// those of text 0.0.4 and of protobuf name it only when it is not the default, so that their headers stay
+/// what every scraper has read for years. The protobuf format escapes names as the text formats do
+/// (`underscores` unless the request names a scheme, as client_golang does) and carries them as they are
+/// under `allow-utf-8`.
 ///
 /// ```
 /// use promstruct::encoding::{Escaping, Exposition};
@@ -42,7 +44,7 @@ impl Exposition {
     }
 
     /// This exposition with names escaped by `escaping`, where the format can: the text format 0.0.4
-    /// cannot quote names and keeps `underscores` for `allow-utf-8`; protobuf ignores it.
+    /// cannot quote names and keeps `underscores` for `allow-utf-8`.
     #[must_use]
     pub const fn with_escaping(mut self, escaping: Escaping) -> Self {
         self.escaping = match (self.format, self.text_1_0_0, escaping) {
@@ -57,13 +59,9 @@ impl Exposition {
         self.format
     }
 
-    /// How the body writes names outside the legacy set: `allow-utf-8` for protobuf, which carries them
-    /// as they are.
+    /// How the body writes names outside the legacy set.
     pub const fn escaping(self) -> Escaping {
-        match self.format {
-            Format::Protobuf => Escaping::AllowUtf8,
-            Format::Text | Format::OpenMetrics => self.escaping,
-        }
+        self.escaping
     }
 
     /// Whether this is the text format 1.0.0.
@@ -85,7 +83,18 @@ impl Exposition {
             };
         }
         match (self.format, self.text_1_0_0) {
-            (Format::Protobuf, _) => Format::Protobuf.content_type(),
+            (Format::Protobuf, _) => match self.escaping {
+                Escaping::Underscores => Format::Protobuf.content_type(),
+                Escaping::AllowUtf8 => {
+                    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=allow-utf-8"
+                }
+                Escaping::Dots => {
+                    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=dots"
+                }
+                Escaping::Values => {
+                    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=values"
+                }
+            },
             (Format::OpenMetrics, _) => {
                 by_scheme!("application/openmetrics-text; version=1.0.0; charset=utf-8", self.escaping)
             }
@@ -118,8 +127,9 @@ mod tests {
             assert_eq!(text.content_type(), format!("text/plain; version=1.0.0; charset=utf-8; escaping={e}"));
             assert_eq!(text.escaping(), e);
             let proto = Exposition::new(Format::Protobuf).with_escaping(e);
-            assert_eq!(proto.content_type(), Format::Protobuf.content_type());
-            assert_eq!(proto.escaping(), Escaping::AllowUtf8, "protobuf carries names as they are");
+            let named = if e == Escaping::Underscores { String::new() } else { format!("; escaping={e}") };
+            assert_eq!(proto.content_type(), format!("{}{named}", Format::Protobuf.content_type()));
+            assert_eq!(proto.escaping(), e, "protobuf escapes names as the text formats do");
         }
         let old = |e| Exposition::new(Format::Text).with_escaping(e).content_type();
         assert_eq!(old(Escaping::Underscores), "text/plain; version=0.0.4; charset=utf-8");

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::escape::write_escaped_label_value;
-use super::labels::{labels_in_braces, quoted_name_in_braces};
+use super::labels::{EscapedNames, labels_in_braces, quoted_name_in_braces};
 use super::names::SampleName;
 use super::number::{write_number, write_timestamp};
 use super::{EncodeLabels, Encoder, Escaping, Format, Number, protobuf};
@@ -95,7 +95,9 @@ impl<'e> FamilyEncoder<'e, '_> {
         exemplar: Option<&Exemplar>,
     ) {
         if self.enc.format == Format::Protobuf {
-            return self.protobuf(|buf, guess| protobuf::counter(buf, labels, value, created, exemplar, guess));
+            return self.protobuf(labels, |buf, labels, guess| {
+                protobuf::counter(buf, labels, value, created, exemplar, guess)
+            });
         }
         let ((name, names), created_lines) = (self.names(), self.created_lines());
         let exemplar = exemplar.filter(|_| self.enc.format == Format::OpenMetrics);
@@ -111,7 +113,7 @@ impl<'e> FamilyEncoder<'e, '_> {
     /// A gauge series.
     pub fn gauge(&mut self, labels: &dyn EncodeLabels, value: Number) {
         if self.enc.format == Format::Protobuf {
-            return self.protobuf(|buf, guess| protobuf::gauge(buf, labels, value, guess));
+            return self.protobuf(labels, |buf, labels, guess| protobuf::gauge(buf, labels, value, guess));
         }
         let (name, names) = self.names();
         let Encoder { buf, series, .. } = &mut *self.enc;
@@ -123,7 +125,7 @@ impl<'e> FamilyEncoder<'e, '_> {
     /// value 1 in the family `<name>_info`).
     pub fn info(&mut self, labels: &dyn EncodeLabels) {
         if self.enc.format == Format::Protobuf {
-            return self.protobuf(|buf, guess| protobuf::gauge(buf, labels, Number::U64(1), guess));
+            return self.protobuf(labels, |buf, labels, guess| protobuf::gauge(buf, labels, Number::U64(1), guess));
         }
         let (name, names) = self.names();
         let Encoder { buf, series, .. } = &mut *self.enc;
@@ -152,7 +154,9 @@ impl<'e> FamilyEncoder<'e, '_> {
         let HistogramSnapshot { buckets, cumulative, sum } = snapshot;
         debug_assert_eq!(cumulative.len(), buckets.len() + 1);
         if self.enc.format == Format::Protobuf {
-            return self.protobuf(|buf, guess| protobuf::histogram(buf, labels, snapshot, created, exemplars, guess));
+            return self.protobuf(labels, |buf, labels, guess| {
+                protobuf::histogram(buf, labels, snapshot, created, exemplars, guess)
+            });
         }
         let ((name, names), created_lines) = (self.names(), self.created_lines());
         let exemplars = if self.enc.format == Format::OpenMetrics { exemplars } else { Exemplars::NONE };
@@ -184,11 +188,20 @@ impl<'e> FamilyEncoder<'e, '_> {
     /// Writes one series' `Metric` message with `write`, which is given the buffer and the guess of its
     /// length prefix's width and returns the width it needed. Out of line: the text formats' paths stay
     /// as they were.
+    ///
+    /// `write` is given `labels` to write, whose names outside the legacy set it escapes by the scrape's
+    /// scheme (all but `allow-utf-8`, which carries them as they are).
     #[inline(never)]
-    fn protobuf(&mut self, write: impl FnOnce(&mut Vec<u8>, u8) -> u8) {
+    fn protobuf(&mut self, labels: &dyn EncodeLabels, write: impl FnOnce(&mut Vec<u8>, &dyn EncodeLabels, u8) -> u8) {
+        let escaping = self.enc.options.escaping;
+        let rename = self.desc.has_utf8_label_names() && escaping != Escaping::AllowUtf8;
         let Encoder { buf, series, metric_width, .. } = &mut *self.enc;
         *series += 1;
-        *metric_width = write(buf, *metric_width);
+        *metric_width = if rename {
+            write(buf, &EscapedNames { labels, escaping }, *metric_width)
+        } else {
+            write(buf, labels, *metric_width)
+        };
     }
 
     /// A histogram with native buckets, `native`, beside its classic ones, `classic` (the `+Inf` count only
@@ -217,7 +230,7 @@ impl<'e> FamilyEncoder<'e, '_> {
         exemplars: Exemplars<'_>,
     ) {
         if self.enc.format == Format::Protobuf {
-            return self.protobuf(|buf, guess| {
+            return self.protobuf(labels, |buf, labels, guess| {
                 protobuf::native_histogram(buf, labels, classic, native, created, exemplars, guess)
             });
         }

@@ -55,6 +55,20 @@ pub struct LabelWriter<'b> {
     names: Option<Escaping>,
 }
 
+/// Labels whose names outside the legacy set a protobuf writer escapes by `escaping` (a scrape that did not
+/// ask for `allow-utf-8`).
+pub(super) struct EscapedNames<'l> {
+    pub(super) labels: &'l dyn EncodeLabels,
+    pub(super) escaping: Escaping,
+}
+
+impl EncodeLabels for EscapedNames<'_> {
+    fn encode_labels(&self, out: &mut LabelWriter<'_>) {
+        out.names = Some(self.escaping);
+        self.labels.encode_labels(out);
+    }
+}
+
 impl<'b> LabelWriter<'b> {
     /// A writer of `LabelPair` messages into the `Metric` being written at the end of `buf`.
     pub(super) fn protobuf(buf: &'b mut Vec<u8>) -> Self {
@@ -97,7 +111,19 @@ impl LabelWriter<'_> {
             return self.label(name, std::str::from_utf8(value).expect("label values are UTF-8"));
         }
         debug_assert!(std::str::from_utf8(value).is_ok(), "label value not UTF-8");
-        super::protobuf::put_label(self.buf, name.as_bytes(), value);
+        super::protobuf::put_label(self.buf, self.protobuf_name(name).as_bytes(), value);
+    }
+
+    /// A label name as a protobuf `LabelPair` carries it: escaped when the writer escapes names
+    /// ([`EscapedNames`]) and it is outside the legacy set, else as it is.
+    #[inline]
+    fn protobuf_name<'n>(&self, name: &'n str) -> std::borrow::Cow<'n, str> {
+        match self.names {
+            Some(escaping) if !promstruct_naming::is_legacy_label_name(name) => {
+                std::borrow::Cow::Owned(promstruct_naming::escape_name(name, escaping))
+            }
+            _ => std::borrow::Cow::Borrowed(name),
+        }
     }
 
     /// Appends one label.
@@ -108,7 +134,7 @@ impl LabelWriter<'_> {
             "bad label name {name:?}"
         );
         if self.protobuf {
-            super::protobuf::put_label(self.buf, name.as_bytes(), value.as_bytes());
+            super::protobuf::put_label(self.buf, self.protobuf_name(name).as_bytes(), value.as_bytes());
             return;
         }
         self.separate();

@@ -226,7 +226,7 @@ impl<'a> Encoder<'a> {
     fn begin_protobuf_family(&mut self, desc: &Descriptor) {
         self.end_protobuf_family();
         let guess = self.scratch.family_widths.get(self.families).copied().unwrap_or(1);
-        self.open = Some((protobuf::begin_family(self.buf, desc, guess), self.series));
+        self.open = Some((protobuf::begin_family(self.buf, desc, self.options.escaping, guess), self.series));
         // A histogram's messages are mostly over 127 bytes, a counter's or a gauge's under.
         self.metric_width = if desc.kind() == crate::MetricType::Histogram { 2 } else { 1 };
     }

@@ -16,7 +16,7 @@ use super::wire::{
     Frame, LEN, Short, put_f64_field, put_str_field, put_timestamp_field, put_varint, put_varint_field, str_field_len,
     tag, timestamp_len, timestamp_parts, varint_len,
 };
-use super::{EncodeLabels, Exemplars, HistogramSnapshot, Number};
+use super::{EncodeLabels, Escaping, Exemplars, HistogramSnapshot, Number};
 use crate::cell::{Deltas, Exemplar, NativeSnapshot, Spans};
 use crate::{Descriptor, MetricType};
 
@@ -141,9 +141,9 @@ fn as_f64(value: Number) -> f64 {
 
 /// Begins the `MetricFamily` of `desc`: its length prefix (`guess` bytes reserved), name, help, type and
 /// unit. Its `Metric`s follow; [`Frame::end`] closes it.
-pub(super) fn begin_family(buf: &mut Vec<u8>, desc: &Descriptor, guess: u8) -> Frame {
+pub(super) fn begin_family(buf: &mut Vec<u8>, desc: &Descriptor, escaping: Escaping, guess: u8) -> Frame {
     let frame = Frame::begin(buf, guess);
-    let (name, suffix) = (desc.name().as_bytes(), desc.kind().text_suffix().as_bytes());
+    let (name, suffix) = (desc.exposed_name(escaping).as_bytes(), desc.kind().text_suffix().as_bytes());
     buf.push(tag(family::NAME, LEN));
     put_varint(buf, (name.len() + suffix.len()) as u64);
     buf.extend_from_slice(name);

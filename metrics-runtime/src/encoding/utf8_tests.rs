@@ -152,11 +152,24 @@ fn utf8_names_need_the_opt_in_and_must_not_collide_once_escaped() {
 }
 
 #[test]
-fn protobuf_carries_names_as_they_are() {
+fn protobuf_carries_names_as_they_are_under_allow_utf8_and_escapes_them_otherwise() {
     let registry = registry();
-    let mut buf = Vec::new();
-    registry.encode_with(Format::Protobuf, Escaping::Underscores, &mut buf).unwrap();
-    let find = |needle: &str| buf.windows(needle.len()).any(|w| w == needle.as_bytes());
-    assert!(find("http.server.requests_total") && find("service.name") && find("rpc.duration_seconds"));
-    assert!(!find("http_server_requests"));
+    let body = |escaping| {
+        let mut buf = Vec::new();
+        registry.encode_with(Format::Protobuf, escaping, &mut buf).unwrap();
+        buf
+    };
+    let has = |buf: &[u8], needle: &str| buf.windows(needle.len()).any(|w| w == needle.as_bytes());
+    let raw = body(Escaping::AllowUtf8);
+    assert!(has(&raw, "http.server.requests_total") && has(&raw, "service.name") && has(&raw, "rpc.duration_seconds"));
+    assert!(!has(&raw, "http_server_requests"));
+    // Prometheus 2.x asks for protobuf without a scheme, and reads legacy names only: `underscores`, as
+    // client_golang writes it.
+    let underscores = body(Escaping::Underscores);
+    for name in ["http_server_requests_total", "service_name", "rpc_duration_seconds", "peer_service", "queue_depth"] {
+        assert!(has(&underscores, name), "{name}");
+    }
+    assert!(!has(&underscores, "http.server") && !has(&underscores, "service.name"));
+    let values = body(Escaping::Values);
+    assert!(has(&values, "U__http_2e_server_2e_requests_total") && has(&values, "U__service_2e_name"));
 }

@@ -1,13 +1,15 @@
 //! The serialized scrape, cached per format, escaping scheme and content encoding for a TTL.
 //!
 //! While every name in the registry is legacy ([`Registry::has_utf8_names`]), every scheme writes the
-//! same bytes, so all of them share the format's slot; after that a text format keeps one slot per
-//! scheme. The text format 0.0.4 and 1.0.0 share their bodies (they differ only in quoting, which the
-//! negotiated scheme already says), as do all schemes of protobuf, which writes names as they are.
+//! same bytes, so all of them share the format's slot; after that a format keeps one slot per scheme.
+//! The text format 0.0.4 and 1.0.0 share their bodies (they differ only in quoting, which the negotiated
+//! scheme already says).
 //!
 //! A fresh entry is read under a short read lock. A stale one is refilled under a per-entry async mutex,
 //! and whoever waited on that mutex finds the new entry: concurrent scrapes of a stale cache encode the
-//! registry once. Encoding and compression run on the blocking pool, so a large registry does not hold up
+//! registry once. While one scrape refills an entry that went stale with age, the others are served the
+//! entry it replaces, if that is less than two TTLs old (stale-while-revalidate): a scrape waits for an
+//! encoding only when it runs it, when nothing was cached yet, and after an invalidation. Encoding and compression run on the blocking pool, so a large registry does not hold up
 //! the async workers. [`ScrapeCache::invalidate`] makes every entry stale at once; an encoding that began
 //! before the invalidation is not served after it.
 
@@ -131,11 +133,7 @@ impl ScrapeCache {
         let min = self.gzip_min.unwrap_or(usize::MAX);
         let format = exposition.format();
         // The scheme the body is written with: one slot for all while the bytes do not depend on it.
-        let escaping = if format.is_text() && self.registry.has_utf8_names() {
-            exposition.escaping()
-        } else {
-            Escaping::Underscores
-        };
+        let escaping = if self.registry.has_utf8_names() { exposition.escaping() } else { Escaping::Underscores };
         let Some(ttl) = self.ttl else {
             let plain = self.encode(format, escaping).await?;
             if gzip && plain.bytes.len() >= min {
@@ -155,10 +153,18 @@ impl ScrapeCache {
     where
         F: Future<Output = Result<Body, ScrapeError>>,
     {
-        if let Some(body) = slot.fresh(ttl, self.epoch.load(Ordering::Acquire)) {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        if let Some(body) = slot.fresh(ttl, epoch) {
             return Ok((body, true));
         }
-        let _filling = slot.fill.lock().await;
+        let _filling = match slot.fill.try_lock() {
+            Ok(filling) => filling,
+            // Another scrape is refilling it: serve the body it replaces while that is young enough.
+            Err(_) => match slot.fresh(ttl.saturating_mul(2), epoch) {
+                Some(body) => return Ok((body, true)),
+                None => slot.fill.lock().await,
+            },
+        };
         // Whoever held the lock before us may have filled it.
         if let Some(body) = slot.fresh(ttl, self.epoch.load(Ordering::Acquire)) {
             return Ok((body, true));

@@ -390,8 +390,17 @@ mod tests {
             )),
             "text/plain; version=1.0.0; charset=utf-8; escaping=values"
         );
-        // Protobuf carries names as they are, whatever the request says.
-        assert_eq!(content_type(Some(&format!("{PROTOBUF};escaping=dots"))), Format::Protobuf.content_type());
+        // Protobuf escapes names as asked, and names a scheme other than the default in its Content-Type;
+        // Prometheus 3 asks for `allow-utf-8` with it.
+        assert_eq!(
+            content_type(Some(&format!("{PROTOBUF};escaping=dots"))),
+            format!("{}; escaping=dots", Format::Protobuf.content_type())
+        );
+        assert_eq!(content_type(Some(PROTOBUF)), Format::Protobuf.content_type(), "underscores, unnamed");
+        assert_eq!(
+            content_type(Some(&format!("{PROTOBUF};escaping=allow-utf-8"))),
+            format!("{}; escaping=allow-utf-8", Format::Protobuf.content_type())
+        );
         let Negotiated::Serve(e) = negotiate_format(Some(PROMETHEUS_3)) else { panic!() };
         assert_eq!((e.format(), e.escaping(), e.is_text_1_0_0()), (Format::OpenMetrics, Escaping::AllowUtf8, false));
     }

@@ -173,7 +173,7 @@ impl Registry {
     }
 
     /// [`Registry::encode`] with names outside the legacy set written as `escaping` says (quoted under
-    /// `allow-utf-8` in the text formats; protobuf writes them as they are whatever the scheme). OpenMetrics
+    /// `allow-utf-8` in the text formats, raw in protobuf, escaped by the scheme otherwise). OpenMetrics
     /// `_created` lines follow [`RegistryBuilder::openmetrics_created`].
     pub fn encode_with(&self, format: Format, escaping: Escaping, buf: &mut Vec<u8>) -> Result<usize, EncodeError> {
         let start = Instant::now();
