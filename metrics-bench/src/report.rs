@@ -394,9 +394,108 @@ pub fn compare(before: &Estimates, after: &Estimates) -> String {
     out
 }
 
+/// The arms of `benches/native.rs`, this project's native histogram first, then its classic and native
+/// buckets together, its classic buckets, and prometheus-client's native histogram.
+const NATIVE_ARMS: [&str; 4] =
+    ["promstruct-native", "promstruct-classic+native", "promstruct-classic", "prometheus-client-native"];
+
+/// The workloads of `benches/native.rs`: label and group.
+const NATIVE_ROWS: [(&str, &str); 3] = [
+    ("1 thread, random series", "native_histogram_1t"),
+    ("2 threads, random series", "native_histogram_2t"),
+    ("one hot series, 2 threads", "native_histogram_hot_2t"),
+];
+
+/// The workloads of `benches/exemplar.rs`: label, group, and the plain update measured beside it.
+const EXEMPLAR_ROWS: [(&str, &str, &str); 4] = [
+    ("`inc_with_exemplar`, 1 thread", "exemplar_inc_1t", "promstruct (plain inc)"),
+    ("`inc_with_exemplar`, 2 threads", "exemplar_inc_2t", "promstruct (plain inc)"),
+    ("`observe_with_exemplar`, 1 thread", "exemplar_observe_1t", "promstruct (plain observe)"),
+    ("`observe_with_exemplar`, 2 threads", "exemplar_observe_2t", "promstruct (plain observe)"),
+];
+
+/// `a / b` as a ratio cell, `n/a` without both.
+fn ratio_cell(a: Option<f64>, b: Option<f64>) -> String {
+    a.zip(b).map_or_else(|| "n/a".to_owned(), |(a, b)| format!("{:.2}x", a / b))
+}
+
+/// The tables of the native-histogram and exemplar benches (`benches/native.rs`, `benches/exemplar.rs`):
+/// a row per workload and profile, with this project's ratios, native to its classic observe and to
+/// prometheus-client's native histogram, exemplar updates to prometheus-client's. Empty when neither ran.
+pub fn side_tables(runs: &Runs) -> String {
+    let time = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), duration);
+    let mut native = Vec::new();
+    let mut exemplar = Vec::new();
+    for (profile, est) in runs {
+        for (label, group) in NATIVE_ROWS {
+            let v: Vec<Option<f64>> = NATIVE_ARMS.iter().map(|arm| est.get(group, arm, "")).collect();
+            if v.iter().any(Option::is_some) {
+                let cells: Vec<String> = v.iter().map(|x| time(*x)).collect();
+                let (to_classic, to_peer) = (ratio_cell(v[0], v[2]), ratio_cell(v[0], v[3]));
+                native.push(format!("| {label} | {profile} | {} | {to_classic} | {to_peer} |", cells.join(" | ")));
+            }
+        }
+        for (label, group, plain) in EXEMPLAR_ROWS {
+            let v =
+                [est.get(group, "promstruct", ""), est.get(group, "prometheus-client", ""), est.get(group, plain, "")];
+            if v.iter().any(Option::is_some) {
+                let cells: Vec<String> = v.iter().map(|x| time(*x)).collect();
+                exemplar.push(format!("| {label} | {profile} | {} | {} |", cells.join(" | "), ratio_cell(v[0], v[1])));
+            }
+        }
+    }
+    let mut out = String::new();
+    if !native.is_empty() {
+        let _ = writeln!(out, "### Native histograms: time per observation\n");
+        let _ = writeln!(
+            out,
+            "| workload | profile | {} | native / classic | native / prometheus-client |",
+            NATIVE_ARMS.join(" | ")
+        );
+        let _ = writeln!(out, "|---|---|{}---:|---:|", "---:|".repeat(NATIVE_ARMS.len()));
+        let _ = writeln!(out, "{}\n", native.join("\n"));
+    }
+    if !exemplar.is_empty() {
+        let _ = writeln!(out, "### Exemplars: time per update\n");
+        let _ = writeln!(
+            out,
+            "| workload | profile | promstruct | prometheus-client | promstruct, plain update | promstruct / prometheus-client |"
+        );
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|");
+        let _ = writeln!(out, "{}\n", exemplar.join("\n"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn side_tables_give_the_native_and_exemplar_ratios_per_profile() {
+        let mut est = Estimates::default();
+        let mut put = |group: &str, library: &str, ns: f64| {
+            est.medians.insert((group.into(), library.into(), String::new()), ns);
+        };
+        put("native_histogram_1t", "promstruct-native", 15.0);
+        put("native_histogram_1t", "promstruct-classic", 10.0);
+        put("native_histogram_1t", "prometheus-client-native", 60.0);
+        put("exemplar_inc_1t", "promstruct", 90.0);
+        put("exemplar_inc_1t", "prometheus-client", 30.0);
+        put("exemplar_inc_1t", "promstruct (plain inc)", 2.0);
+        let runs = [("final".to_owned(), est)];
+        let tables = side_tables(&runs);
+        assert!(
+            tables.contains("| 1 thread, random series | final | 15.0 ns | n/a | 10.0 ns | 60.0 ns | 1.50x | 0.25x |"),
+            "{tables}"
+        );
+        assert!(
+            tables.contains("| `inc_with_exemplar`, 1 thread | final | 90.0 ns | 30.0 ns | 2.0 ns | 3.00x |"),
+            "{tables}"
+        );
+        assert!(!tables.contains("2 threads"), "no row for a workload that did not run: {tables}");
+        assert_eq!(side_tables(&[("x".to_owned(), Estimates::default())]), "");
+    }
 
     #[test]
     fn cells_and_units() {

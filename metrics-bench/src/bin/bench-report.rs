@@ -7,7 +7,9 @@
 
 use std::path::Path;
 
-use metrics_bench::report::{Estimates, compare, footprint_tables, http_tables, sweep_tables, time_tables};
+use metrics_bench::report::{
+    Estimates, compare, footprint_tables, http_tables, side_tables, sweep_tables, time_tables,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +37,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let http = http_tables(&runs);
             if !http.is_empty() {
                 print!("\n{http}");
+            }
+            let side = side_tables(&runs);
+            if !side.is_empty() {
+                print!("\n{side}");
             }
             if let Some(path) = args.get(2) {
                 let footprint = serde_json::from_str(&std::fs::read_to_string(path)?)?;
