@@ -125,6 +125,28 @@ for f in parse(data):
 sys.stdout.write("\n".join(out) + "\n")
 "#;
 
+/// The `name=value` fields of a line of the Python helper's output, unescaped.
+fn py_labels(fields: &[&str]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .filter(|f| !f.is_empty())
+        .map(|f| {
+            let (k, v) = f.split_once('=').expect("label k=v");
+            (unescape_py(k), unescape_py(v))
+        })
+        .collect()
+}
+
+/// A float as Python's `repr` writes it (`inf`, `-inf` and `nan` included).
+fn py_float(text: &str) -> f64 {
+    match text {
+        "inf" => f64::INFINITY,
+        "-inf" => f64::NEG_INFINITY,
+        "nan" => f64::NAN,
+        v => v.parse().expect("float"),
+    }
+}
+
 fn unescape_py(s: &str) -> String {
     // Python's unicode_escape: \\, \n, \t, \r, \xNN, \uNNNN, \UNNNNNNNN.
     let mut out = String::new();
@@ -177,20 +199,8 @@ pub fn python_parse(body: &[u8], openmetrics: bool) -> Result<Vec<PyFamily>, Str
                 samples: Vec::new(),
             }),
             "S" => {
-                let labels = fields[3..]
-                    .iter()
-                    .filter(|f| !f.is_empty())
-                    .map(|f| {
-                        let (k, v) = f.split_once('=').expect("label k=v");
-                        (unescape_py(k), unescape_py(v))
-                    })
-                    .collect();
-                let value = match fields[2] {
-                    "inf" => f64::INFINITY,
-                    "-inf" => f64::NEG_INFINITY,
-                    "nan" => f64::NAN,
-                    v => v.parse().expect("float"),
-                };
+                let labels = py_labels(&fields[3..]);
+                let value = py_float(fields[2]);
                 families.last_mut().expect("family first").samples.push(PySample {
                     name: unescape_py(fields[1]),
                     labels,
@@ -199,19 +209,12 @@ pub fn python_parse(body: &[u8], openmetrics: bool) -> Result<Vec<PyFamily>, Str
                 });
             }
             "E" => {
-                let labels = fields[3..]
-                    .iter()
-                    .filter(|f| !f.is_empty())
-                    .map(|f| {
-                        let (k, v) = f.split_once('=').expect("label k=v");
-                        (unescape_py(k), unescape_py(v))
-                    })
-                    .collect();
+                let labels = py_labels(&fields[3..]);
                 let sample = families.last_mut().and_then(|f| f.samples.last_mut()).expect("a sample first");
                 sample.exemplar = Some(PyExemplar {
                     labels,
-                    value: fields[1].parse().expect("float"),
-                    timestamp: (!fields[2].is_empty()).then(|| fields[2].parse().expect("float")),
+                    value: py_float(fields[1]),
+                    timestamp: (!fields[2].is_empty()).then(|| py_float(fields[2])),
                 });
             }
             _ => return Err(format!("unexpected dump line {line:?}")),

@@ -103,7 +103,7 @@ impl<'e> FamilyEncoder<'e, '_> {
         let exemplar = exemplar.filter(|_| self.enc.format == Format::OpenMetrics);
         let Encoder { buf, series, .. } = &mut *self.enc;
         *series += 1;
-        let labels = first_sample_with(buf, name, "_total", labels, value, names, exemplar);
+        let labels = first_sample(buf, name, "_total", labels, value, names, exemplar);
         if let (true, Some(ts)) = (created_lines, created) {
             sample_head(buf, name, "_created", labels.clone(), None);
             end_timestamp(buf, ts);
@@ -118,7 +118,7 @@ impl<'e> FamilyEncoder<'e, '_> {
         let (name, names) = self.names();
         let Encoder { buf, series, .. } = &mut *self.enc;
         *series += 1;
-        first_sample(buf, name, "", labels, value, names);
+        first_sample(buf, name, "", labels, value, names, None);
     }
 
     /// An info series: `<name>_info{labels} 1` (a gauge in the text format, and in protobuf a `Gauge` of
@@ -130,7 +130,7 @@ impl<'e> FamilyEncoder<'e, '_> {
         let (name, names) = self.names();
         let Encoder { buf, series, .. } = &mut *self.enc;
         *series += 1;
-        first_sample(buf, name, "_info", labels, Number::U64(1), names);
+        first_sample(buf, name, "_info", labels, Number::U64(1), names, None);
     }
 
     /// A histogram series from a snapshot: every bucket, `_sum`, `_count`, and in OpenMetrics `_created`.
@@ -263,8 +263,9 @@ impl<'e> FamilyEncoder<'e, '_> {
     }
 }
 
-/// Writes the first sample line of a series, `name<suffix>{labels} value`, rendering `labels` into it;
-/// returns where the labels' text is in `buf`, for the series' other lines to copy.
+/// Writes the first sample line of a series, `name<suffix>{labels} value`, rendering `labels` into it,
+/// with `exemplar` after the value (OpenMetrics only; the caller filters); returns where the labels' text
+/// is in `buf`, for the series' other lines to copy.
 #[inline]
 fn first_sample(
     buf: &mut Vec<u8>,
@@ -273,10 +274,11 @@ fn first_sample(
     labels: &dyn EncodeLabels,
     value: Number,
     names: Option<Escaping>,
+    exemplar: Option<&Exemplar>,
 ) -> Range<usize> {
     buf.reserve(name.text.len() + suffix.len() + 48);
     let labels = head(buf, name, suffix, labels, None, names);
-    end_sample(buf, value);
+    end_sample_with(buf, value, exemplar);
     labels
 }
 
@@ -297,23 +299,6 @@ fn head(
     buf.extend_from_slice(name.text.as_bytes());
     buf.extend_from_slice(suffix.as_bytes());
     labels_in_braces(buf, labels, extra, names)
-}
-
-/// [`first_sample`], with an exemplar after the value (OpenMetrics only; the caller filters).
-#[inline]
-fn first_sample_with(
-    buf: &mut Vec<u8>,
-    name: SampleName<'_>,
-    suffix: &str,
-    labels: &dyn EncodeLabels,
-    value: Number,
-    names: Option<Escaping>,
-    exemplar: Option<&Exemplar>,
-) -> Range<usize> {
-    let Some(exemplar) = exemplar else { return first_sample(buf, name, suffix, labels, value, names) };
-    let labels = head(buf, name, suffix, labels, None, names);
-    end_sample_with(buf, value, Some(exemplar));
-    labels
 }
 
 /// Writes `name<suffix>{labels[,extra]}` for a series' later lines, copying the labels' text from
