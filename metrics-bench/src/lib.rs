@@ -12,6 +12,7 @@
 
 pub mod baseline;
 pub mod exemplar;
+pub mod harness;
 pub mod http;
 pub mod labels;
 pub mod measured;
